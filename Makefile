@@ -1,0 +1,18 @@
+# account_cobranza: two commands for a newcomer (see README.md).
+#   make run    set up Odoo 18.0 + PostgreSQL + the module with demo data, serve :8069
+#   make test   every test (Odoo TransactionCase/HttpCase/tours + pure Python) on fresh databases
+PYTHON3 ?= python3
+
+.PHONY: run test shell stop i18n clean
+run:
+	$(PYTHON3) tools/devenv.py run
+test:
+	$(PYTHON3) tools/devenv.py test
+shell:
+	$(PYTHON3) tools/devenv.py shell
+stop:
+	$(PYTHON3) tools/devenv.py stop
+i18n:
+	$(PYTHON3) tools/devenv.py i18n
+clean: stop
+	rm -rf .venv .state .test-results

@@ -1,0 +1,147 @@
+import logging
+
+from odoo import Command, api, fields, models
+
+from ..engine import simulation
+
+_logger = logging.getLogger(__name__)
+
+# Payment behaviour of the demo customers, by segment.
+SEGMENT_BEHAVIOUR = {
+    "account_cobranza.cobranza_segment_new": "new",
+    "account_cobranza.cobranza_segment_punctual": "punctual",
+    "account_cobranza.cobranza_segment_occasional": "occasional",
+    "account_cobranza.cobranza_segment_delinquent": "delinquent",
+    "account_cobranza.cobranza_segment_high_risk": "high_risk",
+}
+DEMO_PRODUCTS = [
+    ("Office supplies kit", 45_000),
+    ("Cleaning supplies", 38_000),
+    ("Maintenance service", 120_000),
+    ("Packaging materials", 27_000),
+]
+
+
+class CobranzaDemo(models.AbstractModel):
+    """Builds the demo company's year of invoices and payments (demo data only)."""
+
+    _name = "cobranza.demo"
+    _description = "Collections Demo Data"
+
+    @api.model
+    def _load_demo(self, seed=2024):
+        company = self.env.ref("account_cobranza.demo_company")
+        company.partner_id.write({"lang": "es_419", "tz": "America/Santiago"})
+        # No chatter tracking on thousands of demo records: it would triple the load time.
+        env = self.with_company(company).with_context(tracking_disable=True).env
+        if not company.chart_template:
+            currency = company.currency_id
+            env["account.chart.template"]._load("generic_coa", company, install_demo=False)
+            # The generic chart sets its own currency; the demo company keeps the peso.
+            company.currency_id = currency
+        tax = self._demo_tax(env, company)
+        products = env["product.product"].create(
+            [
+                {"name": name, "list_price": price, "type": "service", "taxes_id": [Command.set(tax.ids)]}
+                for name, price in DEMO_PRODUCTS
+            ]
+        )
+        customers = self._demo_customers()
+        today = fields.Date.context_today(self)
+        profiles = [
+            simulation.Profile(
+                key=str(partner.id),
+                behaviour=behaviour,
+                months=2 if behaviour == "new" else 12,
+                invoices_per_month=1.0 + (partner.id % 3) * 0.25,
+            )
+            for partner, behaviour in customers
+        ]
+        plans = sorted(
+            simulation.simulate(profiles, today, seed=seed), key=lambda p: (p.invoice_date, p.customer)
+        )
+        moves = self._demo_invoices(env, plans, products)
+        self._demo_payments(env, plans, moves)
+        _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
+
+    @api.model
+    def _demo_tax(self, env, company):
+        """Chilean VAT (IVA 19%) included in the prices, so that amounts stay round."""
+        group = env["account.tax.group"].search([("company_id", "=", company.id)], limit=1)
+        return env["account.tax"].create(
+            {
+                "name": "IVA 19%",
+                "amount": 19.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+                "tax_group_id": group.id,
+                "country_id": company.account_fiscal_country_id.id,
+            }
+        )
+
+    @api.model
+    def _demo_customers(self):
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "account_cobranza"), ("model", "=", "res.partner"),
+             ("name", "=like", "demo_customer_%")]
+        )
+        partners = self.env["res.partner"].browse(data.mapped("res_id"))
+        behaviours = {self.env.ref(xmlid): key for xmlid, key in SEGMENT_BEHAVIOUR.items()}
+        return [(p, behaviours[p.cobranza_segment_id]) for p in partners.sorted("id")]
+
+    @api.model
+    def _demo_invoices(self, env, plans, products):
+        moves = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": int(plan.customer),
+                    "invoice_date": plan.invoice_date,
+                    "invoice_date_due": plan.due_date,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": products[index % len(products)].id,
+                                "quantity": 1,
+                                "price_unit": plan.amount,
+                            }
+                        )
+                    ],
+                }
+                for index, plan in enumerate(plans)
+            ]
+        )
+        moves.action_post()
+        return moves
+
+    @api.model
+    def _demo_payments(self, env, plans, moves):
+        todo = [(move, payment) for plan, move in zip(plans, moves) for payment in plan.payments]
+        journal = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
+        )
+        payments = env["account.payment"].create(
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": move.commercial_partner_id.id,
+                    "amount": payment.amount,
+                    "date": payment.date,
+                    "journal_id": journal.id,
+                    "memo": move.name,
+                }
+                for move, payment in todo
+            ]
+        )
+        payments.action_post()
+        env["account.move.line"]._reconcile_plan(
+            [
+                (move.line_ids | record.move_id.line_ids).filtered(
+                    lambda line: line.account_id.account_type == "asset_receivable"
+                )
+                for (move, _payment), record in zip(todo, payments)
+            ]
+        )

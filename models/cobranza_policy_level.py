@@ -1,0 +1,190 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+TONES = [
+    ("friendly", "Friendly"),
+    ("neutral", "Neutral"),
+    ("firm", "Firm"),
+    ("final", "Final"),
+]
+
+
+class CobranzaPolicyLevel(models.Model):
+    """One step of a policy's ladder, triggered a number of days from the due date."""
+
+    _name = "cobranza.policy.level"
+    _description = "Collection Policy Level"
+    _order = "policy_id, offset_days, id"
+    _check_company_auto = True
+
+    policy_id = fields.Many2one(
+        "cobranza.policy", string="Policy", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="policy_id.currency_id")
+    sequence = fields.Integer(
+        compute="_compute_sequence",
+        store=True,
+        help="Position of the level in its policy's ladder, following the days offset.",
+    )
+    name = fields.Char(required=True, translate=True)
+    offset_days = fields.Integer(
+        string="Days from Due Date",
+        required=True,
+        help="When the level applies, in days relative to the invoice due date: -3 is three "
+        "days before the due date, 0 the due date, 15 fifteen days after it.",
+    )
+    tone = fields.Selection(TONES, required=True, default="neutral")
+    automatic = fields.Boolean(
+        default=True,
+        help="When off, the daily run does not contact the customer itself: it only "
+        "schedules a task for the collector, who decides what to send.",
+    )
+    # email
+    send_email = fields.Boolean(string="Email")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain=[("model", "=", "res.partner")],
+        help="Rendered on the customer; it lists the invoices reaching this level.",
+    )
+    attach_invoices = fields.Boolean(
+        string="Attach Invoices", help="Attach the PDF of every listed invoice to the email."
+    )
+    # sms
+    send_sms = fields.Boolean(string="SMS")
+    sms_template_id = fields.Many2one(
+        "sms.template", string="SMS Template", domain=[("model", "=", "res.partner")]
+    )
+    # activity
+    create_activity = fields.Boolean(string="Activity")
+    activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
+    activity_summary = fields.Char(string="Activity Summary", translate=True)
+    activity_note = fields.Html(string="Activity Note", translate=True)
+    # letter
+    send_letter = fields.Boolean(
+        string="Letter", help="Queue a printable reminder letter for the batch printing."
+    )
+    # late fee
+    charge_fee = fields.Boolean(string="Late Fee")
+    fee_type = fields.Selection(
+        [("fixed", "Fixed Amount"), ("percentage", "Percentage of the Amount Due")],
+        string="Fee Type",
+        default="fixed",
+    )
+    fee_fixed_amount = fields.Monetary(string="Fee Amount", currency_field="currency_id")
+    fee_percentage = fields.Float(string="Fee Percentage", digits=(16, 2))
+    fee_max_amount = fields.Monetary(
+        string="Fee Cap",
+        currency_field="currency_id",
+        help="Maximum fee charged per invoice; 0 means no cap.",
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        string="Fee Product",
+        default=lambda self: self.env.ref(
+            "account_cobranza.product_late_fee", raise_if_not_found=False
+        ),
+        help="Product of the fee invoice line (its income account and taxes apply).",
+    )
+    # legal
+    legal_handoff = fields.Boolean(
+        string="Legal Hand-off",
+        help="Hand the debt to the legal department or a collection agency: automatic "
+        "contacts stop and the manager gets a task.",
+    )
+    channel_summary = fields.Char(compute="_compute_channel_summary", string="Actions")
+
+    @api.depends("policy_id.level_ids.offset_days")
+    def _compute_sequence(self):
+        for policy in self.policy_id:
+            for rank, level in enumerate(policy.level_ids.sorted("offset_days"), start=1):
+                level.sequence = rank
+        for level in self.filtered(lambda lvl: not lvl.policy_id):
+            level.sequence = 0
+
+    @api.depends(
+        "send_email", "send_sms", "create_activity", "send_letter", "charge_fee", "legal_handoff"
+    )
+    def _compute_channel_summary(self):
+        labels = self._channel_labels()
+        for level in self:
+            level.channel_summary = ", ".join(
+                label for fname, label in labels.items() if level[fname]
+            ) or _("Nothing")
+
+    def _channel_labels(self):
+        return {
+            "send_email": _("Email"),
+            "send_sms": _("SMS"),
+            "create_activity": _("Activity"),
+            "send_letter": _("Letter"),
+            "charge_fee": _("Late fee"),
+            "legal_handoff": _("Legal hand-off"),
+        }
+
+    @api.constrains("policy_id", "offset_days")
+    def _check_offset_unique(self):
+        for policy in self.policy_id:
+            offsets = policy.level_ids.mapped("offset_days")
+            duplicates = sorted({days for days in offsets if offsets.count(days) > 1})
+            if duplicates:
+                raise ValidationError(
+                    _(
+                        "Two levels of the policy “%(policy)s” apply on the same day "
+                        "(%(days)s days from the due date). Give each level its own day.",
+                        policy=policy.name,
+                        days=", ".join(map(str, duplicates)),
+                    )
+                )
+
+    @api.constrains(
+        "send_email", "mail_template_id", "send_sms", "sms_template_id", "create_activity",
+        "activity_type_id", "charge_fee", "fee_type", "fee_fixed_amount", "fee_percentage",
+        "fee_max_amount", "fee_product_id",
+    )
+    def _check_channel_requirements(self):
+        for level in self:
+            problems = []
+            if level.send_email and not level.mail_template_id:
+                problems.append(_("it sends an email but has no email template"))
+            if level.send_sms and not level.sms_template_id:
+                problems.append(_("it sends an SMS but has no SMS template"))
+            if level.create_activity and not level.activity_type_id:
+                problems.append(_("it schedules an activity but has no activity type"))
+            if min(level.fee_fixed_amount, level.fee_max_amount, level.fee_percentage) < 0:
+                problems.append(_("a late fee cannot be negative"))
+            if level.fee_percentage > 100:
+                problems.append(_("a late fee percentage cannot exceed 100%"))
+            if level.charge_fee:
+                if level.fee_type == "fixed" and not level.fee_fixed_amount:
+                    problems.append(_("its fixed late fee has no amount"))
+                if level.fee_type == "percentage" and not level.fee_percentage:
+                    problems.append(_("its late fee percentage is zero"))
+                if not level.fee_product_id:
+                    problems.append(_("its late fee has no product"))
+            if problems:
+                raise ValidationError(
+                    _(
+                        "The level “%(level)s” of the policy “%(policy)s” cannot be saved: "
+                        "%(problems)s.",
+                        level=level.name,
+                        policy=level.policy_id.name,
+                        problems="; ".join(problems),
+                    )
+                )
+
+    @api.depends("name", "offset_days")
+    def _compute_display_name(self):
+        for level in self:
+            level.display_name = _(
+                "%(name)s (%(days)s)", name=level.name or "", days=level._offset_label()
+            )
+
+    def _offset_label(self):
+        self.ensure_one()
+        if self.offset_days < 0:
+            return _("%s days before due date", -self.offset_days)
+        if self.offset_days == 0:
+            return _("on due date")
+        return _("%s days overdue", self.offset_days)

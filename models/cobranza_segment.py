@@ -1,0 +1,57 @@
+from odoo import _, fields, models
+
+# Commercial entities only: contacts of a company inherit its collection fields.
+COMMERCIAL_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False)]
+
+
+class CobranzaSegment(models.Model):
+    """A group of customers with a similar payment behaviour, chased with one policy."""
+
+    _name = "cobranza.segment"
+    _description = "Customer Collection Segment"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Leave empty to share this segment between all companies.",
+    )
+    policy_id = fields.Many2one(
+        "cobranza.policy",
+        string="Policy",
+        check_company=True,
+        help="Collection policy of the customers of this segment, unless a customer or an "
+        "invoice overrides it. Empty: the company's default policy.",
+    )
+    color = fields.Integer()
+    description = fields.Text(translate=True)
+    partner_ids = fields.One2many("res.partner", "cobranza_segment_id", string="Customers")
+    partner_count = fields.Integer(compute="_compute_partner_count", string="Number of Customers")
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("cobranza_segment_id", "in", self.ids), *COMMERCIAL_DOMAIN],
+                ["cobranza_segment_id"],
+                ["__count"],
+            )
+        )
+        for segment in self:
+            segment.partner_count = counts.get(segment, 0)
+
+    def action_view_partners(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Customers in %s", self.display_name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("cobranza_segment_id", "=", self.id), *COMMERCIAL_DOMAIN],
+            "context": {"default_cobranza_segment_id": self.id},
+        }

@@ -1,0 +1,3 @@
+from . import test_configuration
+from . import test_demo
+from . import test_tours

@@ -1,0 +1,77 @@
+from datetime import timedelta
+
+from odoo.tests import TransactionCase, tagged
+
+from ..engine import aging
+
+
+# Runs on a database installed with demo data (`make test` does both), never on the other.
+@tagged("post_install", "-at_install", "-standard", "account_cobranza_demo")
+class TestDemoData(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.ref("account_cobranza.demo_company")
+        data = cls.env["ir.model.data"].search(
+            [("module", "=", "account_cobranza"), ("model", "=", "res.partner"),
+             ("name", "=like", "demo_customer_%")]
+        )
+        cls.customers = cls.env["res.partner"].browse(data.mapped("res_id"))
+        cls.invoices = cls.env["account.move"].search(
+            [("company_id", "=", cls.company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        )
+        cls.today = cls.env.cr.now().date()
+
+    def test_company_and_people(self):
+        self.assertEqual(self.company.currency_id.name, "CLP")
+        self.assertEqual(self.company.country_id.code, "CL")
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(admin.company_id, self.company)
+        self.assertTrue(admin.has_group("account_cobranza.group_cobranza_manager"))
+        collectors = self.customers.mapped("cobranza_collector_id")
+        self.assertEqual(len(collectors), 2)
+        self.assertTrue(all(u.has_group("account_cobranza.group_cobranza_user") for u in collectors))
+
+    def test_customers_spread_over_segments(self):
+        self.assertEqual(len(self.customers), 30)
+        by_segment = {}
+        for partner in self.customers:
+            by_segment.setdefault(partner.cobranza_segment_id, []).append(partner)
+        self.assertEqual(len(by_segment), 5)
+        self.assertTrue(all(len(group) >= 4 for group in by_segment.values()))
+        policies = {p: inv._cobranza_resolve_policy()[inv] for p in self.customers
+                    for inv in self.invoices.filtered(lambda m, p=p: m.partner_id == p)[:1]}
+        self.assertGreaterEqual(len(set(policies.values())), 3, "customers use several policies")
+
+    def test_a_year_of_history_with_realistic_delays(self):
+        self.assertGreater(len(self.invoices), 250)
+        self.assertLessEqual(min(self.invoices.mapped("invoice_date")), self.today - timedelta(days=330))
+        self.assertEqual(set(self.invoices.partner_id), set(self.customers))
+        paid = self.invoices.filtered(lambda m: m.payment_state == "paid")
+        self.assertGreater(len(paid), len(self.invoices) / 2)
+        delays = {}
+        for move in paid:
+            last = max(move._get_reconciled_amls().mapped("date"))
+            delays.setdefault(move.partner_id.cobranza_segment_id, []).append((last - move.invoice_date_due).days)
+        mean = {seg: sum(d) / len(d) for seg, d in delays.items()}
+        punctual = self.env.ref("account_cobranza.cobranza_segment_punctual")
+        delinquent = self.env.ref("account_cobranza.cobranza_segment_delinquent")
+        self.assertLess(mean[punctual], 5)
+        self.assertGreater(mean[delinquent], 20)
+        self.assertTrue(self.invoices.filtered(lambda m: m.payment_state == "partial"))
+
+    def test_open_invoices_in_every_aging_bucket(self):
+        open_moves = self.invoices.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        buckets = {aging.bucket((self.today - m.invoice_date_due).days) for m in open_moves}
+        self.assertEqual(buckets, set(aging.BUCKETS))
+
+    def test_reminder_renders_in_spanish_for_a_demo_customer(self):
+        customer = self.env.ref("account_cobranza.demo_customer_constructora_andes")
+        self.assertEqual(customer.lang, "es_419")
+        template = self.env.ref("account_cobranza.mail_template_cobranza_overdue_firm").with_company(self.company)
+        body = template._render_field("body_html", customer.ids, compute_lang=True)[customer.id]
+        self.assertIn("Estimado", body)
+        self.assertIn("Total adeudado", body)
+        self.assertIn("$", body)
+        recipients = template._render_field("partner_to", customer.ids)[customer.id]
+        self.assertEqual(recipients, str(self.env.ref("account_cobranza.demo_contact_constructora_pagos").id))

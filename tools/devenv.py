@@ -1,0 +1,518 @@
+#!/usr/bin/env python3
+"""Local Odoo 18.0 environment for account_cobranza.
+
+One entry point behind the Makefile::
+
+    python3 tools/devenv.py run      # set up, install the module with demo data, serve :8069
+    python3 tools/devenv.py test     # set up, run every test on throw-away databases
+    python3 tools/devenv.py shell    # Odoo shell on the `make run` database
+    python3 tools/devenv.py stop     # stop the private PostgreSQL cluster, if we started one
+    python3 tools/devenv.py i18n     # refresh i18n/*.pot and merge it into the .po files
+
+Set-up is idempotent: the Odoo source tree, the project virtualenv (``.venv``), the
+PostgreSQL server and the addons path are checked and only created or refreshed when
+missing or out of date.
+
+Environment knobs: ``ODOO_SRC`` (Odoo 18.0 source tree), ``PGHOST``/``PGPORT``/``PGUSER``/
+``PGPASSWORD`` (an existing server), ``COBRANZA_PGPORT`` (private cluster port, 54329),
+``COBRANZA_DB`` (database of ``make run``, ``cobranza``), ``COBRANZA_HTTP_PORT`` (8069),
+``PYTHON`` (interpreter for the virtualenv).
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = "account_cobranza"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / MODULE
+DEFAULT_ODOO_SRC = CACHE / "odoo-18.0"
+ODOO_GIT = "https://github.com/odoo/odoo.git"
+STATE = ROOT / ".state"
+VENV = ROOT / ".venv"
+RESULTS = ROOT / ".test-results"
+PYTHON_VERSIONS = ((3, 12), (3, 11), (3, 10))
+# Packages with a compiled core: never build them from source, wheels only.
+BINARY_ONLY = "gevent,greenlet,lxml,MarkupSafe,Pillow,psutil,psycopg2-binary,cryptography,libsass,reportlab,cbor2,rjsmin"
+# Modules installed next to ours for the tests (portal payments with the demo provider).
+TEST_EXTRA_MODULES = ["payment_demo"]
+RUN_LANG = "es_419"
+PRIVATE_PGPORT = int(os.environ.get("COBRANZA_PGPORT", "54329"))
+
+
+def say(msg):
+    print(f"[cobranza] {msg}", flush=True)
+
+
+def die(msg, code=2):
+    print(f"[cobranza] ERROR: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def run(cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, **kw)
+
+
+# --------------------------------------------------------------------------- Odoo source
+def odoo_src():
+    src = Path(os.environ["ODOO_SRC"]).expanduser() if os.environ.get("ODOO_SRC") else DEFAULT_ODOO_SRC
+    release = src / "odoo" / "release.py"
+    if not release.exists() and not os.environ.get("ODOO_SRC"):
+        clone_odoo(src)
+    if not release.exists():
+        die(
+            f"no Odoo 18.0 source tree at {src} (expected {release}).\n"
+            f"  Provide one, either:\n"
+            f"    git clone --depth 1 --branch 18.0 {ODOO_GIT} {DEFAULT_ODOO_SRC}\n"
+            f"  or unpack an Odoo 18.0 Community source archive there, or point ODOO_SRC at one:\n"
+            f"    make test ODOO_SRC=/path/to/odoo-18.0"
+        )
+    text = release.read_text()
+    if not re.search(r"version_info\s*=\s*\(\s*18\s*,\s*0\s*,", text):
+        die(f"{src} is not an Odoo 18.0 tree (see {release}).")
+    return src
+
+
+def clone_odoo(dest):
+    if not shutil.which("git"):
+        return
+    say(f"Odoo 18.0 not found at {dest}; trying to clone it from {ODOO_GIT} ...")
+    try:
+        run(["git", "ls-remote", "--exit-code", ODOO_GIT, "refs/heads/18.0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+    except (subprocess.SubprocessError, OSError):
+        say("the network does not reach GitHub; cannot clone Odoo.")
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        run(["git", "clone", "--depth", "1", "--branch", "18.0", ODOO_GIT, str(tmp)])
+        tmp.rename(dest)
+    except (subprocess.SubprocessError, OSError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        say(f"cloning Odoo failed: {exc}")
+
+
+def addons_path(src):
+    link_dir = STATE / "addons"
+    link_dir.mkdir(parents=True, exist_ok=True)
+    link = link_dir / MODULE
+    if link.is_symlink() and Path(os.readlink(link)) != ROOT:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(ROOT, target_is_directory=True)
+    paths = [src / "addons", src / "odoo" / "addons", link_dir]
+    return ",".join(str(p) for p in paths if p.is_dir())
+
+
+# --------------------------------------------------------------------------- Python
+def pick_python():
+    candidates = [os.environ["PYTHON"]] if os.environ.get("PYTHON") else [
+        "python3.12", "python3.11", "python3.10", "python3"]
+    for name in candidates:
+        exe = shutil.which(name)
+        if not exe:
+            continue
+        out = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:2])"],
+                             capture_output=True, text=True)
+        if out.returncode == 0 and tuple(map(int, out.stdout.split())) in PYTHON_VERSIONS:
+            return exe
+    die("Odoo 18.0 needs Python 3.10, 3.11 or 3.12 with venv; none was found (set PYTHON=...).")
+
+
+def venv_python():
+    reqs = [ROOT / "requirements.txt", ROOT / "requirements-test.txt"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in reqs)).hexdigest()
+    stamp = VENV / ".requirements.sha256"
+    py = VENV / "bin" / "python"
+    if py.exists() and stamp.exists() and stamp.read_text() == digest:
+        return py
+    if not py.exists():
+        say(f"creating virtualenv {VENV}")
+        run([pick_python(), "-m", "venv", str(VENV)])
+    say("installing pinned Python requirements (wheels) ...")
+    pip = [str(py), "-m", "pip", "--disable-pip-version-check", "-q"]
+    run(pip + ["install", "--upgrade", "pip", "wheel", "setuptools"])
+    run(pip + ["install", "--prefer-binary", "--only-binary", BINARY_ONLY]
+        + [a for p in reqs for a in ("-r", str(p))])
+    stamp.write_text(digest)
+    return py
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+def pg_try(py, params):
+    code = (
+        "import psycopg2,sys,json; p=json.loads(sys.argv[1]);"
+        "c=psycopg2.connect(dbname='postgres', connect_timeout=5, **p); cr=c.cursor();"
+        "cr.execute('select current_user, rolcreatedb or rolsuper from pg_roles where rolname=current_user');"
+        "print(*cr.fetchone())"
+    )
+    out = subprocess.run([str(py), "-c", code, json.dumps(params)], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    user, can_create = out.stdout.split()
+    if user == "postgres" or can_create != "True":
+        return None  # Odoo refuses the `postgres` role; we need to create databases.
+    return user
+
+
+def pg_bin(name):
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                   key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if found:
+        return str(found[-1])
+    exe = shutil.which(name)
+    if exe:
+        return exe
+    die(f"PostgreSQL server binaries ({name}) not found: install PostgreSQL 13+ "
+        "(Debian: apt-get install postgresql) or set PGHOST/PGPORT/PGUSER to a running server.")
+
+
+def private_cluster():
+    """Start (once) a private cluster; as root it runs under an unprivileged OS user."""
+    if os.geteuid() == 0:
+        owner = "postgres"
+        try:
+            run(["id", owner], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except subprocess.CalledProcessError:
+            owner = "cobranza-pg"
+            run(["useradd", "--system", "--no-create-home", owner], check=False)
+        base = Path("/var/tmp") / f"{MODULE}-pg"
+    else:
+        owner, base = None, CACHE / "pg"
+    data = base / "data"
+    base.mkdir(parents=True, exist_ok=True)
+
+    def as_owner(cmd):
+        if owner:
+            shutil.chown(base, owner)
+            return ["runuser", "-u", owner, "--"] + cmd
+        return cmd
+
+    if not (data / "PG_VERSION").exists():
+        say(f"initialising a private PostgreSQL cluster in {data}")
+        run(as_owner([pg_bin("initdb"), "-D", str(data), "-U", "odoo", "--auth=trust",
+                      "-E", "UTF8", "--locale=C.UTF-8"]), stdout=subprocess.DEVNULL)
+    status = subprocess.run(as_owner([pg_bin("pg_ctl"), "-D", str(data), "status"]),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if status.returncode != 0:
+        say(f"starting the private PostgreSQL cluster on 127.0.0.1:{PRIVATE_PGPORT}")
+        opts = (f"-p {PRIVATE_PGPORT} -k {base} -c listen_addresses=127.0.0.1 "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        run(as_owner([pg_bin("pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "server.log"),
+                      "-w", "-t", "60", "start"]), stdout=subprocess.DEVNULL)
+    return {"host": "127.0.0.1", "port": PRIVATE_PGPORT, "user": "odoo"}, data, as_owner
+
+
+def postgres(py):
+    params = {k: v for k, v in {
+        "host": os.environ.get("PGHOST"), "port": os.environ.get("PGPORT"),
+        "user": os.environ.get("PGUSER"), "password": os.environ.get("PGPASSWORD"),
+    }.items() if v}
+    user = pg_try(py, params)
+    if user:
+        params["user"] = user
+        return params
+    params, _data, _ = private_cluster()
+    if not pg_try(py, params):
+        die(f"the private PostgreSQL cluster does not answer; see its log under {_data.parent}")
+    return params
+
+
+def db_args(pg):
+    flags = {"host": "--db_host", "port": "--db_port", "user": "--db_user", "password": "--db_password"}
+    return [a for key, flag in flags.items() if pg.get(key) for a in (flag, str(pg[key]))]
+
+
+def sql(py, pg, query, dbname="postgres"):
+    code = (
+        "import psycopg2,sys,json; p=json.loads(sys.argv[1]);"
+        "c=psycopg2.connect(dbname=sys.argv[2], **p); c.autocommit=True; cr=c.cursor();"
+        "cr.execute(sys.argv[3]); print(json.dumps(cr.fetchall() if cr.description else []))"
+    )
+    out = subprocess.run([str(py), "-c", code, json.dumps(pg), dbname, query],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "sql failed")
+    return json.loads(out.stdout)
+
+
+def drop_db(py, pg, name):
+    try:
+        sql(py, pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except RuntimeError as exc:
+        say(f"could not drop database {name}: {exc}")
+    shutil.rmtree(STATE / "filestore" / "filestore" / name, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- environment
+class Env:
+    def __init__(self):
+        self.src = odoo_src()
+        self.py = venv_python()
+        self.pg = postgres(self.py)
+        self.addons = addons_path(self.src)
+
+    def odoo_cmd(self, *args):
+        return [str(self.py), "-m", "odoo", "--addons-path", self.addons,
+                "--data-dir", str(STATE / "filestore"), *db_args(self.pg), *args]
+
+    def env(self):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.src), env.get("PYTHONPATH")]))
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+
+def module_digest():
+    """Hash of the addon's files, to know when `make run` must update the module."""
+    h = hashlib.sha256()
+    for path in sorted(ROOT.rglob("*")):
+        rel = path.relative_to(ROOT)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts) \
+                and "__pycache__" not in rel.parts and rel.parts[0] not in ("tests", "tools"):
+            h.update(str(rel).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wkhtmltopdf():
+    if shutil.which("wkhtmltopdf"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing wkhtmltopdf (PDF statements and letters) ...")
+        done = subprocess.run(["apt-get", "install", "-y", "-qq", "wkhtmltopdf"],
+                              env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if done.returncode == 0:
+            return
+    say("wkhtmltopdf is not installed: PDF reports will be shown as HTML "
+        "(Debian: apt-get install wkhtmltopdf).")
+
+
+def chromium():
+    for name in ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing Chromium for the browser tests ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env,
+                       stdout=subprocess.DEVNULL)
+        if shutil.which("chromium"):
+            return shutil.which("chromium")
+    die("the browser tests need Chromium or Google Chrome on PATH (Debian: apt-get install "
+        "chromium); they are never skipped.")
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_run(argv):
+    e = Env()
+    ensure_wkhtmltopdf()
+    db = os.environ.get("COBRANZA_DB", "cobranza")
+    port = os.environ.get("COBRANZA_HTTP_PORT", "8069")
+    digest = module_digest()
+    stamp = STATE / f"run-{db}.sha256"
+    installed = False
+    try:
+        installed = bool(sql(e.py, e.pg, "SELECT 1 FROM ir_module_module WHERE name = "
+                             f"'{MODULE}' AND state = 'installed'", dbname=db))
+    except RuntimeError:
+        pass
+    args = ["-d", db, "--db-filter", f"^{re.escape(db)}$", "--http-port", port]
+    if not installed:
+        drop_db(e.py, e.pg, db)
+        say(f"creating database {db} with {MODULE} and its demo data (a few minutes) ...")
+        run(e.odoo_cmd(*args, "-i", MODULE, "--load-language", RUN_LANG, "--stop-after-init"),
+            env=e.env())
+    elif not stamp.exists() or stamp.read_text() != digest:
+        say(f"updating {MODULE} in {db} ...")
+        run(e.odoo_cmd(*args, "-u", MODULE, "--stop-after-init"), env=e.env())
+    stamp.write_text(digest)
+    say(f"serving Odoo at http://localhost:{port}  (login admin / admin; Ctrl-C stops)")
+    os.execve(str(e.py), e.odoo_cmd(*args, *argv), e.env())
+
+
+def cmd_shell(argv):
+    e = Env()
+    db = os.environ.get("COBRANZA_DB", "cobranza")
+    os.execve(str(e.py), [str(e.py), "-m", "odoo", "shell", *e.odoo_cmd(*argv)[3:], "-d", db],
+              e.env())
+
+
+def cmd_stop(argv):
+    base = Path("/var/tmp") / f"{MODULE}-pg" if os.geteuid() == 0 else CACHE / "pg"
+    if not (base / "data" / "PG_VERSION").exists():
+        say("no private PostgreSQL cluster to stop")
+        return
+    _params, data, as_owner = private_cluster()
+    run(as_owner([pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop"]))
+
+
+def cmd_i18n(argv):
+    """Refresh i18n/account_cobranza.pot from a fresh install and merge it into the .po files."""
+    e = Env()
+    db = f"cobranza_i18n_{os.getpid()}"
+    pot = ROOT / "i18n" / f"{MODULE}.pot"
+    drop_db(e.py, e.pg, db)
+    try:
+        run(e.odoo_cmd("-d", db, "-i", MODULE, "--stop-after-init",
+                       "--log-level", "warn"), env=e.env())
+        run(e.odoo_cmd("-d", db, f"--i18n-export={pot}", f"--modules={MODULE}",
+                       "--stop-after-init", "--log-level", "warn"), env=e.env())
+    finally:
+        drop_db(e.py, e.pg, db)
+    run([str(e.py), str(ROOT / "tools" / "po_merge.py"), str(pot),
+         *map(str, sorted((ROOT / "i18n").glob("*.po")))])
+
+
+SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+SKIP_RE = re.compile(r" INFO \S+ \S+: skipped (.*)")
+LOG_ERROR_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
+FAIL_RE = re.compile(r" (?:ERROR|CRITICAL) \S+ \S+: (?:FAIL|ERROR): (.*)")
+
+
+def odoo_suite(e, name, modules, tags, demo, log_path):
+    """Install `modules` on a fresh database and run the tests selected by `tags`."""
+    db = f"cobranza_test_{name}_{os.getpid()}"
+    drop_db(e.py, e.pg, db)
+    args = ["-d", db, "--db-filter", f"^{db}$", "-i", ",".join(modules), "--test-enable",
+            "--test-tags", tags, "--stop-after-init", "--http-port", str(free_port()),
+            "--gevent-port", str(free_port()), "--log-level", "info", "--max-cron-threads", "0"]
+    if not demo:
+        args.append("--without-demo=all")
+    started = time.time()
+    with open(log_path, "w") as log:
+        proc = subprocess.run(e.odoo_cmd(*args), env=e.env(), stdout=log, stderr=subprocess.STDOUT)
+    drop_db(e.py, e.pg, db)
+    text = Path(log_path).read_text(errors="replace")
+    result = {"suite": name, "seconds": round(time.time() - started, 1), "log": str(log_path),
+              "tests": 0, "failed": 0, "skipped": 0, "problems": []}
+    match = SUMMARY_RE.search(text)
+    if not match:
+        result["failed"] = 1
+        result["problems"].append(f"Odoo did not report test results (exit {proc.returncode})")
+    else:
+        failed, errors, total = map(int, match.groups())
+        result["tests"], result["failed"] = total, failed + errors
+        if total == 0:
+            result["failed"] += 1
+            result["problems"].append("no test ran")
+    skips = SKIP_RE.findall(text)
+    result["skipped"] = len(skips)
+    result["problems"] += [f"FAIL {m}" for m in FAIL_RE.findall(text)]
+    result["problems"] += [f"SKIPPED (counted as failed) {s}" for s in skips]
+    stray = [l for l in text.splitlines() if LOG_ERROR_RE.match(l)]
+    if stray and not result["failed"]:
+        result["failed"] = 1
+        result["problems"].append(f"errors logged outside tests, first: {stray[0][:300]}")
+    result["passed"] = max(result["tests"] - result["failed"] - result["skipped"], 0)
+    result["failed"] += result["skipped"]
+    return result
+
+
+def pytest_suite(e, log_path):
+    junit = STATE / "pytest-junit.xml"
+    started = time.time()
+    with open(log_path, "w") as log:
+        proc = subprocess.run(
+            [str(e.py), "-m", "pytest", "-q", "-c", str(ROOT / "tests" / "engine" / "pytest.ini"),
+             "--rootdir", str(ROOT / "tests" / "engine"), f"--junitxml={junit}",
+             str(ROOT / "tests" / "engine")],
+            cwd=ROOT, env={**e.env(), "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
+    result = {"suite": "engine (pytest)", "seconds": round(time.time() - started, 1),
+              "log": str(log_path), "problems": []}
+    try:
+        suite = ET.parse(junit).getroot()
+        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+        tests, fails, errs, skips = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    except (ET.ParseError, OSError, AttributeError):
+        tests, fails, errs, skips = 0, 1, 0, 0
+        result["problems"].append(f"pytest did not report results (exit {proc.returncode})")
+    if tests == 0:
+        fails += 1
+        result["problems"].append("no pure-Python test ran")
+    result.update(tests=tests, skipped=skips, failed=fails + errs + skips,
+                  passed=max(tests - fails - errs - skips, 0))
+    if skips:
+        result["problems"].append(f"{skips} pytest test(s) skipped (counted as failed)")
+    return result
+
+
+def git_tree():
+    try:
+        tree = subprocess.run(["git", "rev-parse", "HEAD^{tree}"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                    cwd=ROOT, capture_output=True, text=True).stdout.strip())
+        return tree, dirty
+    except (subprocess.SubprocessError, OSError):
+        return None, None
+
+
+def cmd_test(argv):
+    started = time.time()
+    e = Env()
+    chromium()
+    RESULTS.mkdir(exist_ok=True)
+    say(f"Odoo {e.src} | Python {e.py} | PostgreSQL {e.pg.get('host', 'socket')}:{e.pg.get('port', '')}")
+    modules = [MODULE] + TEST_EXTRA_MODULES
+    suites = {}
+
+    def background(key, fn, *args):
+        t = threading.Thread(target=lambda: suites.__setitem__(key, fn(*args)))
+        t.start()
+        return t
+
+    say("running: pure-Python engine tests, module tests without demo data, "
+        "install with demo data (in parallel; logs in .test-results/)")
+    threads = [
+        background("nodemo", odoo_suite, e, "nodemo", modules, f"/{MODULE}", False,
+                   RESULTS / "odoo-nodemo.log"),
+        background("demo", odoo_suite, e, "demo", [MODULE], f"{MODULE}_demo", True,
+                   RESULTS / "odoo-demo.log"),
+    ]
+    suites["engine"] = pytest_suite(e, RESULTS / "pytest.log")
+    for t in threads:
+        t.join()
+    ordered = [suites[k] for k in ("engine", "nodemo", "demo")]
+    passed = sum(s["passed"] for s in ordered)
+    failed = sum(s["failed"] for s in ordered)
+    seconds = round(time.time() - started, 1)
+    for s in ordered:
+        say(f"{s['suite']}: {s['passed']} passed, {s['failed']} failed in {s['seconds']} s ({s['log']})")
+        for p in s["problems"][:30]:
+            say(f"    {p}")
+    tree, dirty = git_tree()
+    (RESULTS / "last.json").write_text(json.dumps({
+        "tree": tree, "dirty": dirty, "passed": passed, "failed": failed, "seconds": seconds,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), "suites": ordered}, indent=2))
+    print(f"{passed} passed, {failed} failed", flush=True)
+    sys.exit(1 if failed else 0)
+
+
+def main():
+    commands = {"run": cmd_run, "test": cmd_test, "shell": cmd_shell, "stop": cmd_stop, "i18n": cmd_i18n}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        die(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} [odoo options]")
+    commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

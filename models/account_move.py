@@ -1,4 +1,32 @@
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import ladder
+
+STAGES = [
+    ("not_due", "Not Due"),
+    ("due", "Due Today"),
+    ("overdue", "Overdue"),
+    ("plan", "Payment Plan"),
+    ("promise", "Promise to Pay"),
+    ("dispute", "Dispute"),
+    ("legal", "Legal"),
+    ("paid", "Paid"),
+]
+EXCLUSIONS = [
+    ("paid", "Paid"),
+    ("in_payment", "In payment"),
+    ("blocked", "Blocked"),
+    ("no_chase", "Customer not chased"),
+    ("dispute", "Under dispute"),
+    ("promise", "Promise to pay"),
+    ("plan", "Payment plan"),
+    ("legal", "Handed to legal"),
+    ("tolerance", "Below tolerance"),
+]
+OPEN_PAYMENT_STATES = ("not_paid", "partial", "in_payment", "blocked")
 
 
 class AccountMove(models.Model):
@@ -12,6 +40,88 @@ class AccountMove(models.Model):
         tracking=True,
         help="Overrides the customer's collection policy for this invoice only.",
     )
+    cobranza_stage = fields.Selection(
+        STAGES,
+        string="Collection Stage",
+        compute="_compute_cobranza_stage",
+        store=True,
+        index=True,
+        copy=False,
+    )
+    cobranza_level_id = fields.Many2one(
+        "cobranza.policy.level",
+        string="Collection Level",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Highest level of the collection ladder this invoice reached.",
+    )
+    cobranza_last_contact_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
+    cobranza_next_date = fields.Date(
+        string="Next Collection Action", readonly=True, copy=False, index=True
+    )
+    cobranza_next_level_id = fields.Many2one(
+        "cobranza.policy.level", string="Next Level", readonly=True, copy=False
+    )
+    cobranza_exclusion = fields.Selection(
+        EXCLUSIONS,
+        string="Not Chased Because",
+        readonly=True,
+        copy=False,
+        help="Why the daily run leaves this invoice out of the collection ladder.",
+    )
+    cobranza_exclusion_note = fields.Char(string="Exclusion Reason", copy=False, tracking=True)
+    cobranza_legal = fields.Boolean(string="Handed to Legal", readonly=True, copy=False, tracking=True)
+    cobranza_legal_date = fields.Date(string="Legal Hand-off Date", readonly=True, copy=False)
+    cobranza_thanked = fields.Boolean(readonly=True, copy=False)
+    cobranza_contact_ids = fields.Many2many(
+        "cobranza.contact",
+        "cobranza_contact_account_move_rel",
+        "move_id",
+        "contact_id",
+        string="Collection Contacts",
+        copy=False,
+    )
+    cobranza_contact_count = fields.Integer(compute="_compute_cobranza_contact_count")
+    cobranza_collector_id = fields.Many2one(
+        related="commercial_partner_id.cobranza_collector_id", string="Collector"
+    )
+    cobranza_fee_origin_id = fields.Many2one(
+        "account.move", string="Late Fee Of", readonly=True, copy=False, index="btree_not_null"
+    )
+    cobranza_fee_level_id = fields.Many2one("cobranza.policy.level", readonly=True, copy=False)
+    cobranza_fee_ids = fields.One2many("account.move", "cobranza_fee_origin_id", string="Late Fees")
+
+    _sql_constraints = [
+        (
+            "cobranza_fee_once",
+            "UNIQUE (cobranza_fee_origin_id, cobranza_fee_level_id)",
+            "A late fee is charged only once per invoice and level.",
+        ),
+    ]
+
+    @api.depends("move_type", "state", "payment_state", "amount_residual", "invoice_date_due",
+                 "cobranza_legal")
+    def _compute_cobranza_stage(self):
+        today = self._cobranza_today()
+        holds = self._cobranza_holds()
+        for move in self:
+            if move.move_type != "out_invoice" or move.state != "posted":
+                move.cobranza_stage = False
+                continue
+            move.cobranza_stage = ladder.stage(move._cobranza_engine_invoice(None, holds), today)
+
+    def _compute_cobranza_contact_count(self):
+        for move in self:
+            move.cobranza_contact_count = len(move.cobranza_contact_ids)
+
+    def _cobranza_today(self):
+        return fields.Date.to_date(self.env.context.get("cobranza_date")) or fields.Date.context_today(self)
+
+    def _cobranza_holds(self):
+        """``{move id: 'plan' | 'promise' | 'dispute'}``: invoices whose ladder is paused.
+        Payment plans, promises and disputes extend this."""
+        return {}
 
     def _cobranza_resolve_policy(self):
         """Effective policy of each invoice: invoice override, then the customer's override,
@@ -36,6 +146,199 @@ class AccountMove(models.Model):
             else:
                 result[move] = self.env["cobranza.policy"]
         return result
+
+    # ------------------------------------------------------------------ daily run adapters
+    @api.model
+    def _cobranza_open_invoices(self, partners, company):
+        return self.search([
+            ("company_id", "=", company.id),
+            ("commercial_partner_id", "in", partners.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            "|", ("payment_state", "in", OPEN_PAYMENT_STATES),
+            # paid since the last evaluation: recorded once as paid
+            "&", ("cobranza_stage", "=", "paid"), ("cobranza_exclusion", "=", False),
+        ], order="invoice_date_due, id")
+
+    def _cobranza_engine_invoice(self, policy, holds):
+        self.ensure_one()
+        return ladder.Invoice(
+            id=self.id,
+            due=self.invoice_date_due or self.invoice_date or self.date,
+            residual=self.amount_residual_signed,
+            policy=policy,
+            reached_offset=self.cobranza_level_id.offset_days if self.cobranza_level_id else None,
+            payment_state=self.payment_state,
+            hold=holds.get(self.id),
+            legal=self.cobranza_legal,
+        )
+
+    def _cobranza_write_states(self, plan, date, reached):
+        """Store the evaluation of `plan` on the invoices in one statement.
+
+        `reached`: ``{invoice id: level id}`` of the levels applied today (None: failed)."""
+        rows = []
+        for move in self:
+            state = plan.invoices.get(move.id)
+            if state is None:
+                continue
+            level_id = reached.get(move.id, False)
+            rows.append((
+                move.id, state.stage, state.exclusion, state.next_level_id, state.next_date,
+                level_id or move.cobranza_level_id.id or None,
+                date if level_id else move.cobranza_last_contact_date or None,
+            ))
+        if not rows:
+            return
+        self.flush_model()
+        values = ", ".join(["(%s, %s, %s, %s::int, %s::date, %s::int, %s::date)"] * len(rows))
+        self.env.cr.execute(
+            f"""
+            UPDATE account_move m
+               SET cobranza_stage = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.stage END,
+                   cobranza_exclusion = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.exclusion END,
+                   cobranza_next_level_id = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_level END,
+                   cobranza_next_date = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_date END,
+                   cobranza_level_id = v.level, cobranza_last_contact_date = v.last_contact
+              FROM (VALUES {values}) AS v(id, stage, exclusion, next_level, next_date, level, last_contact)
+             WHERE m.id = v.id
+            """,
+            [value for row in rows for value in row],
+        )
+        self.invalidate_model([
+            "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
+            "cobranza_level_id", "cobranza_last_contact_date",
+        ])
+
+    def _cobranza_log_reminder(self, level, channels):
+        if level:
+            text = _("Collection reminder “%(level)s” sent to the customer (%(channels)s).",
+                     level=level.name, channels=channels)
+        else:
+            text = _("Collection reminder sent to the customer (%s).", channels)
+        self._message_log_batch(bodies={move.id: Markup("<p>%s</p>") % text for move in self})
+
+    def _cobranza_mark_level(self, level):
+        """Record a level applied by hand: levels never go backwards."""
+        today = self._cobranza_today()
+        for move in self:
+            values = {"cobranza_last_contact_date": today}
+            if not move.cobranza_level_id or move.cobranza_level_id.offset_days < level.offset_days:
+                values["cobranza_level_id"] = level.id
+            move.write(values)
+
+    def _cobranza_pdf_attachments(self):
+        """Invoice PDFs to attach to a reminder (the stored one when Odoo has it)."""
+        attachments = []
+        for move in self:
+            if move.invoice_pdf_report_id:
+                attachments.append(move.invoice_pdf_report_id.id)
+                continue
+            content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+                "account.account_invoices", res_ids=move.ids
+            )
+            attachment = self.env["ir.attachment"].create({
+                "name": f"{move._get_invoice_report_filename()}",
+                "raw": content,
+                "mimetype": "application/pdf",
+                "res_model": "mail.compose.message",
+            })
+            attachments.append(attachment.id)
+        return attachments
+
+    def _cobranza_charge_fee(self, level):
+        """Invoice the late fee of `level` for this invoice, once; returns the fee invoice."""
+        self.ensure_one()
+        if self.cobranza_fee_origin_id or self.cobranza_fee_ids.filtered(
+            lambda fee: fee.cobranza_fee_level_id == level
+        ):
+            return self.browse()  # never a fee on a fee, never twice
+        amount = level._cobranza_fee_amount(self)
+        if self.currency_id.is_zero(amount):
+            return self.browse()
+        fee = self.create({
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": self._cobranza_today(),
+            "invoice_date_due": self._cobranza_today(),
+            "invoice_origin": self.name,
+            "invoice_user_id": self.invoice_user_id.id,
+            "cobranza_fee_origin_id": self.id,
+            "cobranza_fee_level_id": level.id,
+            "invoice_line_ids": [fields.Command.create({
+                "product_id": level.fee_product_id.id,
+                "name": _("Late fee for %(invoice)s (%(level)s)", invoice=self.name, level=level.name),
+                "quantity": 1,
+                "price_unit": amount,
+            })],
+        })
+        fee.action_post()
+        self.message_post(body=_("Late fee %(fee)s charged.", fee=fee._get_html_link()))
+        return fee
+
+    def _cobranza_hand_to_legal(self, level, date):
+        """Stop automatic contacts on these invoices and give the manager a task."""
+        self.write({"cobranza_legal": True, "cobranza_legal_date": date})
+        partner = self.commercial_partner_id[:1]
+        policy = level.policy_id
+        manager = policy.responsible_id or partner.cobranza_collector_id or self.env.user
+        partner._cobranza_schedule_task(
+            self, policy, self.env.ref("mail.mail_activity_data_todo"),
+            _("Hand %(customer)s's debt to legal", customer=partner.name),
+            _("Invoices: %s", ", ".join(self.mapped("name"))),
+            assignee=manager,
+        )
+
+    def _cobranza_send_thank_you(self):
+        """Thank the customers whose reminded overdue invoices got fully paid."""
+        moves = self.filtered(
+            lambda m: m.move_type == "out_invoice" and not m.cobranza_thanked
+            and m.payment_state in ("paid", "in_payment") and m.cobranza_level_id.offset_days > 0
+        )
+        if not moves:
+            return
+        moves.cobranza_thanked = True
+        policies = moves._cobranza_resolve_policy()
+        by_partner = {}
+        for move in moves:
+            policy = policies[move]
+            if policy.send_thank_you and policy.thank_you_template_id:
+                key = (move.commercial_partner_id, move.company_id, policy.thank_you_template_id)
+                by_partner.setdefault(key, self.browse())
+                by_partner[key] |= move
+        for (partner, company, template), paid in by_partner.items():
+            message = partner.with_company(company).with_context(
+                cobranza_move_ids={partner.id: paid.ids}
+            ).message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            self.env["cobranza.contact"].sudo().create({
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "move_ids": [fields.Command.set(paid.ids)],
+                "channel": "email",
+                "outcome": "reached",
+                "note": _("Thank-you for the payment"),
+                "mail_message_id": message[:1].id,
+                "amount_due": 0.0,
+            })
+
+    # ------------------------------------------------------------------ buttons
+    def action_cobranza_exclude(self):
+        return self.env["cobranza.exclude.wizard"]._open_for(self)
+
+    def action_cobranza_resume(self):
+        for move in self.filtered(lambda m: m.payment_state == "blocked"):
+            move.action_toggle_block_payment()
+        self.cobranza_exclusion_note = False
+        self.env["res.partner"]._cobranza_refresh(self.commercial_partner_id, self.company_id)
+
+    def action_cobranza_view_contacts(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
+        action["domain"] = [("move_ids", "in", self.ids)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id[:1].id,
+                             "default_move_ids": self.ids}
+        return action
 
     def _cobranza_days_overdue(self):
         """Days since the due date on the reference date (negative: days left)."""

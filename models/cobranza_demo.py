@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import Command, api, fields, models
 
@@ -14,6 +15,7 @@ SEGMENT_BEHAVIOUR = {
     "account_cobranza.cobranza_segment_delinquent": "delinquent",
     "account_cobranza.cobranza_segment_high_risk": "high_risk",
 }
+DEMO_RUN_DAYS_AGO = (21, 14, 7, 3, 0)
 DEMO_PRODUCTS = [
     ("Office supplies kit", 45_000),
     ("Cleaning supplies", 38_000),
@@ -47,6 +49,9 @@ class CobranzaDemo(models.AbstractModel):
             ]
         )
         customers = self._demo_customers()
+        for index, (partner, _behaviour) in enumerate(customers):
+            if not partner.mobile:
+                partner.mobile = f"+56 9 6{index:03d} {4100 + index:04d}"
         today = fields.Date.context_today(self)
         profiles = [
             simulation.Profile(
@@ -63,6 +68,10 @@ class CobranzaDemo(models.AbstractModel):
         moves = self._demo_invoices(env, plans, products)
         self._demo_payments(env, plans, moves)
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
+        # A few past runs of the calendar: contact history, levels and a worklist from day one.
+        Run = env["cobranza.run"].with_context(mail_create_nolog=True)
+        for days in DEMO_RUN_DAYS_AGO:
+            Run.run_for_date(today - timedelta(days=days), company)
 
     @api.model
     def _demo_tax(self, env, company):

@@ -52,6 +52,19 @@ class CobranzaPolicy(models.Model):
         help="Receives collector tasks when the customer has no collector and the invoice no "
         "salesperson, and the legal hand-off tasks.",
     )
+    send_thank_you = fields.Boolean(
+        string="Thank for Late Payments",
+        default=True,
+        help="When an invoice that received an overdue reminder is fully paid, thank the customer.",
+    )
+    thank_you_template_id = fields.Many2one(
+        "mail.template",
+        string="Thank-you Template",
+        domain=[("model", "=", "res.partner")],
+        default=lambda self: self.env.ref(
+            "account_cobranza.mail_template_cobranza_thank_you", raise_if_not_found=False
+        ),
+    )
     description = fields.Html(translate=True)
     segment_ids = fields.One2many("cobranza.segment", "policy_id", string="Segments")
 

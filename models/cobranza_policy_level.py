@@ -188,3 +188,97 @@ class CobranzaPolicyLevel(models.Model):
         if self.offset_days == 0:
             return _("on due date")
         return _("%s days overdue", self.offset_days)
+
+    # ------------------------------------------------------------------ daily run
+    def _cobranza_engine_level(self):
+        from ..engine.ladder import Level
+
+        self.ensure_one()
+        return Level(
+            id=self.id,
+            offset_days=self.offset_days,
+            automatic=self.automatic,
+            legal=self.legal_handoff,
+            needs_collector=not self.automatic or self.create_activity or self.legal_handoff,
+        )
+
+    def _cobranza_main_channel(self):
+        self.ensure_one()
+        for flag, channel in (("send_email", "email"), ("send_sms", "sms"),
+                              ("create_activity", "call"), ("send_letter", "letter")):
+            if self[flag]:
+                return channel
+        return "other"
+
+    def _cobranza_execute(self, partner, moves, contact_vals, counters):
+        """Contact `partner` about `moves` as this level says; one contact row per channel."""
+        self.ensure_one()
+        Contact = self.env["cobranza.contact"]
+        partner = partner.with_context(cobranza_move_ids={partner.id: moves.ids})
+        if not self.automatic:
+            activity = partner._cobranza_schedule_task(
+                moves, self.policy_id, self.activity_type_id,
+                _("Decide the reminder “%(level)s” for %(customer)s",
+                  level=self.name, customer=partner.name),
+                self.activity_note,
+            )
+            Contact.create({**contact_vals, "channel": self._cobranza_main_channel(),
+                            "state": "planned", "activity_id": activity.id})
+            counters["activity"] += 1
+            moves._cobranza_log_reminder(self, _("a task for the collector"))
+            return
+        channels = []
+        if self.send_email:
+            attachments = moves._cobranza_pdf_attachments() if self.attach_invoices else []
+            message = partner.message_post_with_source(
+                self.mail_template_id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                attachment_ids=attachments,
+            )
+            Contact.create({**contact_vals, "channel": "email", "mail_message_id": message[:1].id})
+            counters["email"] += 1
+            channels.append(_("email"))
+        if self.send_sms and not partner._cobranza_sms_number():
+            Contact.create({**contact_vals, "channel": "sms", "state": "failed",
+                            "note": _("The customer has no valid mobile number.")})
+        elif self.send_sms:
+            message = partner._message_sms_with_template(
+                template=self.sms_template_id, partner_ids=partner.ids, put_in_queue=True
+            )
+            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", message.ids)])
+            Contact.create({**contact_vals, "channel": "sms", "mail_message_id": message[:1].id,
+                            "sms_ids": [fields.Command.set(sms.ids)]})
+            counters["sms"] += 1
+            channels.append(_("SMS"))
+        if self.create_activity:
+            activity = partner._cobranza_schedule_task(
+                moves, self.policy_id, self.activity_type_id,
+                self.activity_summary or self.name, self.activity_note,
+            )
+            channel = "call" if activity.activity_type_id.category == "phonecall" else "other"
+            Contact.create({**contact_vals, "channel": channel, "state": "planned",
+                            "activity_id": activity.id})
+            counters["activity"] += 1
+            channels.append(_("task"))
+        if self.send_letter:
+            Contact.create({**contact_vals, "channel": "letter", "state": "planned"})
+            counters["letter"] += 1
+            channels.append(_("letter"))
+        if channels:
+            moves._cobranza_log_reminder(self, ", ".join(channels))
+
+    def _cobranza_fee_amount(self, move):
+        """Late fee of this level for `move`, in the invoice currency, capped."""
+        self.ensure_one()
+        currency = move.currency_id
+        company_currency = move.company_id.currency_id
+        date = move._cobranza_today()
+        if self.fee_type == "percentage":
+            amount = move.amount_residual * self.fee_percentage / 100.0
+        else:
+            amount = company_currency._convert(self.fee_fixed_amount, currency, move.company_id, date)
+        if self.fee_max_amount:
+            cap = company_currency._convert(self.fee_max_amount, currency, move.company_id, date)
+            amount = min(amount, cap)
+        return currency.round(amount)

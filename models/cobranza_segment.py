@@ -29,6 +29,13 @@ class CobranzaSegment(models.Model):
         help="Collection policy of the customers of this segment, unless a customer or an "
         "invoice overrides it. Empty: the company's default policy.",
     )
+    risk_factor = fields.Float(
+        string="Risk Factor",
+        default=1.0,
+        digits=(16, 2),
+        help="Weight of this segment in the collectors' worklist priority: above 1 brings its "
+        "customers forward, below 1 lets them wait.",
+    )
     color = fields.Integer()
     description = fields.Text(translate=True)
     partner_ids = fields.One2many("res.partner", "cobranza_segment_id", string="Customers")

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
+
+from ..engine import ladder
 
 # Set on the commercial entity and shared by its contacts (see _commercial_fields).
 COBRANZA_COMMERCIAL_FIELDS = [
@@ -43,6 +47,53 @@ class ResPartner(models.Model):
         help="The daily run never contacts this customer about its invoices.",
     )
     cobranza_no_chase_reason = fields.Char(string="Reason Not to Chase", tracking=True)
+    # Collection state in the current company, written by the daily run.
+    cobranza_total_due = fields.Float(
+        string="Total Due", company_dependent=True, readonly=True, digits="Account",
+        help="Open invoices of the customer, in the company currency.",
+    )
+    cobranza_total_overdue = fields.Float(
+        string="Total Overdue", company_dependent=True, readonly=True, digits="Account"
+    )
+    cobranza_oldest_overdue_days = fields.Integer(
+        string="Days Overdue", company_dependent=True, readonly=True,
+        help="Days since the due date of the oldest overdue invoice.",
+    )
+    cobranza_level_id = fields.Many2one(
+        "cobranza.policy.level", string="Highest Level", company_dependent=True, readonly=True,
+        help="Highest collection level reached by the customer's open invoices.",
+    )
+    cobranza_next_date = fields.Date(
+        string="Next Action", company_dependent=True, readonly=True,
+        help="Date of the next step of the collection ladder.",
+    )
+    cobranza_status = fields.Selection(
+        [("needs_action", "Needs Action"), ("waiting", "Waiting"), ("ok", "Up to Date")],
+        string="Collection Status", company_dependent=True, readonly=True,
+    )
+    cobranza_priority = fields.Integer(
+        string="Priority", company_dependent=True, readonly=True,
+        help="Grows with the amount overdue, its age and the risk of the customer's segment.",
+    )
+    cobranza_snooze_until = fields.Date(
+        string="Snoozed Until", company_dependent=True, tracking=True,
+        help="No automatic reminder before this date.",
+    )
+    cobranza_contact_ids = fields.One2many("cobranza.contact", "partner_id", string="Collection Contacts")
+    cobranza_contact_count = fields.Integer(compute="_compute_cobranza_contact_count")
+    cobranza_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_cobranza_currency_id", string="Collection Currency"
+    )
+
+    def _compute_cobranza_contact_count(self):
+        counts = dict(self.env["cobranza.contact"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.cobranza_contact_count = counts.get(partner, 0)
+
+    @api.depends_context("company")
+    def _compute_cobranza_currency_id(self):
+        self.cobranza_currency_id = self.env.company.currency_id
 
     @api.model
     def _commercial_fields(self):
@@ -63,6 +114,182 @@ class ResPartner(models.Model):
                             company=partner.company_id.name,
                         )
                     )
+
+    # ------------------------------------------------------------------ daily run adapters
+    def _cobranza_plan(self, moves, date, company):
+        """Evaluate the ladder for these customers with their open invoices `moves`."""
+        holds = moves._cobranza_holds()
+        policies = moves._cobranza_resolve_policy()
+        engine_policies = {}
+        for policy in set(policies.values()):
+            if policy:
+                engine_policies[policy.id] = ladder.Policy(
+                    id=policy.id,
+                    levels=tuple(level._cobranza_engine_level() for level in policy.level_ids),
+                    tolerance=policy.tolerance_amount,
+                    min_days_between_contacts=policy.min_days_between_contacts,
+                )
+        invoices = {}
+        for move in moves:
+            policy = policies[move]
+            invoices.setdefault(move.commercial_partner_id.id, []).append(
+                move._cobranza_engine_invoice(engine_policies.get(policy.id), holds)
+            )
+        last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
+        customers = [
+            ladder.Customer(
+                id=partner.id,
+                invoices=tuple(invoices.get(partner.id, ())),
+                no_chase=partner.cobranza_no_chase,
+                snoozed_until=partner.cobranza_snooze_until or None,
+                last_contact=last_contacts.get(partner.id),
+                risk=partner.cobranza_segment_id.risk_factor or 1.0,
+                open_task=partner.id in open_tasks,
+            )
+            for partner in self
+        ]
+        return ladder.plan(customers, date)
+
+    def _cobranza_contact_facts(self, company, date):
+        """Last contact date and pending collector tasks of these customers (two queries)."""
+        Contact = self.env["cobranza.contact"].sudo()
+        Contact.flush_model(["partner_id", "company_id", "state", "run_date", "date"])
+        # a run contact counts on its run's date (backfills), a person's on the day it happened
+        self.env.cr.execute(
+            """
+            SELECT partner_id, MAX(COALESCE(run_date, date::date))
+              FROM cobranza_contact
+             WHERE partner_id = ANY(%s) AND company_id = %s AND state IN ('sent', 'planned')
+               AND COALESCE(run_date, date::date) <= %s
+             GROUP BY partner_id
+            """,
+            [self.ids, company.id, date],
+        )
+        last = dict(self.env.cr.fetchall())
+        tasks = {
+            partner.id for [partner] in Contact._read_group(
+                [("partner_id", "in", self.ids), ("company_id", "=", company.id),
+                 ("state", "=", "planned"), ("activity_id.date_deadline", "<=", date)],
+                ["partner_id"],
+            )
+        }
+        return last, tasks
+
+    def _cobranza_write_states(self, plan, company, moves):
+        """Store the customers' collection state in `company` in one statement."""
+        levels = {}
+        for move in moves.filtered(lambda m: m.cobranza_stage != "paid"):
+            level = move.cobranza_level_id
+            best = levels.get(move.commercial_partner_id.id)
+            if level and (not best or level.offset_days > best.offset_days):
+                levels[move.commercial_partner_id.id] = level
+        rows = []
+        for partner in self:
+            state = plan.customers.get(partner.id)
+            if state is None:
+                continue
+            rows.append((partner.id, state.total_due, state.total_overdue,
+                         state.oldest_overdue_days, levels[partner.id].id if partner.id in levels else None,
+                         state.next_date and fields.Date.to_string(state.next_date),
+                         state.status, state.priority))
+        if not rows:
+            return
+        self.flush_model()
+        key = str(company.id)
+        fnames = ["cobranza_total_due", "cobranza_total_overdue", "cobranza_oldest_overdue_days",
+                  "cobranza_level_id", "cobranza_next_date", "cobranza_status", "cobranza_priority"]
+        sets = ", ".join(
+            f"{fname} = COALESCE(p.{fname}, '{{}}'::jsonb) || jsonb_build_object(%s, v.{fname})"
+            for fname in fnames
+        )
+        values = ", ".join(["(%s, %s::float, %s::float, %s::int, %s::int, %s::text, %s::text, %s::int)"]
+                           * len(rows))
+        self.env.cr.execute(
+            f"""UPDATE res_partner p SET {sets}
+                 FROM (VALUES {values}) AS v(id, {", ".join(fnames)})
+                WHERE p.id = v.id""",
+            [key] * len(fnames) + [value for row in rows for value in row],
+        )
+        self.invalidate_model(fnames)
+
+    @api.model
+    def _cobranza_refresh(self, partners, companies):
+        """Re-evaluate the collection state of `partners` now, without contacting anyone."""
+        partners = partners.commercial_partner_id
+        for company in companies:
+            partners = partners.with_company(company)
+            moves = self.env["account.move"].with_company(company)._cobranza_open_invoices(partners, company)
+            today = fields.Date.context_today(self)
+            plan = partners._cobranza_plan(moves, today, company)
+            moves._cobranza_write_states(plan, today, {})
+            partners._cobranza_write_states(plan, company, moves)
+
+    def _cobranza_sms_number(self):
+        """The customer's mobile number in E.164 form, or False when it has none usable."""
+        self.ensure_one()
+        return self._sms_get_recipients_info()[self.id]["sanitized"]
+
+    def _cobranza_task_user(self, moves, policy):
+        """Who gets a collector task: the collector, the salesperson, the policy's responsible."""
+        self.ensure_one()
+        return (
+            self.cobranza_collector_id
+            or moves.invoice_user_id.filtered(lambda u: not u.share)[:1]
+            or policy.responsible_id
+            or self.env.user
+        )
+
+    def _cobranza_schedule_task(self, moves, policy, activity_type, summary, note=False, assignee=None):
+        self.ensure_one()
+        activity_type = activity_type or self.env.ref("mail.mail_activity_data_call")
+        return self.env["mail.activity"].create({
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": self.id,
+            "activity_type_id": activity_type.id,
+            "summary": summary,
+            "note": note or _("Invoices: %s", ", ".join(moves.mapped("name"))),
+            "user_id": (assignee or self._cobranza_task_user(moves, policy)).id,
+            "date_deadline": moves._cobranza_today() if moves else fields.Date.context_today(self),
+        })
+
+    # ------------------------------------------------------------------ buttons
+    def _cobranza_wizard(self, model):
+        return self.env[model]._open_for(self.commercial_partner_id)
+
+    def action_cobranza_log_call(self):
+        return self._cobranza_wizard("cobranza.call.wizard")
+
+    def action_cobranza_send_reminder(self):
+        return self._cobranza_wizard("cobranza.reminder.wizard")
+
+    def action_cobranza_snooze(self):
+        return self._cobranza_wizard("cobranza.snooze.wizard")
+
+    def action_cobranza_assign(self):
+        return self._cobranza_wizard("cobranza.assign.wizard")
+
+    def action_cobranza_exclude(self):
+        return self._cobranza_wizard("cobranza.exclude.wizard")
+
+    def action_cobranza_resume(self):
+        self.commercial_partner_id.write({"cobranza_no_chase": False, "cobranza_no_chase_reason": False,
+                                          "cobranza_snooze_until": False})
+        self._cobranza_refresh(self, self.env.company)
+
+    def action_cobranza_view_contacts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_cobranza_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.account_move_action_cobranza")
+        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id),
+                            ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        action["context"] = {"search_default_cobranza_open": 1}
+        return action
 
     # ------------------------------------------------------------------ reminder helpers
     # Used by the reminder templates (rendered on the commercial partner).

@@ -1,3 +1,4 @@
 from . import test_configuration
 from . import test_demo
 from . import test_tours
+from . import test_run

@@ -75,3 +75,17 @@ class TestDemoData(TransactionCase):
         self.assertIn("$", body)
         recipients = template._render_field("partner_to", customer.ids)[customer.id]
         self.assertEqual(recipients, str(self.env.ref("account_cobranza.demo_contact_constructora_pagos").id))
+
+    def test_daily_runs_fill_the_calendar(self):
+        runs = self.env["cobranza.run"].search([("company_id", "=", self.company.id)])
+        self.assertGreaterEqual(len(runs), 5)
+        self.assertFalse(runs.filtered("error_count"))
+        contacts = self.env["cobranza.contact"].search([("company_id", "=", self.company.id)])
+        self.assertGreaterEqual(len(set(contacts.mapped("channel"))), 3, "emails, SMS, calls, letters...")
+        worklist = self.env["res.partner"].with_company(self.company).search(
+            [("cobranza_status", "=", "needs_action")])
+        self.assertTrue(worklist)
+        # today's run again: nobody is contacted twice
+        again = self.env["cobranza.run"].run_for_date(self.today, self.company)
+        self.assertEqual(again.action_count, 0)
+        self.assertGreater(again.invoice_count, 0)

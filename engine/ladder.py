@@ -1,0 +1,312 @@
+"""The collection ladder: what each customer gets on a given date, and why.
+
+Pure functions over small immutable values; the Odoo models build the snapshots in sets and
+execute the resulting actions. Nothing here touches a database.
+
+Semantics (see README, "The daily run"):
+
+* an invoice *targets* the highest level of its policy whose date (due date + offset) has
+  come; levels before the due date (negative offsets) only while the invoice is not yet due;
+* a level is never applied twice to an invoice and levels never go backwards: only targets
+  above the level the invoice already reached count;
+* a customer gets at most one level action per date: the highest target among its invoices
+  wins, and the communication lists every invoice that reached a new level;
+* excluded invoices (paid, blocked, on hold, legal, below tolerance, customer not chased)
+  never take part;
+* the policy's minimum days between two contacts defers the whole customer.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from math import log10
+from typing import Optional
+
+# Why an invoice is left out of the ladder (also the values of the Odoo selection field).
+EXCLUSIONS = (
+    "paid",
+    "in_payment",
+    "blocked",
+    "no_chase",
+    "dispute",
+    "promise",
+    "plan",
+    "legal",
+    "tolerance",
+)
+# Why a customer with invoices to chase gets nothing today.
+SKIPS = ("snoozed", "min_days", "no_policy")
+STAGES = ("not_due", "due", "overdue", "plan", "promise", "dispute", "legal", "paid")
+HOLDS = ("dispute", "promise", "plan")
+
+
+@dataclass(frozen=True)
+class Level:
+    id: int
+    offset_days: int
+    automatic: bool = True
+    legal: bool = False
+    needs_collector: bool = False  # manual level, call task or legal hand-off
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: int
+    levels: tuple  # of Level, any order
+    tolerance: float = 0.0
+    min_days_between_contacts: int = 0
+
+    def ladder(self):
+        return tuple(sorted(self.levels, key=lambda lvl: lvl.offset_days))
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: int
+    due: date
+    residual: float  # company currency, > 0 while open
+    policy: Optional[Policy]
+    reached_offset: Optional[int] = None  # offset of the highest level already applied
+    payment_state: str = "not_paid"
+    hold: Optional[str] = None  # dispute / promise / plan
+    legal: bool = False
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    invoices: tuple  # of Invoice
+    no_chase: bool = False
+    snoozed_until: Optional[date] = None
+    last_contact: Optional[date] = None
+    risk: float = 1.0
+    open_task: bool = False  # a collector task of the ladder is due
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """What the Odoo invoice stores after an evaluation."""
+
+    stage: str
+    exclusion: Optional[str]
+    next_level_id: Optional[int]
+    next_date: Optional[date]
+
+
+@dataclass(frozen=True)
+class Action:
+    partner_id: int
+    level_id: int
+    policy_id: int
+    # every invoice that reached a new level, with the level it reached
+    invoice_levels: tuple  # of (invoice id, level id)
+
+    @property
+    def invoice_ids(self):
+        return tuple(inv for inv, _lvl in self.invoice_levels)
+
+
+@dataclass(frozen=True)
+class Skip:
+    partner_id: int
+    reason: str
+    until: Optional[date] = None
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    """What the Odoo customer stores after an evaluation."""
+
+    total_due: float
+    total_overdue: float
+    oldest_overdue_days: int
+    next_date: Optional[date]
+    status: str  # needs_action / waiting / ok
+    priority: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple = ()
+    skips: tuple = ()
+    invoices: dict = field(default_factory=dict)  # invoice id -> InvoiceState
+    customers: dict = field(default_factory=dict)  # partner id -> CustomerState
+
+
+def exclusion(invoice: Invoice, no_chase: bool = False) -> Optional[str]:
+    """Why `invoice` is out of the ladder, or None when it is chased."""
+    if invoice.payment_state in ("paid", "reversed") or invoice.residual <= 0:
+        return "paid"
+    if invoice.payment_state == "in_payment":
+        return "in_payment"
+    if invoice.payment_state == "blocked":
+        return "blocked"
+    if invoice.legal:
+        return "legal"
+    if invoice.hold in HOLDS:
+        return invoice.hold
+    if no_chase:
+        return "no_chase"
+    if invoice.policy is not None and invoice.residual < invoice.policy.tolerance:
+        return "tolerance"
+    return None
+
+
+def stage(invoice: Invoice, today: date) -> str:
+    """The collection stage shown on the invoice."""
+    if invoice.payment_state in ("paid", "in_payment", "reversed") or invoice.residual <= 0:
+        return "paid"
+    if invoice.legal:
+        return "legal"
+    if invoice.hold in HOLDS:
+        return invoice.hold
+    if today < invoice.due:
+        return "not_due"
+    return "due" if today == invoice.due else "overdue"
+
+
+def target_level(invoice: Invoice, today: date) -> Optional[Level]:
+    """The highest level of the invoice's policy due on `today` and not yet reached."""
+    if invoice.policy is None:
+        return None
+    days = (today - invoice.due).days
+    target = None
+    for level in invoice.policy.ladder():
+        if level.offset_days > days:
+            break
+        if level.offset_days < 0 and days >= 0:
+            continue  # reminders before the due date only while it is not due
+        target = level
+    if target is None:
+        return None
+    if invoice.reached_offset is not None and target.offset_days <= invoice.reached_offset:
+        return None
+    return target
+
+
+def next_level(invoice: Invoice, today: date):
+    """(level, date) of the next level the invoice will reach after `today`, if any."""
+    if invoice.policy is None:
+        return None, None
+    days = (today - invoice.due).days
+    floor = invoice.reached_offset
+    for level in invoice.policy.ladder():
+        if floor is not None and level.offset_days <= floor:
+            continue
+        if level.offset_days <= days:
+            continue  # due already (it is today's target, or skipped for a higher one)
+        if level.offset_days < 0 and invoice.due <= today:
+            continue
+        return level, invoice.due + timedelta(days=level.offset_days)
+    return None, None
+
+
+def priority(overdue: float, oldest_days: int, risk: float = 1.0) -> int:
+    """Worklist priority: grows with the amount overdue, its age and the segment's risk."""
+    if overdue <= 0:
+        return 0
+    amount_score = 10.0 * log10(1.0 + overdue)
+    age_score = min(max(oldest_days, 0), 365) / 3.0
+    return int(round(max(risk, 0.0) * (amount_score + age_score)))
+
+
+def customer_status(overdue, open_task, collector_action, ladder_exhausted):
+    """needs_action: a collector has something to do today; waiting: the ladder goes on by
+    itself; ok: nothing overdue."""
+    if not overdue:
+        return "ok"
+    if open_task or collector_action or ladder_exhausted:
+        return "needs_action"
+    return "waiting"
+
+
+def plan(customers, today: date) -> Plan:
+    """Decide today's actions for `customers` (iterable of Customer)."""
+    actions, skips, invoice_states, customer_states = [], [], {}, {}
+    for customer in customers:
+        targets = []
+        total_due = total_overdue = 0.0
+        oldest = 0
+        next_dates = []
+        chased_overdue = False
+        action = None
+        for invoice in customer.invoices:
+            excluded = exclusion(invoice, customer.no_chase)
+            inv_stage = stage(invoice, today)
+            if inv_stage != "paid":
+                total_due += invoice.residual
+                if invoice.due < today:
+                    total_overdue += invoice.residual
+                    oldest = max(oldest, (today - invoice.due).days)
+            if excluded:
+                invoice_states[invoice.id] = InvoiceState(inv_stage, excluded, None, None)
+                continue
+            chased_overdue = chased_overdue or invoice.due < today
+            target = target_level(invoice, today)
+            if target is not None:
+                targets.append((invoice, target))
+            nxt, nxt_date = next_level(invoice, today)
+            if target is not None:
+                nxt, nxt_date = target, today
+            if nxt_date is not None:
+                next_dates.append(nxt_date)
+            invoice_states[invoice.id] = InvoiceState(
+                inv_stage, None, nxt.id if nxt else None, nxt_date
+            )
+        skip = None
+        if targets:
+            policy = max(targets, key=lambda it: it[1].offset_days)[0].policy
+            if customer.snoozed_until and customer.snoozed_until > today:
+                skip = Skip(customer.id, "snoozed", customer.snoozed_until)
+            elif customer.last_contact and policy.min_days_between_contacts > 0:
+                allowed = customer.last_contact + timedelta(days=policy.min_days_between_contacts)
+                if allowed > today:
+                    skip = Skip(customer.id, "min_days", allowed)
+            if skip:
+                skips.append(skip)
+                next_dates = [max(d, skip.until) for d in next_dates]
+                for invoice, _target in targets:
+                    state = invoice_states[invoice.id]
+                    invoice_states[invoice.id] = InvoiceState(
+                        state.stage, None, state.next_level_id, skip.until
+                    )
+            else:
+                top_invoice, top = max(targets, key=lambda it: it[1].offset_days)
+                action = Action(
+                    partner_id=customer.id,
+                    level_id=top.id,
+                    policy_id=top_invoice.policy.id,
+                    invoice_levels=tuple(
+                        (inv.id, lvl.id) for inv, lvl in sorted(targets, key=lambda it: it[0].id)
+                    ),
+                )
+                actions.append(action)
+                for invoice, target in targets:
+                    reached = replace(invoice, reached_offset=target.offset_days)
+                    nxt, nxt_date = next_level(reached, today)
+                    state = invoice_states[invoice.id]
+                    invoice_states[invoice.id] = InvoiceState(
+                        state.stage, None, nxt.id if nxt else None, nxt_date
+                    )
+                next_dates = [
+                    s.next_date for inv in customer.invoices
+                    if (s := invoice_states[inv.id]).next_date is not None
+                ]
+                if policy.min_days_between_contacts > 0:
+                    floor = today + timedelta(days=policy.min_days_between_contacts)
+                    next_dates = [max(d, floor) for d in next_dates]
+        next_date = min(next_dates) if next_dates else None
+        status = customer_status(
+            overdue=total_overdue > 0,
+            open_task=customer.open_task,
+            collector_action=action is not None and top.needs_collector,
+            ladder_exhausted=chased_overdue and next_date is None,
+        )
+        customer_states[customer.id] = CustomerState(
+            total_due=total_due,
+            total_overdue=total_overdue,
+            oldest_overdue_days=oldest,
+            next_date=next_date,
+            status=status,
+            priority=priority(total_overdue, oldest, customer.risk),
+        )
+    return Plan(tuple(actions), tuple(skips), invoice_states, customer_states)

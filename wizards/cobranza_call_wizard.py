@@ -1,0 +1,104 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.cobranza_contact import OUTCOMES
+
+
+class CobranzaCallWizard(models.TransientModel):
+    """Log a call with a customer and act on its outcome."""
+
+    _name = "cobranza.call.wizard"
+    _inherit = "cobranza.wizard.mixin"
+    _description = "Log a Collection Call"
+
+    outcome = fields.Selection(OUTCOMES, required=True, default="reached")
+    note = fields.Text()
+    callback_date = fields.Date(string="Call Back On")
+    promise_date = fields.Date(string="Promised Payment Date")
+    phone = fields.Char(related="partner_id.phone")
+    mobile = fields.Char(related="partner_id.mobile")
+    amount_due = fields.Float(compute="_compute_amount_due", digits="Account")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+
+    @api.depends("move_ids")
+    def _compute_amount_due(self):
+        for wizard in self:
+            wizard.amount_due = sum(wizard.move_ids.mapped("amount_residual_signed"))
+
+    def action_confirm(self):
+        self.ensure_one()
+        self._check_moves()
+        today = fields.Date.context_today(self)
+        if self.outcome == "call_back" and (not self.callback_date or self.callback_date < today):
+            raise UserError(_("Give the date to call the customer back (today or later)."))
+        if self.outcome == "promise" and (not self.promise_date or self.promise_date < today):
+            raise UserError(_("Give the date the customer promised to pay (today or later)."))
+        if self.outcome == "dispute" and not self.move_ids:
+            raise UserError(_("Select the disputed invoices."))
+        partner = self.partner_id.with_company(self.company_id)
+        Contact = self.env["cobranza.contact"]
+        planned = Contact.search([
+            ("partner_id", "=", partner.id), ("company_id", "=", self.company_id.id),
+            ("channel", "=", "call"), ("state", "=", "planned"),
+        ])
+        values = {"outcome": self.outcome, "note": self.note or False,
+                  "callback_date": self.callback_date or self.promise_date or False}
+        if planned:
+            planned.write({"move_ids": [fields.Command.link(m.id) for m in self.move_ids]})
+            planned._complete(self.outcome, self.note)
+            planned.write({"callback_date": values["callback_date"]})
+            planned.activity_id.action_feedback(feedback=self._summary())
+            contact = planned[:1]
+        else:
+            contact = Contact.create({
+                **values,
+                "partner_id": partner.id,
+                "company_id": self.company_id.id,
+                "move_ids": [fields.Command.set(self.move_ids.ids)],
+                "channel": "call",
+                "state": "sent",
+                "amount_due": self.amount_due,
+            })
+        self._apply_outcome(partner, today)
+        partner.message_post(body=Markup("<p>%s</p>") % self._summary())
+        self._refresh()
+        return contact
+
+    def _summary(self):
+        outcome = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
+        text = _("Collection call: %(outcome)s.", outcome=outcome)
+        if self.note:
+            text = f"{text} {self.note}"
+        return text
+
+    def _apply_outcome(self, partner, today):
+        """What the outcome changes: pause, follow-up task or exclusion of the invoices."""
+        if self.outcome == "promise":
+            partner.cobranza_snooze_until = self.promise_date + timedelta(days=1)
+        elif self.outcome == "call_back":
+            partner.cobranza_snooze_until = self.callback_date
+            partner._cobranza_schedule_task(
+                self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_call"),
+                _("Call %s back", partner.name), self.note, assignee=self.env.user,
+            ).date_deadline = self.callback_date
+        elif self.outcome == "no_answer":
+            partner._cobranza_schedule_task(
+                self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_call"),
+                _("Try calling %s again", partner.name), self.note, assignee=self.env.user,
+            ).date_deadline = today + timedelta(days=1)
+        elif self.outcome == "wrong_number":
+            partner._cobranza_schedule_task(
+                self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_todo"),
+                _("Find the right phone number of %s", partner.name), self.note, assignee=self.env.user,
+            )
+        elif self.outcome == "paid":
+            # give the payment a few days to arrive before the next reminder
+            partner.cobranza_snooze_until = today + timedelta(days=3)
+        elif self.outcome == "dispute":
+            for move in self.move_ids.filtered(lambda m: m.payment_state not in ("blocked", "paid", "in_payment")):
+                move.action_toggle_block_payment()
+            self.move_ids.cobranza_exclusion_note = _("Disputed by phone: %s", self.note or "")

@@ -1,7 +1,45 @@
-from odoo.tests import HttpCase, tagged
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
 class TestConfigurationTour(HttpCase):
     def test_manager_opens_collections_configuration(self):
         self.start_tour("/odoo", "account_cobranza_configuration", login="admin")
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistTour(HttpCase):
+    def test_collector_logs_a_call_from_the_worklist(self):
+        company = self.env.company
+        collector = new_test_user(
+            self.env, login="cobrador", name="Cobrador",
+            groups="base.group_user,account.group_account_invoice,account_cobranza.group_cobranza_user",
+            company_id=company.id,
+        )
+        today = fields.Date.context_today(collector)
+        product = self.env["product.product"].create({"name": "Servicio", "list_price": 100.0})
+        partners = {}
+        for name, amount, days in (("Ferretería Urgente", 90000.0, 7), ("Bazar Tranquilo", 500.0, 8)):
+            partner = self.env["res.partner"].create(
+                {"name": name, "is_company": True, "cobranza_collector_id": collector.id})
+            invoice = self.env["account.move"].create({
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": today - timedelta(days=days + 30),
+                "invoice_date_due": today - timedelta(days=days),
+                "invoice_line_ids": [fields.Command.create(
+                    {"product_id": product.id, "price_unit": amount, "tax_ids": []})],
+            })
+            invoice.action_post()
+            partners[name] = partner
+        # a week overdue: the ladder gives the collector a call task for each customer
+        self.env["cobranza.run"].run_for_date(today, company)
+        self.start_tour("/odoo", "account_cobranza_worklist", login="cobrador")
+        call = self.env["cobranza.contact"].search([
+            ("partner_id", "=", partners["Ferretería Urgente"].id), ("outcome", "=", "no_answer")])
+        self.assertEqual(call.author_id, collector)
+        self.assertIn("Buzón de voz", call.note)
+        self.assertEqual(partners["Ferretería Urgente"].cobranza_status, "waiting")

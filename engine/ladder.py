@@ -69,6 +69,7 @@ class Invoice:
     payment_state: str = "not_paid"
     hold: Optional[str] = None  # dispute / promise / plan
     legal: bool = False
+    escalate: bool = False  # a broken promise: the next level is due at once
 
 
 @dataclass(frozen=True)
@@ -176,10 +177,15 @@ def target_level(invoice: Invoice, today: date) -> Optional[Level]:
         if level.offset_days < 0 and days >= 0:
             continue  # reminders before the due date only while it is not due
         target = level
-    if target is None:
-        return None
-    if invoice.reached_offset is not None and target.offset_days <= invoice.reached_offset:
-        return None
+    if target is not None and invoice.reached_offset is not None \
+            and target.offset_days <= invoice.reached_offset:
+        target = None
+    if invoice.escalate and days >= 0:
+        # a broken promise: one level above what the ladder would do today
+        floor = target.offset_days if target else invoice.reached_offset
+        for level in invoice.policy.ladder():
+            if level.offset_days >= 0 and (floor is None or level.offset_days > floor):
+                return level
     return target
 
 

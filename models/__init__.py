@@ -10,3 +10,7 @@ from . import account_move
 from . import account_partial_reconcile
 from . import mail_activity
 from . import cobranza_demo
+from . import cobranza_payment_plan
+from . import cobranza_payment_plan_line
+from . import cobranza_promise
+from . import cobranza_dispute

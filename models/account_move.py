@@ -74,6 +74,18 @@ class AccountMove(models.Model):
     cobranza_legal = fields.Boolean(string="Handed to Legal", readonly=True, copy=False, tracking=True)
     cobranza_legal_date = fields.Date(string="Legal Hand-off Date", readonly=True, copy=False)
     cobranza_thanked = fields.Boolean(readonly=True, copy=False)
+    cobranza_escalate = fields.Boolean(
+        readonly=True, copy=False, help="A promise was broken: the next level is due at once."
+    )
+    cobranza_plan_ids = fields.Many2many(
+        "cobranza.payment.plan", "cobranza_payment_plan_move_rel", "move_id", "plan_id",
+        string="Payment Plans", copy=False,
+    )
+    cobranza_promise_ids = fields.Many2many(
+        "cobranza.promise", "cobranza_promise_move_rel", "move_id", "promise_id",
+        string="Promises to Pay", copy=False,
+    )
+    cobranza_dispute_ids = fields.One2many("cobranza.dispute", "move_id", string="Disputes")
     cobranza_contact_ids = fields.Many2many(
         "cobranza.contact",
         "cobranza_contact_account_move_rel",
@@ -119,9 +131,21 @@ class AccountMove(models.Model):
         return fields.Date.to_date(self.env.context.get("cobranza_date")) or fields.Date.context_today(self)
 
     def _cobranza_holds(self):
-        """``{move id: 'plan' | 'promise' | 'dispute'}``: invoices whose ladder is paused.
-        Payment plans, promises and disputes extend this."""
-        return {}
+        """``{move id: 'dispute' | 'plan' | 'promise'}``: invoices whose ladder is paused by an
+        open dispute, a running payment plan or an open promise (three queries)."""
+        if not self.ids:
+            return {}
+        holds = {}
+        for model, domain, hold in (
+            ("cobranza.promise", [("state", "=", "open")], "promise"),
+            ("cobranza.payment.plan", [("state", "in", ("proposed", "active"))], "plan"),
+        ):
+            for record in self.env[model].sudo().search([("move_ids", "in", self.ids), *domain]):
+                holds.update(dict.fromkeys(set(record.move_ids.ids) & set(self.ids), hold))
+        disputes = self.env["cobranza.dispute"].sudo().search(
+            [("move_id", "in", self.ids), ("state", "=", "open")])
+        holds.update(dict.fromkeys(disputes.move_id.ids, "dispute"))
+        return holds
 
     def _cobranza_resolve_policy(self):
         """Effective policy of each invoice: invoice override, then the customer's override,
@@ -171,6 +195,7 @@ class AccountMove(models.Model):
             payment_state=self.payment_state,
             hold=holds.get(self.id),
             legal=self.cobranza_legal,
+            escalate=self.cobranza_escalate,
         )
 
     def _cobranza_write_states(self, plan, date, reached):
@@ -199,7 +224,8 @@ class AccountMove(models.Model):
                    cobranza_exclusion = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.exclusion END,
                    cobranza_next_level_id = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_level END,
                    cobranza_next_date = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_date END,
-                   cobranza_level_id = v.level, cobranza_last_contact_date = v.last_contact
+                   cobranza_level_id = v.level, cobranza_last_contact_date = v.last_contact,
+                   cobranza_escalate = m.cobranza_escalate AND v.level IS NOT DISTINCT FROM m.cobranza_level_id
               FROM (VALUES {values}) AS v(id, stage, exclusion, next_level, next_date, level, last_contact)
              WHERE m.id = v.id
             """,
@@ -207,7 +233,7 @@ class AccountMove(models.Model):
         )
         self.invalidate_model([
             "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
-            "cobranza_level_id", "cobranza_last_contact_date",
+            "cobranza_level_id", "cobranza_last_contact_date", "cobranza_escalate",
         ])
 
     def _cobranza_log_reminder(self, level, channels):
@@ -323,7 +349,24 @@ class AccountMove(models.Model):
                 "amount_due": 0.0,
             })
 
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        reversed_moves = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+        dispute = self.env["cobranza.dispute"].browse(self.env.context.get("cobranza_dispute_id") or [])
+        if reversed_moves and dispute.exists() and dispute.state == "open" and dispute.move_id in self:
+            dispute.credit_note_id = reversed_moves.filtered(lambda m: m.reversed_entry_id == dispute.move_id)[:1]
+            dispute.action_resolve()
+        return reversed_moves
+
     # ------------------------------------------------------------------ buttons
+    def action_cobranza_plan(self):
+        return self.env["cobranza.plan.wizard"]._open_for(self)
+
+    def action_cobranza_promise(self):
+        return self.env["cobranza.promise.wizard"]._open_for(self)
+
+    def action_cobranza_dispute(self):
+        return self.env["cobranza.dispute.wizard"]._open_for(self)
+
     def action_cobranza_exclude(self):
         return self.env["cobranza.exclude.wizard"]._open_for(self)
 

@@ -65,8 +65,45 @@ class CobranzaPolicy(models.Model):
             "account_cobranza.mail_template_cobranza_thank_you", raise_if_not_found=False
         ),
     )
+    # promises to pay
+    promise_max_days = fields.Integer(
+        string="Maximum Promise Delay (Days)", default=30,
+        help="A customer cannot promise to pay further than this many days from today.",
+    )
+    promise_grace_days = fields.Integer(
+        string="Promise Grace Days", default=2,
+        help="Days after the promised date before the promise counts as broken.",
+    )
+    promise_escalate = fields.Boolean(
+        string="Escalate Broken Promises", default=True,
+        help="When a promise is broken, the next level of the ladder is sent at once.",
+    )
+    promise_broken_limit = fields.Integer(
+        string="Broken Promises Before Approval", default=2,
+        help="A customer with this many broken promises in the period needs a Collections "
+        "Manager to accept a new one (0: never).",
+    )
+    promise_broken_days = fields.Integer(string="Broken Promises Period (Days)", default=90)
+    # payment plans
+    plan_fee_percentage = fields.Float(
+        string="Plan Financing Fee (%)", digits=(16, 2),
+        help="Fee on the amount due, invoiced separately when a payment plan is activated.",
+    )
+    plan_fee_product_id = fields.Many2one(
+        "product.product", string="Financing Fee Product",
+        default=lambda self: self.env.ref("account_cobranza.product_financing_fee", raise_if_not_found=False),
+    )
     description = fields.Html(translate=True)
     segment_ids = fields.One2many("cobranza.segment", "policy_id", string="Segments")
+
+    @api.constrains("promise_max_days", "promise_grace_days", "promise_broken_limit", "promise_broken_days",
+                    "plan_fee_percentage")
+    def _check_promise_settings(self):
+        for policy in self:
+            if min(policy.promise_max_days, policy.promise_grace_days, policy.promise_broken_limit,
+                   policy.promise_broken_days) < 0 or not 0 <= policy.plan_fee_percentage <= 100:
+                raise ValidationError(_("The promise and plan settings of the policy “%s” must be "
+                                        "positive (a fee between 0 and 100%%).", policy.name))
 
     @api.constrains("min_days_between_contacts", "tolerance_amount")
     def _check_amounts(self):

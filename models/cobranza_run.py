@@ -101,6 +101,10 @@ class CobranzaRun(models.Model):
             if commit:
                 self.env.cr.commit()
         skipped = sum(skips.values())
+        for key, text in (("promises_broken", _("Broken promises: %s")),
+                          ("plans_broken", _("Broken payment plans: %s"))):
+            if counters[key]:
+                log.insert(0, text % counters[key])
         if skips:
             log.insert(0, _("Skipped customers: %s", ", ".join(
                 f"{self._skip_label(reason)} {count}" for reason, count in sorted(skips.items()))))
@@ -150,6 +154,13 @@ class CobranzaRun(models.Model):
 
     def _execute_batch(self, partners, counters, skips, log):
         Move = self.env["account.move"]
+        scope = [("partner_id", "in", partners.ids), ("company_id", "=", self.company_id.id)]
+        # promises and plans first: what they decide pauses or resumes the ladder
+        promises = self.env["cobranza.promise"].search([*scope, ("state", "=", "open")])
+        counters["promises_broken"] += len(promises._cobranza_evaluate(self.date))
+        plans = self.env["cobranza.payment.plan"].search([*scope, ("state", "=", "active")])
+        counters["plans_broken"] += len(plans._cobranza_evaluate(self.date))
+        counters["email"] += plans.filtered(lambda p: p.state == "active")._cobranza_send_reminders(self)
         moves = Move._cobranza_open_invoices(partners, self.company_id)
         counters["invoices"] += len(moves)
         plan = partners._cobranza_plan(moves, self.date, self.company_id)

@@ -1,4 +1,5 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 # Commercial entities only: contacts of a company inherit its collection fields.
 COMMERCIAL_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False)]
@@ -36,10 +37,29 @@ class CobranzaSegment(models.Model):
         help="Weight of this segment in the collectors' worklist priority: above 1 brings its "
         "customers forward, below 1 lets them wait.",
     )
+    # payment plans a collector may grant without a manager
+    plan_max_installments = fields.Integer(string="Maximum Installments", default=6)
+    plan_min_down_payment = fields.Float(
+        string="Minimum Down Payment (%)", digits=(16, 2),
+        help="Share of the amount due the customer pays up front.",
+    )
+    plan_max_days = fields.Integer(string="Maximum Plan Duration (Days)", default=180)
+    plan_grace_days = fields.Integer(
+        string="Grace Days", default=5,
+        help="An installment unpaid this many days after its due date breaks the plan.",
+    )
     color = fields.Integer()
     description = fields.Text(translate=True)
     partner_ids = fields.One2many("res.partner", "cobranza_segment_id", string="Customers")
     partner_count = fields.Integer(compute="_compute_partner_count", string="Number of Customers")
+
+    @api.constrains("plan_max_installments", "plan_min_down_payment", "plan_max_days", "plan_grace_days")
+    def _check_plan_limits(self):
+        for segment in self:
+            if min(segment.plan_max_installments, segment.plan_max_days, segment.plan_grace_days) < 0 \
+                    or not 0 <= segment.plan_min_down_payment <= 100:
+                raise ValidationError(_("The payment plan limits of the segment “%s” must be positive "
+                                        "(a down payment between 0 and 100%%).", segment.name))
 
     def _compute_partner_count(self):
         counts = dict(

@@ -80,6 +80,13 @@ class ResPartner(models.Model):
         help="No automatic reminder before this date.",
     )
     cobranza_contact_ids = fields.One2many("cobranza.contact", "partner_id", string="Collection Contacts")
+    cobranza_promise_kept_rate = fields.Float(
+        string="Promises Kept (%)", readonly=True, digits=(16, 1),
+        help="Share of the customer's closed promises to pay that were kept.",
+    )
+    cobranza_plan_count = fields.Integer(compute="_compute_cobranza_counts")
+    cobranza_promise_count = fields.Integer(compute="_compute_cobranza_counts")
+    cobranza_dispute_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_contact_count = fields.Integer(compute="_compute_cobranza_contact_count")
     cobranza_currency_id = fields.Many2one(
         "res.currency", compute="_compute_cobranza_currency_id", string="Collection Currency"
@@ -90,6 +97,52 @@ class ResPartner(models.Model):
             [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
         for partner in self:
             partner.cobranza_contact_count = counts.get(partner, 0)
+
+    def _compute_cobranza_counts(self):
+        for fname, model, domain in (
+            ("cobranza_plan_count", "cobranza.payment.plan", [("state", "in", ("proposed", "active"))]),
+            ("cobranza_promise_count", "cobranza.promise", [("state", "=", "open")]),
+            ("cobranza_dispute_count", "cobranza.dispute", [("state", "=", "open")]),
+        ):
+            counts = dict(self.env[model].sudo()._read_group(
+                [("partner_id", "in", self.ids), *domain], ["partner_id"], ["__count"]))
+            for partner in self:
+                partner[fname] = counts.get(partner, 0)
+
+    def _cobranza_plan_limits(self):
+        """Payment plans a collector may grant this customer (its segment's limits)."""
+        self.ensure_one()
+        segment = self.commercial_partner_id.cobranza_segment_id
+        if not segment:  # no segment: the defaults of a new segment
+            segment = self.env["cobranza.segment"].new({})
+        return {
+            "max_installments": segment.plan_max_installments,
+            "min_down_payment": segment.plan_min_down_payment,
+            "max_days": segment.plan_max_days,
+            "grace_days": segment.plan_grace_days,
+        }
+
+    def _cobranza_needs_manager_for_promise(self, policy):
+        self.ensure_one()
+        if not policy.promise_broken_limit:
+            return False
+        since = fields.Date.context_today(self) - timedelta(days=policy.promise_broken_days)
+        broken = self.env["cobranza.promise"].sudo().search_count([
+            ("partner_id", "=", self.commercial_partner_id.id), ("state", "=", "broken"), ("date", ">=", since)])
+        return broken >= policy.promise_broken_limit
+
+    def _cobranza_store_promise_rate(self):
+        """Promise-kept rate of these customers, stored for segmentation and KPIs."""
+        stats = self.env["cobranza.promise"].sudo()._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("state", "in", ("kept", "broken"))],
+            ["partner_id", "state"], ["__count"])
+        totals = {}
+        for partner, state, count in stats:
+            kept, total = totals.get(partner.id, (0, 0))
+            totals[partner.id] = (kept + (count if state == "kept" else 0), total + count)
+        for partner in self.commercial_partner_id:
+            kept, total = totals.get(partner.id, (0, 0))
+            partner.cobranza_promise_kept_rate = 100.0 * kept / total if total else 0.0
 
     @api.depends_context("company")
     def _compute_cobranza_currency_id(self):
@@ -275,6 +328,31 @@ class ResPartner(models.Model):
         self.commercial_partner_id.write({"cobranza_no_chase": False, "cobranza_no_chase_reason": False,
                                           "cobranza_snooze_until": False})
         self._cobranza_refresh(self, self.env.company)
+
+    def action_cobranza_plan(self):
+        return self._cobranza_wizard("cobranza.plan.wizard")
+
+    def action_cobranza_promise(self):
+        return self._cobranza_wizard("cobranza.promise.wizard")
+
+    def action_cobranza_dispute(self):
+        return self._cobranza_wizard("cobranza.dispute.wizard")
+
+    def _cobranza_related_action(self, xmlid):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_cobranza_view_plans(self):
+        return self._cobranza_related_action("account_cobranza.cobranza_payment_plan_action")
+
+    def action_cobranza_view_promises(self):
+        return self._cobranza_related_action("account_cobranza.cobranza_promise_action")
+
+    def action_cobranza_view_disputes(self):
+        return self._cobranza_related_action("account_cobranza.cobranza_dispute_action")
 
     def action_cobranza_view_contacts(self):
         self.ensure_one()

@@ -2,3 +2,4 @@ from . import test_configuration
 from . import test_demo
 from . import test_tours
 from . import test_run
+from . import test_plans

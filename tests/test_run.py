@@ -422,10 +422,11 @@ class TestCollectorActions(CobranzaCase):
             ("call_back", {"callback_date": today + timedelta(days=4)},
              lambda: self.assertEqual(self.customer.cobranza_snooze_until, today + timedelta(days=4))),
             ("promise", {"promise_date": today + timedelta(days=5)},
-             lambda: self.assertEqual(self.customer.cobranza_snooze_until, today + timedelta(days=6))),
+             lambda: self.assertEqual(self.env["cobranza.promise"].search(
+                 [("partner_id", "=", self.customer.id)]).date, today + timedelta(days=5))),
             ("paid", {}, lambda: self.assertEqual(self.customer.cobranza_snooze_until, today + timedelta(days=3))),
             ("dispute", {"note": "Precio incorrecto"},
-             lambda: self.assertEqual(self.inv_1.payment_state, "blocked")),
+             lambda: self.assertEqual(self.inv_1.cobranza_dispute_ids.description, "Precio incorrecto")),
         ]
         for outcome, values, check in cases:
             with self.subTest(outcome=outcome):
@@ -434,7 +435,7 @@ class TestCollectorActions(CobranzaCase):
                 self.assertEqual((contact.outcome, contact.channel, contact.author_id),
                                  (outcome, "call", self.collector))
                 check()
-        self.assertEqual(self.inv_1.cobranza_exclusion, "blocked")
+        self.assertEqual(self.inv_1.cobranza_exclusion, "dispute")
         # dates in the past are refused
         form = self._wizard("cobranza.call.wizard", outcome="promise", promise_date=today - timedelta(days=1))
         with self.assertRaises(UserError):

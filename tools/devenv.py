@@ -25,6 +25,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -370,6 +371,16 @@ def cmd_i18n(argv):
     e = Env()
     db = f"cobranza_i18n_{os.getpid()}"
     pot = ROOT / "i18n" / f"{MODULE}.pot"
+    # Odoo's exporter walks the module folder following links: give it a copy of the tracked
+    # files only (no .venv, no .state link back to the repository).
+    tmp = Path(tempfile.mkdtemp(prefix="cobranza-i18n-"))
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file():
+            (tmp / MODULE / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, tmp / MODULE / name)
+    e.addons = ",".join([*e.addons.split(",")[:-1], str(tmp)])
     drop_db(e.py, e.pg, db)
     try:
         run(e.odoo_cmd("-d", db, "-i", MODULE, "--stop-after-init",
@@ -378,6 +389,7 @@ def cmd_i18n(argv):
                        "--stop-after-init", "--log-level", "warn"), env=e.env())
     finally:
         drop_db(e.py, e.pg, db)
+        shutil.rmtree(tmp, ignore_errors=True)
     run([str(e.py), str(ROOT / "tools" / "po_merge.py"), str(pot),
          *map(str, sorted((ROOT / "i18n").glob("*.po")))])
 

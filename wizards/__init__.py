@@ -4,3 +4,6 @@ from . import cobranza_reminder_wizard
 from . import cobranza_snooze_wizard
 from . import cobranza_assign_wizard
 from . import cobranza_exclude_wizard
+from . import cobranza_plan_wizard
+from . import cobranza_promise_wizard
+from . import cobranza_dispute_wizard

@@ -19,6 +19,7 @@ class CobranzaCallWizard(models.TransientModel):
     note = fields.Text()
     callback_date = fields.Date(string="Call Back On")
     promise_date = fields.Date(string="Promised Payment Date")
+    promise_amount = fields.Monetary(string="Promised Amount", currency_field="currency_id")
     phone = fields.Char(related="partner_id.phone")
     mobile = fields.Char(related="partner_id.mobile")
     amount_due = fields.Float(compute="_compute_amount_due", digits="Account")
@@ -37,8 +38,8 @@ class CobranzaCallWizard(models.TransientModel):
             raise UserError(_("Give the date to call the customer back (today or later)."))
         if self.outcome == "promise" and (not self.promise_date or self.promise_date < today):
             raise UserError(_("Give the date the customer promised to pay (today or later)."))
-        if self.outcome == "dispute" and not self.move_ids:
-            raise UserError(_("Select the disputed invoices."))
+        if self.outcome in ("dispute", "promise") and not self.move_ids:
+            raise UserError(_("Select the invoices the customer talks about."))
         partner = self.partner_id.with_company(self.company_id)
         Contact = self.env["cobranza.contact"]
         planned = Contact.search([
@@ -78,7 +79,16 @@ class CobranzaCallWizard(models.TransientModel):
     def _apply_outcome(self, partner, today):
         """What the outcome changes: pause, follow-up task or exclusion of the invoices."""
         if self.outcome == "promise":
-            partner.cobranza_snooze_until = self.promise_date + timedelta(days=1)
+            self.env["cobranza.promise"].create({
+                "partner_id": partner.id,
+                "company_id": self.company_id.id,
+                "move_ids": [fields.Command.set(self.move_ids.ids)],
+                "amount": self.promise_amount or self.amount_due,
+                "date": self.promise_date,
+                "channel": "call",
+                "origin": "collector",
+                "note": self.note,
+            })
         elif self.outcome == "call_back":
             partner.cobranza_snooze_until = self.callback_date
             partner._cobranza_schedule_task(
@@ -99,6 +109,8 @@ class CobranzaCallWizard(models.TransientModel):
             # give the payment a few days to arrive before the next reminder
             partner.cobranza_snooze_until = today + timedelta(days=3)
         elif self.outcome == "dispute":
-            for move in self.move_ids.filtered(lambda m: m.payment_state not in ("blocked", "paid", "in_payment")):
-                move.action_toggle_block_payment()
-            self.move_ids.cobranza_exclusion_note = _("Disputed by phone: %s", self.note or "")
+            self.env["cobranza.dispute"].create([{
+                "move_id": move.id,
+                "reason": "other",
+                "description": self.note or _("Disputed by phone."),
+            } for move in self.move_ids])

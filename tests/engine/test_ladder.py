@@ -189,3 +189,13 @@ def test_invariants_over_a_calendar(offs, specs, no_chase, min_days, days):
                 state[invoice_id] = ladder.replace(invoice, reached_offset=level.offset_days)
     for earlier, later in zip(contact_days, contact_days[1:]):
         assert (later - earlier).days >= max(min_days, 1)
+
+
+def test_broken_promise_escalates_one_level():
+    waiting = inv(due=DUE - timedelta(days=9), reached=7)
+    assert ladder.target_level(waiting, DUE) is None
+    escalated = ladder.replace(waiting, escalate=True)
+    assert ladder.target_level(escalated, DUE).offset_days == 15
+    due_anyway = ladder.replace(escalated, reached_offset=1)
+    assert ladder.target_level(due_anyway, DUE).offset_days == 15, "+7 is due: one level above"
+    assert ladder.target_level(ladder.replace(escalated, reached_offset=90), DUE) is None, "top of the ladder"

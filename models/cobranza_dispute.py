@@ -1,0 +1,116 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+REASONS = [
+    ("not_received", "Goods or invoice not received"),
+    ("wrong_amount", "Wrong amount or price"),
+    ("quality", "Problem with the goods or service"),
+    ("already_paid", "Already paid"),
+    ("other", "Other"),
+]
+
+
+class CobranzaDispute(models.Model):
+    """A customer contests an invoice: its reminders pause until the dispute is settled."""
+
+    _name = "cobranza.dispute"
+    _description = "Invoice Dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", required=True, index=True, check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+    )
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, string="Customer")
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    reason = fields.Selection(REASONS, required=True, tracking=True)
+    description = fields.Text(required=True)
+    attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", tracking=True, domain=[("share", "=", False)],
+        compute="_compute_user_id", store=True, readonly=False,
+        help="Who settles the dispute: the invoice's salesperson by default.",
+    )
+    deadline = fields.Date(
+        required=True, tracking=True,
+        default=lambda self: fields.Date.context_today(self) + timedelta(days=7),
+    )
+    origin = fields.Selection(
+        [("collector", "Collector"), ("portal", "Customer Portal"), ("email", "Email Reply")],
+        default="collector", required=True,
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved"), ("rejected", "Rejected")],
+        default="open", required=True, tracking=True, index=True,
+    )
+    credit_note_id = fields.Many2one(
+        "account.move", string="Credit Note", check_company=True,
+        domain="[('move_type', '=', 'out_refund'), ('reversed_entry_id', '=', move_id)]",
+    )
+    resolution = fields.Text()
+
+    @api.depends("move_id", "reason")
+    def _compute_name(self):
+        reasons = dict(REASONS)
+        for dispute in self:
+            dispute.name = f"{dispute.move_id.name or ''} · {reasons.get(dispute.reason, '')}"
+
+    @api.depends("move_id")
+    def _compute_user_id(self):
+        for dispute in self:
+            dispute.user_id = dispute.move_id.invoice_user_id.filtered(lambda u: not u.share) or self.env.user
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        disputes = super().create(vals_list)
+        for dispute in disputes:
+            if dispute.move_id.move_type != "out_invoice" or dispute.move_id.payment_state in ("paid", "in_payment"):
+                raise UserError(_("Only an unpaid customer invoice can be disputed."))
+            if self.search_count([("move_id", "=", dispute.move_id.id), ("state", "=", "open"),
+                                  ("id", "!=", dispute.id)]):
+                raise UserError(_("The invoice %s is already under dispute.", dispute.move_id.name))
+            dispute.attachment_ids.write({"res_model": self._name, "res_id": dispute.id})
+            dispute.activity_schedule(
+                "mail.mail_activity_data_todo", date_deadline=dispute.deadline, user_id=dispute.user_id.id,
+                summary=_("Settle the dispute on %s", dispute.move_id.name),
+                note=dispute.description,
+            )
+            dispute.move_id.message_post(body=_("Invoice disputed by the customer: %s", dispute.description))
+        disputes._refresh()
+        return disputes
+
+    def _refresh(self):
+        for dispute in self:
+            self.env["res.partner"]._cobranza_refresh(dispute.partner_id, dispute.company_id)
+
+    def action_resolve(self):
+        for dispute in self:
+            if dispute.state != "open":
+                raise UserError(_("Only an open dispute can be settled."))
+            dispute.state = "resolved"
+            dispute.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Resolved"))
+        self._refresh()
+
+    def action_reject(self):
+        for dispute in self:
+            if dispute.state != "open":
+                raise UserError(_("Only an open dispute can be settled."))
+            if not dispute.resolution:
+                raise UserError(_("Explain to the customer why the dispute is rejected (Resolution)."))
+            dispute.state = "rejected"
+            dispute.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Rejected"))
+            dispute.move_id.message_post(body=_("Dispute rejected, the reminders resume: %s", dispute.resolution))
+        self._refresh()
+
+    def action_credit_note(self):
+        """Open Odoo's reversal wizard; the credit note is linked when it is created."""
+        self.ensure_one()
+        action = self.move_id.action_reverse()
+        action["context"] = {"active_model": "account.move", "active_ids": self.move_id.ids,
+                             "cobranza_dispute_id": self.id}
+        return action

@@ -1,0 +1,397 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..engine import schedule
+
+SCHEDULE_ERRORS = {
+    "count": lambda p: _("A payment plan needs at least one installment."),
+    "first_date": lambda p: _("The first installment cannot be due in the past."),
+    "down_payment": lambda p: _("The down payment must be positive and smaller than the total."),
+    "down_payment_date": lambda p: _("The first installment must come after the down payment (today)."),
+    "total": lambda p: _("There is nothing left to pay on these invoices."),
+    "frequency": lambda p: _("Unknown installment frequency."),
+}
+
+
+def schedule_error(error):
+    return UserError(SCHEDULE_ERRORS[error.code](error.params))
+
+
+class CobranzaPaymentPlan(models.Model):
+    """An agreement to pay a customer's open invoices in installments (cuotas)."""
+
+    _name = "cobranza.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(default=lambda self: _("New"), readonly=True, copy=False)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True,
+        domain=[("parent_id", "=", False)],
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", store=True, readonly=False, required=True,
+        precompute=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Collector", default=lambda self: self.env.user, tracking=True,
+        domain=[("share", "=", False)],
+    )
+    move_ids = fields.Many2many(
+        "account.move", "cobranza_payment_plan_move_rel", "plan_id", "move_id",
+        string="Invoices", check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), ('company_id', '=', company_id),"
+        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("proposed", "Waiting Approval"), ("active", "Active"),
+         ("done", "Paid"), ("broken", "Broken"), ("cancelled", "Cancelled")],
+        default="draft", required=True, tracking=True, index=True, copy=False,
+    )
+    installment_count = fields.Integer(string="Installments", default=3, required=True, tracking=True)
+    frequency = fields.Selection(
+        [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")],
+        default="monthly", required=True,
+    )
+    first_date = fields.Date(
+        string="First Installment", required=True,
+        default=lambda self: fields.Date.context_today(self) + timedelta(days=7),
+    )
+    down_payment = fields.Monetary(tracking=True)
+    invoice_amount = fields.Monetary(
+        compute="_compute_invoice_amount", string="Amount Due",
+        help="What the selected invoices still owe.",
+    )
+    fee_amount = fields.Monetary(
+        string="Financing Fee", readonly=True, copy=False,
+        help="Financing fee of the policy, invoiced separately when the plan is activated.",
+    )
+    fee_move_id = fields.Many2one("account.move", string="Fee Invoice", readonly=True, copy=False)
+    total_amount = fields.Monetary(
+        string="Total", readonly=True, copy=False,
+        help="Amount due of the invoices when the plan was activated, plus the financing fee.",
+    )
+    paid_amount = fields.Monetary(string="Paid", readonly=True, copy=False)
+    start_residual = fields.Monetary(
+        readonly=True, copy=False,
+        help="What the covered invoices owed at activation: any later decrease is a payment.",
+    )
+    remaining_amount = fields.Monetary(compute="_compute_remaining_amount", string="Remaining")
+    line_ids = fields.One2many("cobranza.payment.plan.line", "plan_id", string="Schedule", copy=False)
+    needs_approval = fields.Boolean(compute="_compute_needs_approval")
+    approval_reason = fields.Char(compute="_compute_needs_approval")
+    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, copy=False)
+    activation_date = fields.Date(readonly=True, copy=False)
+    end_date = fields.Date(readonly=True, copy=False)
+    accepted_date = fields.Datetime(
+        string="Accepted by the Customer", readonly=True, copy=False, tracking=True,
+        help="When the customer accepted the written agreement (from the portal).",
+    )
+    accepted_by = fields.Char(readonly=True, copy=False)
+    note = fields.Text()
+
+    @api.depends("move_ids", "company_id")
+    def _compute_currency_id(self):
+        for plan in self:
+            plan.currency_id = plan.move_ids[:1].currency_id or plan.currency_id or plan.company_id.currency_id
+
+    @api.depends("move_ids.amount_residual")
+    def _compute_invoice_amount(self):
+        for plan in self:
+            plan.invoice_amount = sum(plan.move_ids.mapped("amount_residual"))
+
+    @api.depends("total_amount", "paid_amount")
+    def _compute_remaining_amount(self):
+        for plan in self:
+            plan.remaining_amount = max(plan.total_amount - plan.paid_amount, 0.0)
+
+    @api.depends("installment_count", "down_payment", "first_date", "frequency", "invoice_amount",
+                 "partner_id.cobranza_segment_id")
+    def _compute_needs_approval(self):
+        for plan in self:
+            reasons = plan._limit_violations()
+            plan.needs_approval = bool(reasons)
+            plan.approval_reason = "; ".join(reasons)
+
+    # ------------------------------------------------------------------ rules
+    def _limits(self):
+        self.ensure_one()
+        return self.partner_id.commercial_partner_id._cobranza_plan_limits()
+
+    def _limit_violations(self):
+        """What puts this plan outside its segment's limits (then a manager approves it)."""
+        self.ensure_one()
+        limits = self._limits()
+        reasons = []
+        if self.installment_count > limits["max_installments"]:
+            reasons.append(_("%(count)s installments (the limit is %(max)s)",
+                             count=self.installment_count, max=limits["max_installments"]))
+        total = self.invoice_amount or 0.0
+        if total and limits["min_down_payment"] and \
+                self.down_payment < total * limits["min_down_payment"] / 100.0 - 0.005:
+            reasons.append(_("a down payment under %s%%", limits["min_down_payment"]))
+        if self.first_date and self.installment_count > 0 and self.frequency:
+            last = schedule.due_dates(self.first_date, self.installment_count, self.frequency)[-1]
+            days = (last - fields.Date.context_today(self)).days
+            if days > limits["max_days"]:
+                reasons.append(_("%(days)s days long (the limit is %(max)s)", days=days, max=limits["max_days"]))
+        return reasons
+
+    def _check_invoices(self):
+        for plan in self:
+            moves = plan.move_ids
+            if not moves:
+                raise UserError(_("Select the invoices the plan covers."))
+            if len(moves.commercial_partner_id) > 1 or moves.commercial_partner_id != plan.partner_id.commercial_partner_id:
+                raise UserError(_("A payment plan covers invoices of one customer only."))
+            if len(moves.company_id) > 1 or moves.company_id != plan.company_id:
+                raise UserError(_("A payment plan covers invoices of one company only."))
+            if len(moves.currency_id) > 1:
+                raise UserError(_("A payment plan covers invoices of one currency only."))
+            if moves.filtered(lambda m: m.move_type != "out_invoice" or m.state != "posted"
+                              or m.payment_state not in ("not_paid", "partial")):
+                raise UserError(_("Only posted customer invoices that are not paid can be in a plan."))
+            others = self.search([("id", "!=", plan.id), ("state", "in", ("proposed", "active")),
+                                  ("move_ids", "in", moves.ids)])
+            if others:
+                raise UserError(_("Some of these invoices are already in the plan %s.", others[0].name))
+
+    def _schedule(self, today=None):
+        """The installments of this plan (engine values), or a translated UserError."""
+        self.ensure_one()
+        decimals = self.currency_id.decimal_places
+        # the fee invoice, once created, is one of the covered invoices
+        total = Decimal(str(self.currency_id.round(self.invoice_amount)))
+        try:
+            return schedule.build(
+                total, self.installment_count, self.first_date, self.frequency, decimals,
+                down_payment=Decimal(str(self.down_payment or 0)),
+                today=today or fields.Date.context_today(self),
+            )
+        except schedule.ScheduleError as error:
+            raise schedule_error(error) from None
+
+    def _write_schedule(self):
+        for plan in self:
+            plan.line_ids.unlink()
+            plan.line_ids = [fields.Command.create({
+                "sequence": inst.sequence, "date": inst.due, "amount": float(inst.amount),
+                "down_payment": inst.down_payment,
+            }) for inst in plan._schedule()]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = super().create(vals_list)
+        for plan in plans:
+            plan.name = self.env["ir.sequence"].with_company(plan.company_id).next_by_code(
+                "cobranza.payment.plan") or _("New")
+        return plans
+
+    # ------------------------------------------------------------------ buttons
+    def action_compute_schedule(self):
+        for plan in self.filtered(lambda p: p.state in ("draft", "proposed")):
+            plan._check_invoices()
+            plan._write_schedule()
+
+    def action_confirm(self):
+        """Activate the plan when inside the limits, else ask a manager."""
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(_("Only a draft plan can be confirmed."))
+            plan._check_invoices()
+            plan._write_schedule()
+            if plan.needs_approval and not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
+                plan.state = "proposed"
+                plan._request_approval()
+                plan._refresh_customers()
+            else:
+                plan._activate()
+        return True
+
+    def action_approve(self):
+        if not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
+            raise UserError(_("Only a Collections Manager can approve a payment plan outside the limits."))
+        for plan in self:
+            if plan.state != "proposed":
+                raise UserError(_("Only a plan waiting for approval can be approved."))
+            plan._check_invoices()
+            plan.approved_by_id = self.env.user
+            plan.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Approved"))
+            plan._write_schedule()
+            plan._activate()
+
+    def action_cancel(self):
+        for plan in self:
+            if plan.state in ("done", "cancelled"):
+                raise UserError(_("This plan is already closed."))
+            plan.state = "cancelled"
+            plan.activity_unlink(["mail.mail_activity_data_todo"])
+        self._refresh_customers()
+
+    def action_draft(self):
+        for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):
+            plan.state = "draft"
+
+    def action_print_agreement(self):
+        return self.env.ref("account_cobranza.action_report_cobranza_plan").report_action(self)
+
+    def _request_approval(self):
+        managers = self.env.ref("account_cobranza.group_cobranza_manager").users.filtered(
+            lambda u: self.company_id in u.company_ids and not u.share)
+        for plan in self:
+            for manager in managers[:5] or self.env.user:
+                plan.activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=manager.id,
+                    summary=_("Approve the payment plan %s", plan.name),
+                    note=plan.approval_reason,
+                )
+
+    def _activate(self):
+        self.ensure_one()
+        policy = self.move_ids[:1]._cobranza_resolve_policy()[self.move_ids[:1]]
+        if policy.plan_fee_percentage and not self.fee_move_id:
+            self._create_fee(policy)
+        self._check_invoices()
+        self._write_schedule()
+        self.write({
+            "state": "active",
+            "activation_date": fields.Date.context_today(self),
+            "total_amount": sum(self.line_ids.mapped("amount")),
+            "start_residual": sum(self.move_ids.mapped("amount_residual")),
+            "paid_amount": 0.0,
+        })
+        self.message_post(body=Markup("<p>%s</p>") % _(
+            "Payment plan activated: %(count)s installments, the ordinary reminders of the "
+            "covered invoices are paused.", count=len(self.line_ids)))
+        self._refresh_customers()
+
+    def _create_fee(self, policy):
+        amount = self.currency_id.round(self.invoice_amount * policy.plan_fee_percentage / 100.0)
+        if self.currency_id.is_zero(amount):
+            return
+        product = policy.plan_fee_product_id or self.env.ref("account_cobranza.product_financing_fee")
+        fee = self.env["account.move"].with_company(self.company_id).create({
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_date_due": self.first_date,
+            "invoice_origin": self.name,
+            "invoice_line_ids": [fields.Command.create({
+                "product_id": product.id,
+                "name": _("Financing fee of the payment plan %s", self.name),
+                "quantity": 1,
+                "price_unit": amount,
+            })],
+        })
+        fee.action_post()
+        self.write({"fee_move_id": fee.id, "fee_amount": fee.amount_residual,
+                    "move_ids": [fields.Command.link(fee.id)]})
+
+    def _refresh_customers(self):
+        for company in self.company_id:
+            plans = self.filtered(lambda p: p.company_id == company)
+            self.env["res.partner"]._cobranza_refresh(plans.partner_id, company)
+
+    # ------------------------------------------------------------------ daily evaluation
+    def _cobranza_evaluate(self, today):
+        """Allocate what was paid to the installments, oldest first, and close the plans that
+        are paid or broken. Returns the broken plans."""
+        broken = self.browse()
+        limits = {}
+        for plan in self.filtered(lambda p: p.state == "active"):
+            start = plan.start_residual
+            now = sum(plan.move_ids.mapped("amount_residual"))
+            paid = plan.currency_id.round(max(start - now, 0.0))
+            installments = [
+                schedule.Installment(line.sequence, line.date, Decimal(str(line.amount)), line.down_payment)
+                for line in plan.line_ids
+            ]
+            key = plan.partner_id.commercial_partner_id
+            limits.setdefault(key, key._cobranza_plan_limits())
+            verdict = schedule.evaluate_plan(installments, Decimal(str(paid)), today,
+                                             limits[key]["grace_days"])
+            plan.paid_amount = paid
+            for line, covered in zip(plan.line_ids, verdict.paid):
+                line.paid_amount = float(covered)
+            if verdict.state == "done":
+                plan.write({"state": "done", "end_date": today})
+                plan.message_post(body=_("All installments are paid. Thank you!"))
+            elif verdict.state == "broken":
+                plan.write({"state": "broken", "end_date": today})
+                broken |= plan
+        broken._notify_broken()
+        return broken
+
+    def _notify_broken(self):
+        template = self.env.ref("account_cobranza.mail_template_cobranza_plan_broken", raise_if_not_found=False)
+        for plan in self:
+            if template:
+                plan.with_context(lang=plan.partner_id.lang).message_post_with_source(
+                    template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=(plan.user_id or self.env.user).id,
+                summary=_("Payment plan %s is broken: the ordinary reminders resume", plan.name),
+            )
+
+    def _cobranza_send_reminders(self, run):
+        """Installment reminders through the calendar (before due, due, overdue): one email
+        per plan and day, for the most urgent unpaid installment. Returns the count sent."""
+        template = self.env.ref("account_cobranza.mail_template_cobranza_installment")
+        sent = 0
+        for plan in self:
+            due = []
+            for line in plan.line_ids.filtered(lambda l: l.state != "paid"):
+                offset = schedule.installment_reminder(line.date, run.date)
+                if offset is not None and (not line.reminded or offset > line.reminder_offset):
+                    due.append((offset, line))
+            if not due:
+                continue
+            offset, line = max(due, key=lambda item: (item[0], -item[1].sequence))
+            message = plan.with_context(cobranza_line_id=line.id).message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment")
+            for _offset, reminded in due:
+                reminded.write({"reminded": True, "reminder_offset": _offset})
+            self.env["cobranza.contact"].create({
+                "partner_id": plan.partner_id.id,
+                "company_id": plan.company_id.id,
+                "move_ids": [fields.Command.set(plan.move_ids.ids)],
+                "channel": "email",
+                "run_id": run.id,
+                "note": _("Reminder of %s", line.display_name),
+                "mail_message_id": message[:1].id,
+                "amount_due": line.remaining_amount,
+            })
+            sent += 1
+        return sent
+
+    def _cobranza_reminder_line(self):
+        """The installment an installment reminder is about (template helper)."""
+        self.ensure_one()
+        line = self.env["cobranza.payment.plan.line"].browse(self.env.context.get("cobranza_line_id"))
+        return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
+
+    # ------------------------------------------------------------------ portal
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for plan in self:
+            plan.access_url = f"/my/cobranza/plans/{plan.id}"
+
+    @api.constrains("installment_count", "down_payment")
+    def _check_numbers(self):
+        for plan in self:
+            if plan.installment_count <= 0:
+                raise ValidationError(_("A payment plan needs at least one installment."))
+            if plan.down_payment < 0:
+                raise ValidationError(_("The down payment cannot be negative."))

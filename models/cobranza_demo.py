@@ -72,6 +72,58 @@ class CobranzaDemo(models.AbstractModel):
         Run = env["cobranza.run"].with_context(mail_create_nolog=True)
         for days in DEMO_RUN_DAYS_AGO:
             Run.run_for_date(today - timedelta(days=days), company)
+        self._demo_agreements(env, company, today)
+
+    @api.model
+    def _demo_agreements(self, env, company, today):
+        """An active and a broken payment plan, a kept and a broken promise, an open dispute."""
+        admin = env.ref("base.user_admin")
+        env = env(user=admin)
+        overdue = env["account.move"].search([
+            ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")), ("invoice_date_due", "<", today),
+            ("commercial_partner_id.cobranza_no_chase", "=", False),
+        ], order="invoice_date_due, id")
+        by_partner = {}
+        for move in overdue:
+            by_partner.setdefault(move.commercial_partner_id, env["account.move"])
+            by_partner[move.commercial_partner_id] |= move
+        partners = sorted(by_partner, key=lambda p: (-len(by_partner[p]), p.id))
+        if len(partners) < 5:
+            return
+        Plan = env["cobranza.payment.plan"]
+        active, broken, kept, unkept, disputed = partners[:5]
+        plan = Plan.create({"partner_id": active.id, "company_id": company.id, "installment_count": 4,
+                            "move_ids": [Command.set(by_partner[active].ids)],
+                            "first_date": today + timedelta(days=10), "note": "Acordado por teléfono"})
+        plan.action_confirm()
+        plan = Plan.create({"partner_id": broken.id, "company_id": company.id, "installment_count": 3,
+                            "frequency": "weekly", "move_ids": [Command.set(by_partner[broken].ids)],
+                            "first_date": today + timedelta(days=1)})
+        plan.action_confirm()
+        for line in plan.line_ids:  # as if agreed five weeks ago and never paid
+            line.date -= timedelta(days=35)
+        plan._cobranza_evaluate(today)
+        Promise = env["cobranza.promise"]
+        move = by_partner[kept][:1]
+        amount = company.currency_id.round(move.amount_residual / 2)
+        promise = Promise.create({"partner_id": kept.id, "company_id": company.id, "amount": amount,
+                                  "move_ids": [Command.set(move.ids)], "date": today + timedelta(days=5),
+                                  "note": "Paga la mitad esta semana"})
+        env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            {"amount": amount, "payment_date": today})._create_payments()
+        promise._cobranza_evaluate(today)
+        move = by_partner[unkept][:1]
+        promise = Promise.create({"partner_id": unkept.id, "company_id": company.id,
+                                  "amount": move.amount_residual_signed, "move_ids": [Command.set(move.ids)],
+                                  "date": today, "channel": "email", "origin": "email"})
+        promise.date = today - timedelta(days=10)  # promised ten days ago, nothing came
+        promise._cobranza_evaluate(today)
+        env["cobranza.dispute"].create({
+            "move_id": by_partner[disputed][-1:].id, "reason": "wrong_amount",
+            "description": "El cliente indica que se facturaron 12 unidades y recibió 10.",
+        })
+        env["res.partner"]._cobranza_refresh(env["res.partner"].browse([p.id for p in partners[:5]]), company)
 
     @api.model
     def _demo_tax(self, env, company):

@@ -8,18 +8,17 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine import schedule
 
-SCHEDULE_ERRORS = {
-    "count": lambda p: _("A payment plan needs at least one installment."),
-    "first_date": lambda p: _("The first installment cannot be due in the past."),
-    "down_payment": lambda p: _("The down payment must be positive and smaller than the total."),
-    "down_payment_date": lambda p: _("The first installment must come after the down payment (today)."),
-    "total": lambda p: _("There is nothing left to pay on these invoices."),
-    "frequency": lambda p: _("Unknown installment frequency."),
-}
-
-
-def schedule_error(error):
-    return UserError(SCHEDULE_ERRORS[error.code](error.params))
+def schedule_error(env, error):
+    """The translated UserError of an engine.schedule.ScheduleError."""
+    messages = {
+        "count": env._("A payment plan needs at least one installment."),
+        "first_date": env._("The first installment cannot be due in the past."),
+        "down_payment": env._("The down payment must be positive and smaller than the total."),
+        "down_payment_date": env._("The first installment must come after the down payment (today)."),
+        "total": env._("There is nothing left to pay on these invoices."),
+        "frequency": env._("Unknown installment frequency."),
+    }
+    return UserError(messages[error.code])
 
 
 class CobranzaPaymentPlan(models.Model):
@@ -180,7 +179,7 @@ class CobranzaPaymentPlan(models.Model):
                 today=today or fields.Date.context_today(self),
             )
         except schedule.ScheduleError as error:
-            raise schedule_error(error) from None
+            raise schedule_error(self.env, error) from None
 
     def _write_schedule(self):
         for plan in self:

@@ -89,3 +89,14 @@ class TestDemoData(TransactionCase):
         again = self.env["cobranza.run"].run_for_date(self.today, self.company)
         self.assertEqual(again.action_count, 0)
         self.assertGreater(again.invoice_count, 0)
+
+    def test_plans_promises_and_disputes(self):
+        Plan = self.env["cobranza.payment.plan"]
+        self.assertTrue(Plan.search([("company_id", "=", self.company.id), ("state", "=", "active")]))
+        self.assertTrue(Plan.search([("company_id", "=", self.company.id), ("state", "=", "broken")]))
+        Promise = self.env["cobranza.promise"]
+        self.assertEqual(set(Promise.search([("company_id", "=", self.company.id)]).mapped("state")),
+                         {"kept", "broken"})
+        dispute = self.env["cobranza.dispute"].search([("company_id", "=", self.company.id), ("state", "=", "open")])
+        self.assertTrue(dispute)
+        self.assertEqual(dispute.move_id.cobranza_stage, "dispute")

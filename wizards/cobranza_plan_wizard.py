@@ -54,7 +54,7 @@ class CobranzaPlanWizard(models.TransientModel):
                 today=fields.Date.context_today(self),
             )
         except schedule.ScheduleError as error:
-            return Markup('<div class="alert alert-warning mb-0">%s</div>') % schedule_error(error).args[0], False
+            return Markup('<div class="alert alert-warning mb-0">%s</div>') % schedule_error(self.env, error).args[0], False
         rows = Markup("").join(
             Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>") % (
                 _("Down payment") if inst.down_payment else inst.sequence,

@@ -8,6 +8,14 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine import schedule
 
+FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
+
+
+def default_first_date(record):
+    """A week from today: the usual first installment of a plan."""
+    return fields.Date.context_today(record) + timedelta(days=7)
+
+
 def schedule_error(env, error):
     """The translated UserError of an engine.schedule.ScheduleError."""
     messages = {
@@ -59,14 +67,8 @@ class CobranzaPaymentPlan(models.Model):
         default="draft", required=True, tracking=True, index=True, copy=False,
     )
     installment_count = fields.Integer(string="Installments", default=3, required=True, tracking=True)
-    frequency = fields.Selection(
-        [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")],
-        default="monthly", required=True,
-    )
-    first_date = fields.Date(
-        string="First Installment", required=True,
-        default=lambda self: fields.Date.context_today(self) + timedelta(days=7),
-    )
+    frequency = fields.Selection(FREQUENCIES, default="monthly", required=True)
+    first_date = fields.Date(string="First Installment", required=True, default=default_first_date)
     down_payment = fields.Monetary(tracking=True)
     invoice_amount = fields.Monetary(
         compute="_compute_invoice_amount", string="Amount Due",

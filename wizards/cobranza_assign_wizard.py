@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .cobranza_wizard_mixin import dialog_action
+
 
 class CobranzaAssignWizard(models.TransientModel):
     """Give customers to a collector."""
@@ -14,14 +16,7 @@ class CobranzaAssignWizard(models.TransientModel):
 
     @api.model
     def _open_for(self, records):
-        return {
-            "type": "ir.actions.act_window",
-            "name": self._description,
-            "res_model": self._name,
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_ids": records.commercial_partner_id.ids},
-        }
+        return dialog_action(self, {"default_partner_ids": records.commercial_partner_id.ids})
 
     def action_confirm(self):
         self.ensure_one()

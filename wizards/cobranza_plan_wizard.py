@@ -1,12 +1,10 @@
-from datetime import timedelta
-
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
-from ..models.cobranza_payment_plan import schedule_error
+from ..models.cobranza_payment_plan import FREQUENCIES, default_first_date, schedule_error
 from ..engine import schedule
 
 
@@ -18,14 +16,8 @@ class CobranzaPlanWizard(models.TransientModel):
     _description = "Create a Payment Plan"
 
     installment_count = fields.Integer(string="Installments", default=3, required=True)
-    frequency = fields.Selection(
-        [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")],
-        default="monthly", required=True,
-    )
-    first_date = fields.Date(
-        string="First Installment", required=True,
-        default=lambda self: fields.Date.context_today(self) + timedelta(days=7),
-    )
+    frequency = fields.Selection(FREQUENCIES, default="monthly", required=True)
+    first_date = fields.Date(string="First Installment", required=True, default=default_first_date)
     down_payment = fields.Monetary(currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", compute="_compute_amounts")
     amount_due = fields.Monetary(compute="_compute_amounts", currency_field="currency_id")

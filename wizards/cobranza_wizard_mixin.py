@@ -2,6 +2,18 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
+def dialog_action(wizard_model, context):
+    """Window action opening the wizard `wizard_model` in a dialog."""
+    return {
+        "type": "ir.actions.act_window",
+        "name": wizard_model._description,
+        "res_model": wizard_model._name,
+        "view_mode": "form",
+        "target": "new",
+        "context": context,
+    }
+
+
 class CobranzaWizardMixin(models.AbstractModel):
     """Shared plumbing of the collectors' quick actions on a customer and its invoices."""
 
@@ -32,14 +44,7 @@ class CobranzaWizardMixin(models.AbstractModel):
         context = {"default_partner_id": partners[:1].id}
         if moves:
             context["default_move_ids"] = moves.ids
-        return {
-            "type": "ir.actions.act_window",
-            "name": self._description,
-            "res_model": self._name,
-            "view_mode": "form",
-            "target": "new",
-            "context": context,
-        }
+        return dialog_action(self, context)
 
     _multi_partner = False
 

@@ -33,7 +33,8 @@ class Rule:
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
-    at: datetime  # when the contact may happen (== the asked moment when allowed)
+    at: Optional[datetime]  # when the contact may happen (the asked moment when allowed;
+    # None when it never may: no consent, or no allowed moment within the horizon)
     reason: Optional[str] = None  # hours / holiday / weekly_cap / daily_cap / min_days / consent
 
 
@@ -57,8 +58,9 @@ def check(rule: Rule, channel: str, moment: datetime, tz: str, history=(), holid
     if exempt:
         return Verdict(True, moment)
     if channel in rule.consent_channels and not consent:
-        return Verdict(False, moment, "consent")
+        return Verdict(False, None, "consent")
     local = _local(moment, tz)
+    history = [(_local(when, tz), kind) for when, kind in history]  # the customer's calendar
     first_reason = None
     for offset in range(horizon_days + 1):
         day = local.date() + timedelta(days=offset)
@@ -72,7 +74,7 @@ def check(rule: Rule, channel: str, moment: datetime, tz: str, history=(), holid
                 return Verdict(False, slot.astimezone(moment.tzinfo), first_reason or "hours")
             reason = "hours"
         first_reason = first_reason or reason
-    return Verdict(False, moment, first_reason or "hours")
+    return Verdict(False, None, first_reason or "hours")
 
 
 def _day_blocker(rule, channel, day, history, holidays) -> Optional[str]:
@@ -105,3 +107,30 @@ def _slot(rule, channel, day, tz, start: Optional[datetime]) -> Optional[datetim
     end = datetime.combine(day, window[1], zone)
     candidate = max(begin, start) if start else begin
     return candidate if candidate < end else None
+
+
+def _days(days, start, end):
+    return {day: (time(*start), time(*end)) for day in days}
+
+
+MON_FRI, MON_SAT, ALL_WEEK = range(5), range(6), range(7)
+
+# Consumer-debt contact rules by country (see README, "Contact rules"; figures from the laws
+# cited there). Business customers may be exempted per customer.
+PRESETS = {
+    # Ley 19.496 art. 37 / Ley 21.320: Mon-Sat 08-20, no holidays; calls and visits once a
+    # week; other channels twice a week, two days apart.
+    "CL": Rule(windows=_days(MON_SAT, (8, 0), (20, 0)), max_voice_per_week=1,
+               max_written_per_week=2, min_days_between=2),
+    # Ley 2300 de 2023: Mon-Fri 07-19, Sat 08-15, no Sundays or holidays; one contact a day;
+    # only channels the debtor authorised.
+    "CO": Rule(windows={**_days(MON_FRI, (7, 0), (19, 0)), **_days([5], (8, 0), (15, 0))},
+               max_per_day=1, consent_channels=frozenset({"sms", "whatsapp", "call", "visit"})),
+    # Ley 29571 art. 62: Mon-Fri 07-20, no weekends or holidays.
+    "PE": Rule(windows=_days(MON_FRI, (7, 0), (20, 0))),
+    # CONDUSEF 2014: 07-22 in the debtor's time zone, every day.
+    "MX": Rule(windows=_days(ALL_WEEK, (7, 0), (22, 0)), skip_holidays=False),
+    # Regulation F: 08-21 local; 7 calls in 7 days (the "none within 7 days after a
+    # conversation" rule is the collector's to respect when logging a reached call).
+    "US": Rule(windows=_days(ALL_WEEK, (8, 0), (21, 0)), skip_holidays=False, max_voice_per_week=7),
+}

@@ -14,3 +14,5 @@ from . import cobranza_payment_plan
 from . import cobranza_payment_plan_line
 from . import cobranza_promise
 from . import cobranza_dispute
+from . import cobranza_contact_rule
+from . import cobranza_contact_rule_window

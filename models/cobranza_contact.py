@@ -80,6 +80,18 @@ class CobranzaContact(models.Model):
     sms_ids = fields.Many2many("sms.sms", string="SMS")
     activity_id = fields.Many2one("mail.activity", string="Task", ondelete="set null")
     body = fields.Html(string="Letter Text", sanitize_style=True)
+    scheduled_at = fields.Datetime(
+        string="Scheduled For", index=True,
+        help="A deferred contact is sent at this moment, the first one the contact rules allow.",
+    )
+    defer_reason = fields.Selection(
+        [("hours", "Outside the allowed hours"), ("holiday", "Public holiday"),
+         ("weekly_cap", "Weekly limit reached"), ("daily_cap", "Daily limit reached"),
+         ("min_days", "Too soon after the previous contact"), ("consent", "No consent for the channel")],
+        string="Deferred Because",
+    )
+    override_by_id = fields.Many2one("res.users", string="Rule Overridden By", readonly=True)
+    override_reason = fields.Char(string="Override Reason", readonly=True)
 
     _sql_constraints = [
         (
@@ -114,6 +126,21 @@ class CobranzaContact(models.Model):
         if note:
             vals["note"] = note
         self.filtered(lambda c: c.state in ("planned", "deferred")).write(vals)
+
+    @api.model
+    def _cron_send_deferred(self, limit=500):
+        """Send the deferred contacts whose moment came (the contact rules allow it now)."""
+        due = self.sudo().search([("state", "=", "deferred"), ("scheduled_at", "<=", fields.Datetime.now())],
+                                 limit=limit, order="scheduled_at, id")
+        for contact in due:
+            try:
+                with self.env.cr.savepoint():
+                    values = contact.level_id.with_company(contact.company_id)._cobranza_send(
+                        contact.channel, contact.partner_id, contact.move_ids)
+                    contact.write(values)
+            except Exception as error:  # noqa: BLE001 - one contact never blocks the others
+                contact.write({"state": "failed", "note": str(error)})
+        return due
 
     def action_print_letters(self):
         letters = self.filtered(lambda c: c.channel == "letter" and c.state in ("planned", "sent"))

@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import Command, api, fields, models
 
@@ -68,11 +68,29 @@ class CobranzaDemo(models.AbstractModel):
         moves = self._demo_invoices(env, plans, products)
         self._demo_payments(env, plans, moves)
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
+        self._demo_contact_rules(env, company, today)
         # A few past runs of the calendar: contact history, levels and a worklist from day one.
         Run = env["cobranza.run"].with_context(mail_create_nolog=True)
         for days in DEMO_RUN_DAYS_AGO:
             Run.run_for_date(today - timedelta(days=days), company)
         self._demo_agreements(env, company, today)
+
+    @api.model
+    def _demo_contact_rules(self, env, company, today):
+        """The Chilean consumer rules and the coming public holidays of the company calendar."""
+        rule = env["cobranza.contact.rule"].create({
+            "name": "Chile (Ley 19.496 y Ley 21.320)", "company_id": company.id,
+            "country_id": env.ref("base.cl").id, "preset": "CL",
+        })
+        rule.action_load_preset()
+        calendar = company.resource_calendar_id
+        if calendar:
+            holidays = [(12, 8, "Inmaculada Concepción"), (12, 25, "Navidad"), (1, 1, "Año Nuevo"),
+                        (5, 1, "Día del Trabajo"), (9, 18, "Fiestas Patrias")]
+            env["resource.calendar.leaves"].create([{
+                "name": name, "calendar_id": calendar.id, "company_id": company.id,
+                "date_from": datetime(year, month, day, 3, 0), "date_to": datetime(year, month, day, 23, 59),
+            } for month, day, name in holidays for year in (today.year, today.year + 1)])
 
     @api.model
     def _demo_agreements(self, env, company, today):

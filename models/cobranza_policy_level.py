@@ -210,8 +210,11 @@ class CobranzaPolicyLevel(models.Model):
                 return channel
         return "other"
 
-    def _cobranza_execute(self, partner, moves, contact_vals, counters):
-        """Contact `partner` about `moves` as this level says; one contact row per channel."""
+    def _cobranza_execute(self, partner, moves, contact_vals, counters, gate=None):
+        """Contact `partner` about `moves` as this level says; one contact row per channel.
+
+        `gate(channel)`: None when the contact rules allow the channel now, else
+        ``(datetime, reason)``: the contact is then deferred to that moment."""
         self.ensure_one()
         Contact = self.env["cobranza.contact"]
         partner = partner.with_context(cobranza_move_ids={partner.id: moves.ids})
@@ -227,46 +230,65 @@ class CobranzaPolicyLevel(models.Model):
             counters["activity"] += 1
             moves._cobranza_log_reminder(self, _("a task for the collector"))
             return
-        channels = []
-        if self.send_email:
-            attachments = moves._cobranza_pdf_attachments() if self.attach_invoices else []
-            message = partner.message_post_with_source(
-                self.mail_template_id,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                attachment_ids=attachments,
-            )
-            Contact.create({**contact_vals, "channel": "email", "mail_message_id": message[:1].id})
-            counters["email"] += 1
-            channels.append(_("email"))
-        if self.send_sms and not partner._cobranza_sms_number():
-            Contact.create({**contact_vals, "channel": "sms", "state": "failed",
-                            "note": _("The customer has no valid mobile number.")})
-        elif self.send_sms:
-            message = partner._message_sms_with_template(
-                template=self.sms_template_id, partner_ids=partner.ids, put_in_queue=True
-            )
-            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", message.ids)])
-            Contact.create({**contact_vals, "channel": "sms", "mail_message_id": message[:1].id,
-                            "sms_ids": [fields.Command.set(sms.ids)]})
-            counters["sms"] += 1
-            channels.append(_("SMS"))
+        labels = []
+        for channel, flag in (("email", "send_email"), ("sms", "send_sms")):
+            if not self[flag]:
+                continue
+            blocked = gate and gate(channel)
+            if blocked:
+                # no allowed moment at all (no consent...): the contact does not happen
+                Contact.create({**contact_vals, "channel": channel,
+                                "state": "deferred" if blocked[0] else "cancelled",
+                                "scheduled_at": blocked[0], "defer_reason": blocked[1]})
+                counters["deferred_contacts" if blocked[0] else "blocked_contacts"] += 1
+                continue
+            values = self._cobranza_send(channel, partner, moves)
+            Contact.create({**contact_vals, "channel": channel, **values})
+            if values.get("state") != "failed":
+                counters[channel] += 1
+                labels.append(dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(
+                    self.env))[channel])
         if self.create_activity:
+            blocked = gate and gate("call")
             activity = partner._cobranza_schedule_task(
                 moves, self.policy_id, self.activity_type_id,
                 self.activity_summary or self.name, self.activity_note,
             )
+            if blocked and blocked[0]:  # the collector calls on the first allowed day
+                activity.date_deadline = blocked[0].date()
             channel = "call" if activity.activity_type_id.category == "phonecall" else "other"
             Contact.create({**contact_vals, "channel": channel, "state": "planned",
                             "activity_id": activity.id})
             counters["activity"] += 1
-            channels.append(_("task"))
+            labels.append(_("task"))
         if self.send_letter:
             Contact.create({**contact_vals, "channel": "letter", "state": "planned"})
             counters["letter"] += 1
-            channels.append(_("letter"))
-        if channels:
-            moves._cobranza_log_reminder(self, ", ".join(channels))
+            labels.append(_("letter"))
+        if labels:
+            moves._cobranza_log_reminder(self, ", ".join(labels))
+
+    def _cobranza_send(self, channel, partner, moves):
+        """Send this level's `channel` to `partner` now; returns the contact's values."""
+        self.ensure_one()
+        partner = partner.with_context(cobranza_move_ids={partner.id: moves.ids})
+        if channel == "email":
+            attachments = moves._cobranza_pdf_attachments() if self.attach_invoices else []
+            message = partner.message_post_with_source(
+                self.mail_template_id, message_type="comment", subtype_xmlid="mail.mt_comment",
+                attachment_ids=attachments,
+            )
+            return {"state": "sent", "mail_message_id": message[:1].id, "date": fields.Datetime.now()}
+        if channel == "sms":
+            if not partner._cobranza_sms_number():
+                return {"state": "failed", "note": _("The customer has no valid mobile number.")}
+            message = partner._message_sms_with_template(
+                template=self.sms_template_id, partner_ids=partner.ids, put_in_queue=True
+            )
+            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", message.ids)])
+            return {"state": "sent", "mail_message_id": message[:1].id, "date": fields.Datetime.now(),
+                    "sms_ids": [fields.Command.set(sms.ids)]}
+        raise ValueError(channel)
 
     def _cobranza_fee_amount(self, move):
         """Late fee of this level for `move`, in the invoice currency, capped."""

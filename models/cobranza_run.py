@@ -1,6 +1,9 @@
 import logging
-import time
-from collections import Counter, defaultdict
+import time as timer
+from collections import Counter
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import _, api, fields, models, modules
 from odoo.tools import format_date
@@ -89,7 +92,7 @@ class CobranzaRun(models.Model):
     # ------------------------------------------------------------------ execution
     def _execute(self, commit=False, batch_size=200):
         self.ensure_one()
-        started = time.monotonic()
+        started = timer.monotonic()
         counters, skips, log = Counter(), Counter(), []
         run = self.with_company(self.company_id).with_context(
             cobranza_date=self.date, tracking_disable=True, mail_notify_force_send=False
@@ -114,10 +117,10 @@ class CobranzaRun(models.Model):
             "invoice_count": counters["invoices"],
             "action_count": counters["actions"],
             **{f"{name}_count": counters[name] for name in COUNTERS},
-            "deferred_count": skips.get("min_days", 0),
+            "deferred_count": skips.get("min_days", 0) + counters["deferred_contacts"],
             "skipped_count": skipped - skips.get("min_days", 0),
             "error_count": counters["errors"],
-            "duration": time.monotonic() - started,
+            "duration": timer.monotonic() - started,
             "log": "\n".join(log),
         })
         _logger.info("Collections run %s for %s: %s actions, %s errors in %.2fs", self.date,
@@ -167,11 +170,12 @@ class CobranzaRun(models.Model):
         for skip in plan.skips:
             skips[skip.reason] += 1
         reached = {}
+        gates = self._contact_gates(partners.browse([a.partner_id for a in plan.actions]))
         for action in plan.actions:
             partner = partners.browse(action.partner_id)
             try:
                 with self.env.cr.savepoint():
-                    done = self._execute_action(partner, action, counters)
+                    done = self._execute_action(partner, action, counters, gates.get(partner.id))
                 reached.update(done)
                 counters["actions"] += 1
             except Exception as error:  # noqa: BLE001 - one customer never stops the run
@@ -184,7 +188,49 @@ class CobranzaRun(models.Model):
         moves._cobranza_write_states(plan, self.date, reached)
         partners._cobranza_write_states(plan, self.company_id, moves)
 
-    def _execute_action(self, partner, action, counters):
+    def _moment(self):
+        """When the run contacts customers: now for today's run, 10:00 (company time) for
+        another date (backfills)."""
+        tz = pytz.timezone(self.company_id.partner_id.tz or "UTC")
+        now = fields.Datetime.now()
+        if pytz.utc.localize(now).astimezone(tz).date() == self.date:
+            return pytz.utc.localize(now)
+        return tz.localize(datetime.combine(self.date, time(10, 0))).astimezone(pytz.utc)
+
+    def _contact_gates(self, partners):
+        """``{partner id: gate}``: the contact rules of each customer, as a function of the
+        channel that returns None (allowed now) or (UTC datetime, reason). Three queries."""
+        if not partners:
+            return {}
+        Rule = self.env["cobranza.contact.rule"]
+        rules_by_partner = Rule._for_partners(partners, self.company_id)
+        if not any(rules_by_partner.values()):
+            return {}
+        moment = self._moment()
+        holidays = Rule._holidays(self.company_id, self.date, self.date + timedelta(days=60))
+        history = {}
+        for contact in self.env["cobranza.contact"].sudo().search_read([
+            ("partner_id", "in", partners.ids), ("company_id", "=", self.company_id.id),
+            ("state", "in", ("sent", "planned")), ("date", ">=", moment.replace(tzinfo=None) - timedelta(days=8)),
+        ], ["partner_id", "date", "channel"]):
+            history.setdefault(contact["partner_id"][0], []).append(
+                (pytz.utc.localize(contact["date"]), contact["channel"]))
+
+        def make_gate(partner, rule):
+            def gate(channel):
+                verdict = rule._check_contact(partner, channel, moment, history.get(partner.id, ()), holidays)
+                # what is sent or scheduled counts for the next channel's caps
+                history.setdefault(partner.id, []).append((verdict.at or moment, channel))
+                if verdict.allowed:
+                    return None
+                at = verdict.at and verdict.at.astimezone(pytz.utc).replace(tzinfo=None)
+                return at, verdict.reason
+            return gate
+
+        return {partner.id: make_gate(partner, rules_by_partner[partner.id])
+                for partner in partners if rules_by_partner.get(partner.id)}
+
+    def _execute_action(self, partner, action, counters, gate=None):
         """Carry out one customer's level; returns {invoice id: level id} of what it reached."""
         Level = self.env["cobranza.policy.level"]
         level = Level.browse(action.level_id)
@@ -200,7 +246,7 @@ class CobranzaRun(models.Model):
             "author_id": self.env.user.id,
             "amount_due": sum(moves.mapped("amount_residual_signed")),
         }
-        level._cobranza_execute(partner, moves, base, counters)
+        level._cobranza_execute(partner, moves, base, counters, gate)
         # late fees and legal hand-off follow each invoice's own level
         for move in moves:
             lvl = invoice_levels[move.id]

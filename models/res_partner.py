@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import ladder
 
@@ -12,7 +14,20 @@ COBRANZA_COMMERCIAL_FIELDS = [
     "cobranza_collector_id",
     "cobranza_no_chase",
     "cobranza_no_chase_reason",
+    "cobranza_preferred_channel",
+    "cobranza_consent_sms",
+    "cobranza_consent_whatsapp",
+    "cobranza_consent_call",
+    "cobranza_consent_email",
+    "cobranza_rules_exempt",
 ]
+CONSENT_FIELDS = {
+    "sms": "cobranza_consent_sms",
+    "whatsapp": "cobranza_consent_whatsapp",
+    "call": "cobranza_consent_call",
+    "visit": "cobranza_consent_call",
+    "email": "cobranza_consent_email",
+}
 
 
 class ResPartner(models.Model):
@@ -47,6 +62,20 @@ class ResPartner(models.Model):
         help="The daily run never contacts this customer about its invoices.",
     )
     cobranza_no_chase_reason = fields.Char(string="Reason Not to Chase", tracking=True)
+    cobranza_preferred_channel = fields.Selection(
+        [("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("call", "Phone call"),
+         ("letter", "Letter")],
+        string="Preferred Channel", tracking=True,
+        help="How the customer prefers to be reminded (levels set to “preferred channel”).",
+    )
+    cobranza_consent_sms = fields.Boolean(string="Accepts SMS", default=True, tracking=True)
+    cobranza_consent_whatsapp = fields.Boolean(string="Accepts WhatsApp", tracking=True)
+    cobranza_consent_call = fields.Boolean(string="Accepts Calls", default=True, tracking=True)
+    cobranza_consent_email = fields.Boolean(string="Accepts Email", default=True, tracking=True)
+    cobranza_rules_exempt = fields.Boolean(
+        string="Exempt from Consumer Contact Rules", tracking=True,
+        help="A business customer: the legal limits on contacting consumers do not apply.",
+    )
     # Collection state in the current company, written by the daily run.
     cobranza_total_due = fields.Float(
         string="Total Due", company_dependent=True, readonly=True, digits="Account",
@@ -108,6 +137,43 @@ class ResPartner(models.Model):
                 [("partner_id", "in", self.ids), *domain], ["partner_id"], ["__count"]))
             for partner in self:
                 partner[fname] = counts.get(partner, 0)
+
+    def _cobranza_has_consent(self, channel):
+        self.ensure_one()
+        fname = CONSENT_FIELDS.get(channel)
+        return not fname or self.commercial_partner_id[fname]
+
+    def _cobranza_check_rules(self, channel, override_reason=False):
+        """Refuse a manual contact the contact rules forbid now, unless a Collections Manager
+        overrides it with a reason. Returns the contact values recording the override."""
+        self.ensure_one()
+        company = self.env.company
+        partner = self.commercial_partner_id
+        rule = self.env["cobranza.contact.rule"]._for_partners(partner, company).get(partner.id)
+        if not rule:
+            return {}
+        moment = pytz.utc.localize(fields.Datetime.now())
+        history = [
+            (pytz.utc.localize(c.date), c.channel)
+            for c in self.env["cobranza.contact"].sudo().search([
+                ("partner_id", "=", partner.id), ("company_id", "=", company.id),
+                ("state", "in", ("sent", "planned")), ("date", ">=", fields.Datetime.now() - timedelta(days=8)),
+            ])
+        ]
+        today = fields.Date.context_today(self)
+        holidays = rule._holidays(company, today, today + timedelta(days=60))
+        verdict = rule._check_contact(partner, channel, moment, history, holidays)
+        if verdict.allowed:
+            return {}
+        if override_reason and self.env.user.has_group("account_cobranza.group_cobranza_manager"):
+            return {"override_by_id": self.env.user.id, "override_reason": override_reason}
+        when = verdict.at and fields.Datetime.context_timestamp(self, verdict.at.astimezone(pytz.utc).replace(tzinfo=None))
+        raise UserError(_(
+            "The contact rules “%(rule)s” do not allow contacting %(customer)s now: %(reason)s.%(next)s "
+            "A Collections Manager may override it with a reason.",
+            rule=rule.name, customer=partner.name, reason=rule._reason_label(verdict.reason),
+            next=(" " + _("First allowed moment: %s.", when.strftime("%Y-%m-%d %H:%M"))) if when else "",
+        ))
 
     def _cobranza_plan_limits(self):
         """Payment plans a collector may grant this customer (its segment's limits)."""
@@ -280,7 +346,10 @@ class ResPartner(models.Model):
     def _cobranza_sms_number(self):
         """The customer's mobile number in E.164 form, or False when it has none usable."""
         self.ensure_one()
-        return self._sms_get_recipients_info()[self.id]["sanitized"]
+        number = self._sms_get_recipients_info()[self.id]["sanitized"]
+        if number and self.env["phone.blacklist"].sudo().search_count([("number", "=", number)]):
+            return False  # the customer opted out (STOP)
+        return number
 
     def _cobranza_task_user(self, moves, policy):
         """Who gets a collector task: the collector, the salesperson, the policy's responsible."""
@@ -314,6 +383,9 @@ class ResPartner(models.Model):
 
     def action_cobranza_send_reminder(self):
         return self._cobranza_wizard("cobranza.reminder.wizard")
+
+    def action_cobranza_whatsapp(self):
+        return self._cobranza_wizard("cobranza.whatsapp.wizard")
 
     def action_cobranza_snooze(self):
         return self._cobranza_wizard("cobranza.snooze.wizard")

@@ -3,3 +3,4 @@ from . import test_demo
 from . import test_tours
 from . import test_run
 from . import test_plans
+from . import test_contact_rules

@@ -299,10 +299,10 @@ class TestDailyRun(CobranzaCase):
         Level = type(self.env["cobranza.policy.level"])
         original = Level._cobranza_execute
 
-        def explode(level, partner, moves, vals, counters):
+        def explode(level, partner, moves, vals, counters, gate=None):
             if partner == broken:
                 raise UserError("boom")
-            return original(level, partner, moves, vals, counters)
+            return original(level, partner, moves, vals, counters, gate)
 
         with patch.object(Level, "_cobranza_execute", explode):
             run = self._run(START)

@@ -7,3 +7,5 @@ from . import cobranza_exclude_wizard
 from . import cobranza_plan_wizard
 from . import cobranza_promise_wizard
 from . import cobranza_dispute_wizard
+from . import cobranza_contact_export
+from . import cobranza_whatsapp_wizard

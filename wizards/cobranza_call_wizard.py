@@ -23,6 +23,10 @@ class CobranzaCallWizard(models.TransientModel):
     phone = fields.Char(related="partner_id.phone")
     mobile = fields.Char(related="partner_id.mobile")
     amount_due = fields.Float(compute="_compute_amount_due", digits="Account")
+    override_reason = fields.Char(
+        string="Override Reason",
+        help="Collections Managers only: log a call the contact rules forbid now (logged).",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
 
     @api.depends("move_ids")
@@ -41,17 +45,18 @@ class CobranzaCallWizard(models.TransientModel):
         if self.outcome in ("dispute", "promise") and not self.move_ids:
             raise UserError(_("Select the invoices the customer talks about."))
         partner = self.partner_id.with_company(self.company_id)
+        override = partner._cobranza_check_rules("call", self.override_reason)
         Contact = self.env["cobranza.contact"]
         planned = Contact.search([
             ("partner_id", "=", partner.id), ("company_id", "=", self.company_id.id),
             ("channel", "=", "call"), ("state", "=", "planned"),
         ])
         values = {"outcome": self.outcome, "note": self.note or False,
-                  "callback_date": self.callback_date or self.promise_date or False}
+                  "callback_date": self.callback_date or self.promise_date or False, **override}
         if planned:
             planned.write({"move_ids": [fields.Command.link(m.id) for m in self.move_ids]})
             planned._complete(self.outcome, self.note)
-            planned.write({"callback_date": values["callback_date"]})
+            planned.write({"callback_date": values["callback_date"], **override})
             planned.activity_id.action_feedback(feedback=self._summary())
             contact = planned[:1]
         else:

@@ -29,6 +29,10 @@ class CobranzaReminderWizard(models.TransientModel):
     body = fields.Html(compute="_compute_preview", store=True, readonly=False, sanitize_style=True)
     sms_body = fields.Text(string="SMS Text", compute="_compute_preview", store=True, readonly=False)
     attach_invoices = fields.Boolean(string="Attach Invoices")
+    override_reason = fields.Char(
+        string="Override Reason",
+        help="Collections Managers only: send although the contact rules forbid it now (logged).",
+    )
 
     @api.depends("level_id", "channel")
     def _compute_templates(self):
@@ -68,7 +72,9 @@ class CobranzaReminderWizard(models.TransientModel):
         if not self.move_ids:
             raise UserError(_("Select at least one invoice to remind the customer of."))
         partner = self._render_partner()
+        override = {} if self.channel == "letter" else partner._cobranza_check_rules(self.channel, self.override_reason)
         contact_vals = {
+            **override,
             "partner_id": partner.id,
             "company_id": self.company_id.id,
             "move_ids": [fields.Command.set(self.move_ids.ids)],

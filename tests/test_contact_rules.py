@@ -1,0 +1,179 @@
+import base64
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from odoo.addons.sms.tests.common import SMSCase
+
+from .common import CobranzaCase
+
+MONDAY = date(2026, 3, 2)  # Chile is on UTC-3 (summer time) in March
+
+
+@tagged("post_install", "-at_install")
+class TestContactRules(CobranzaCase, SMSCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "America/Santiago"
+        cls.chile = cls.env["cobranza.contact.rule"].create({
+            "name": "Chile", "company_id": cls.company.id, "country_id": cls.env.ref("base.cl").id, "preset": "CL"})
+        cls.chile.action_load_preset()
+        cls.customer.write({"country_id": cls.env.ref("base.cl").id, "tz": "America/Santiago",
+                            "mobile": "+56 9 6123 4567", "cobranza_collector_id": cls.collector.id})
+
+    def _run(self, day, moment):
+        with freeze_time(moment):
+            return self.env["cobranza.run"].run_for_date(day, self.company)
+
+    def _contacts(self, **domain):
+        return self.env["cobranza.contact"].search(
+            [("partner_id", "=", self.customer.id), *[(k, "=", v) for k, v in domain.items()]], order="id")
+
+    def test_preset_is_loaded(self):
+        self.assertEqual(len(self.chile.window_ids), 6, "Monday to Saturday")
+        self.assertEqual((self.chile.window_ids[0].hour_from, self.chile.window_ids[0].hour_to), (8.0, 20.0))
+        self.assertEqual((self.chile.max_voice_per_week, self.chile.max_written_per_week,
+                          self.chile.min_days_between), (1, 2, 2))
+
+    def test_run_outside_the_hours_defers_to_the_first_allowed_moment(self):
+        self._invoice(amount=100.0, due=MONDAY)  # due today: the email level
+        run = self._run(MONDAY, datetime(2026, 3, 2, 10, 30))  # 07:30 in Santiago
+        contact = self._contacts(channel="email")
+        self.assertEqual((contact.state, contact.defer_reason), ("deferred", "hours"))
+        self.assertEqual(contact.scheduled_at, datetime(2026, 3, 2, 11, 0), "08:00 in Santiago")
+        self.assertEqual(run.deferred_count, 1)
+        self.assertFalse(contact.mail_message_id)
+        with freeze_time(datetime(2026, 3, 2, 10, 59)):
+            self.env["cobranza.contact"]._cron_send_deferred()
+        self.assertEqual(contact.state, "deferred")
+        with freeze_time(datetime(2026, 3, 2, 11, 0)):
+            self.env["cobranza.contact"]._cron_send_deferred()
+        self.assertEqual(contact.state, "sent")
+        self.assertIn("due today", contact.mail_message_id.subject)
+
+    def test_caps_across_channels_and_days(self):
+        self._invoice(amount=100.0, due=MONDAY)
+        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))  # noon in Santiago: allowed
+        self.assertEqual(self._contacts(channel="email").state, "sent")
+        # next day the SMS level: written contacts must be two days apart
+        self._run(MONDAY + timedelta(days=1), datetime(2026, 3, 3, 15, 0))
+        sms = self._contacts(channel="sms")
+        self.assertEqual((sms.state, sms.defer_reason), ("deferred", "min_days"))
+        self.assertEqual(sms.scheduled_at, datetime(2026, 3, 4, 11, 0))
+
+    def test_public_holiday_of_the_company_calendar(self):
+        self.company.resource_calendar_id.tz = "America/Santiago"
+        self.env["resource.calendar.leaves"].create({
+            "name": "Feriado", "calendar_id": self.company.resource_calendar_id.id, "company_id": self.company.id,
+            "date_from": datetime(2026, 3, 2, 3, 0), "date_to": datetime(2026, 3, 3, 2, 59)})
+        self._invoice(amount=100.0, due=MONDAY)
+        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))
+        contact = self._contacts(channel="email")
+        self.assertEqual((contact.defer_reason, contact.scheduled_at), ("holiday", datetime(2026, 3, 3, 11, 0)))
+
+    def test_business_customer_exempted(self):
+        self.customer.cobranza_rules_exempt = True
+        self._invoice(amount=100.0, due=MONDAY)
+        self._run(MONDAY, datetime(2026, 3, 2, 3, 0))  # midnight in Santiago
+        self.assertEqual(self._contacts(channel="email").state, "sent")
+
+    def test_manual_contact_refused_then_overridden_by_a_manager(self):
+        self._invoice(amount=100.0, due=MONDAY - timedelta(days=10))
+        with freeze_time(datetime(2026, 3, 8, 15, 0)):  # a Sunday
+            action = self.customer.with_user(self.collector).action_cobranza_send_reminder()
+            wizard = Form(self.env["cobranza.reminder.wizard"].with_user(self.collector).with_context(
+                action["context"])).save()
+            with self.assertRaisesRegex(UserError, "do not allow"):
+                wizard.action_send()
+            wizard.override_reason = "El cliente pidió que lo llamáramos hoy"
+            with self.assertRaises(UserError):
+                wizard.action_send()  # a collector cannot override
+            wizard = Form(self.env["cobranza.reminder.wizard"].with_user(self.manager).with_context(
+                action["context"])).save()
+            wizard.override_reason = "El cliente pidió el detalle hoy"
+            wizard.action_send()
+        contact = self._contacts(channel="email")
+        self.assertEqual((contact.override_by_id, contact.override_reason),
+                         (self.manager, "El cliente pidió el detalle hoy"))
+
+    def test_call_logging_respects_the_weekly_call_cap(self):
+        self._invoice(amount=100.0, due=MONDAY - timedelta(days=10))
+        with freeze_time(datetime(2026, 3, 3, 15, 0)):
+            action = self.customer.with_user(self.collector).action_cobranza_log_call()
+            Form(self.env["cobranza.call.wizard"].with_user(self.collector).with_context(action["context"])).save().action_confirm()
+        with freeze_time(datetime(2026, 3, 5, 15, 0)):
+            with self.assertRaisesRegex(UserError, "weekly limit"):
+                Form(self.env["cobranza.call.wizard"].with_user(self.collector).with_context(
+                    action["context"])).save().action_confirm()
+
+    def test_sms_through_the_gateway_and_blacklist(self):
+        self._invoice(amount=100.0, due=MONDAY - timedelta(days=1))
+        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))
+        contact = self._contacts(channel="sms")
+        self.assertEqual(contact.state, "sent")
+        with self.mockSMSGateway():
+            contact.sms_ids._send()
+        self.assertSMSIapSent(["+56961234567"])
+        other = self.env["res.partner"].create({"name": "Bloqueado", "mobile": "+56 9 8765 4321",
+                                                "country_id": self.env.ref("base.cl").id})
+        self.env["phone.blacklist"].sudo().add("+56987654321")
+        self._invoice(partner=other, amount=100.0, due=MONDAY - timedelta(days=1))
+        self._run(MONDAY, datetime(2026, 3, 2, 16, 0))
+        blocked = self.env["cobranza.contact"].search([("partner_id", "=", other.id), ("channel", "=", "sms")])
+        self.assertEqual(blocked.state, "failed")
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", other.id)]))
+
+    def test_whatsapp_click_to_chat_is_logged(self):
+        invoice = self._invoice(amount=100.0, due=MONDAY - timedelta(days=3))
+        self.customer.cobranza_consent_whatsapp = True
+        with freeze_time(datetime(2026, 3, 2, 15, 0)):
+            action = self.customer.with_user(self.collector).action_cobranza_whatsapp()
+            wizard = Form(self.env["cobranza.whatsapp.wizard"].with_user(self.collector).with_context(
+                action["context"])).save()
+            self.assertEqual(wizard.number, "+56961234567")
+            result = wizard.action_open()
+        self.assertTrue(result["url"].startswith("https://wa.me/56961234567?text="))
+        contact = self._contacts(channel="whatsapp")
+        self.assertEqual((contact.state, contact.author_id, contact.move_ids), ("sent", self.collector, invoice))
+
+    def test_channel_without_consent_is_refused(self):
+        colombia = self.env["cobranza.contact.rule"].create({
+            "name": "Colombia", "company_id": self.company.id, "country_id": self.env.ref("base.co").id,
+            "preset": "CO"})
+        colombia.action_load_preset()
+        self.assertTrue(colombia.consent_whatsapp)
+        self.customer.write({"country_id": self.env.ref("base.co").id, "tz": "America/Bogota",
+                             "cobranza_consent_whatsapp": False})
+        self._invoice(amount=100.0, due=MONDAY - timedelta(days=3))
+        with freeze_time(datetime(2026, 3, 2, 15, 0)):
+            action = self.customer.with_user(self.collector).action_cobranza_whatsapp()
+            wizard = Form(self.env["cobranza.whatsapp.wizard"].with_user(self.collector).with_context(
+                action["context"])).save()
+            with self.assertRaisesRegex(UserError, "consent"):
+                wizard.action_open()
+
+    def test_export_contacts_csv_and_xlsx(self):
+        self._invoice(amount=100.0, due=MONDAY)
+        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))
+        export = self.env["cobranza.contact.export"].with_user(self.collector).create({
+            "partner_id": self.customer.id, "date_from": MONDAY - timedelta(days=1),
+            "date_to": MONDAY, "file_format": "csv"})
+        action = export.action_export()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        rows = list(csv.reader(io.StringIO(base64.b64decode(attachment.datas).decode("utf-8-sig"))))
+        self.assertEqual(len(rows), 2)
+        self.assertIn(self.customer.name, rows[1])
+        export.file_format = "xlsx"
+        action = export.action_export()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        self.assertEqual(base64.b64decode(attachment.datas)[:2], b"PK")
+        with self.assertRaises(UserError):
+            export.write({"date_from": MONDAY, "date_to": MONDAY - timedelta(days=2)})
+            export.action_export()

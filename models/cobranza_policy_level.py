@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 TONES = [
     ("friendly", "Friendly"),
@@ -56,6 +56,26 @@ class CobranzaPolicyLevel(models.Model):
     sms_template_id = fields.Many2one(
         "sms.template", string="SMS Template", domain=[("model", "=", "res.partner")]
     )
+    # whatsapp (Cloud API; collectors also have click-to-chat)
+    send_whatsapp = fields.Boolean(string="WhatsApp")
+    whatsapp_template_name = fields.Char(
+        string="WhatsApp Template",
+        help="Name of the template approved by Meta; its body receives the customer's name, the "
+        "amount due and the link to pay online.",
+    )
+    whatsapp_template_lang = fields.Char(string="WhatsApp Template Language", default="es")
+    channel_mode = fields.Selection(
+        [("fixed", "Every channel ticked"), ("preferred", "The customer's preferred channel"),
+         ("best", "The best channel for the customer's segment")],
+        string="Channels", default="fixed", required=True,
+        help="Every channel ticked, or only one: the customer's preferred channel (or, once the "
+        "analytics are available, the one with the best payment rate in its segment), the others "
+        "following the fallback order when it is not possible or fails.",
+    )
+    channel_fallback = fields.Char(
+        string="Fallback Order", default="whatsapp,sms,email",
+        help="When a message cannot be sent on a channel, the next one of this list is tried.",
+    )
     # activity
     create_activity = fields.Boolean(string="Activity")
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type")
@@ -104,7 +124,8 @@ class CobranzaPolicyLevel(models.Model):
             level.sequence = 0
 
     @api.depends(
-        "send_email", "send_sms", "create_activity", "send_letter", "charge_fee", "legal_handoff"
+        "send_email", "send_sms", "send_whatsapp", "create_activity", "send_letter", "charge_fee",
+        "legal_handoff",
     )
     def _compute_channel_summary(self):
         labels = self._channel_labels()
@@ -117,6 +138,7 @@ class CobranzaPolicyLevel(models.Model):
         return {
             "send_email": _("Email"),
             "send_sms": _("SMS"),
+            "send_whatsapp": _("WhatsApp"),
             "create_activity": _("Activity"),
             "send_letter": _("Letter"),
             "charge_fee": _("Late fee"),
@@ -139,7 +161,8 @@ class CobranzaPolicyLevel(models.Model):
                 )
 
     @api.constrains(
-        "send_email", "mail_template_id", "send_sms", "sms_template_id", "create_activity",
+        "send_email", "mail_template_id", "send_sms", "sms_template_id", "send_whatsapp",
+        "whatsapp_template_name", "create_activity",
         "activity_type_id", "charge_fee", "fee_type", "fee_fixed_amount", "fee_percentage",
         "fee_max_amount", "fee_product_id",
     )
@@ -150,6 +173,8 @@ class CobranzaPolicyLevel(models.Model):
                 problems.append(_("it sends an email but has no email template"))
             if level.send_sms and not level.sms_template_id:
                 problems.append(_("it sends an SMS but has no SMS template"))
+            if level.send_whatsapp and not level.whatsapp_template_name:
+                problems.append(_("it sends a WhatsApp message but has no WhatsApp template"))
             if level.create_activity and not level.activity_type_id:
                 problems.append(_("it schedules an activity but has no activity type"))
             if min(level.fee_fixed_amount, level.fee_max_amount, level.fee_percentage) < 0:
@@ -231,23 +256,30 @@ class CobranzaPolicyLevel(models.Model):
             moves._cobranza_log_reminder(self, _("a task for the collector"))
             return
         labels = []
-        for channel, flag in (("email", "send_email"), ("sms", "send_sms")):
-            if not self[flag]:
-                continue
-            blocked = gate and gate(channel)
-            if blocked:
-                # no allowed moment at all (no consent...): the contact does not happen
-                Contact.create({**contact_vals, "channel": channel,
-                                "state": "deferred" if blocked[0] else "cancelled",
-                                "scheduled_at": blocked[0], "defer_reason": blocked[1]})
-                counters["deferred_contacts" if blocked[0] else "blocked_contacts"] += 1
-                continue
-            values = self._cobranza_send(channel, partner, moves)
-            Contact.create({**contact_vals, "channel": channel, **values})
-            if values.get("state") != "failed":
-                counters[channel] += 1
-                labels.append(dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(
-                    self.env))[channel])
+        names = dict(Contact._fields["channel"]._description_selection(self.env))
+        done = set()
+        for chain in self._cobranza_message_chains(partner):
+            for channel in chain:
+                if channel in done:
+                    break
+                blocked = gate and gate(channel)
+                if blocked and blocked[0]:
+                    Contact.create({**contact_vals, "channel": channel, "state": "deferred",
+                                    "scheduled_at": blocked[0], "defer_reason": blocked[1]})
+                    counters["deferred_contacts"] += 1
+                    done.add(channel)
+                    break
+                if blocked:  # never allowed (no consent...): try the next channel
+                    Contact.create({**contact_vals, "channel": channel, "state": "cancelled",
+                                    "defer_reason": blocked[1]})
+                    continue
+                values = self._cobranza_send(channel, partner, moves)
+                Contact.create({**contact_vals, "channel": channel, **values})
+                if values.get("state") != "failed":
+                    counters[channel] += 1
+                    labels.append(names[channel])
+                    done.add(channel)
+                    break
         if self.create_activity:
             blocked = gate and gate("call")
             activity = partner._cobranza_schedule_task(
@@ -288,7 +320,52 @@ class CobranzaPolicyLevel(models.Model):
             sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", message.ids)])
             return {"state": "sent", "mail_message_id": message[:1].id, "date": fields.Datetime.now(),
                     "sms_ids": [fields.Command.set(sms.ids)]}
+        if channel == "whatsapp":
+            number = partner._cobranza_sms_number()
+            if not number:
+                return {"state": "failed", "note": _("The customer has no valid mobile number.")}
+            company = self.env.company
+            totals = partner._cobranza_reminder_amount_text()
+            try:
+                message_id = company._cobranza_whatsapp_send(
+                    number, self.whatsapp_template_name, self.whatsapp_template_lang or "es",
+                    [partner.name, totals, partner._cobranza_portal_url()],
+                )
+            except UserError as error:
+                return {"state": "failed", "note": str(error.args[0])}
+            message = partner.message_post(
+                body=_("WhatsApp reminder “%(template)s” sent (%(id)s).",
+                       template=self.whatsapp_template_name, id=message_id),
+                message_type="comment", subtype_xmlid="mail.mt_note",
+            )
+            return {"state": "sent", "mail_message_id": message.id, "date": fields.Datetime.now()}
         raise ValueError(channel)
+
+    def _cobranza_can_send(self, channel):
+        self.ensure_one()
+        if channel == "email":
+            return bool(self.mail_template_id)
+        if channel == "sms":
+            return bool(self.sms_template_id)
+        if channel == "whatsapp":
+            return bool(self.whatsapp_template_name) and self.env.company._cobranza_whatsapp_ready()
+        return False
+
+    def _cobranza_message_chains(self, partner):
+        """The message channels to try, each a chain: the channel then its fallbacks."""
+        self.ensure_one()
+        order = [c.strip() for c in (self.channel_fallback or "").split(",") if c.strip()]
+        order += [c for c in ("whatsapp", "sms", "email") if c not in order]
+        ticked = [c for c in ("email", "sms", "whatsapp") if self[f"send_{c}"]]
+        possible = [c for c in order if self._cobranza_can_send(c)]
+        if self.channel_mode == "fixed":
+            return [[channel] + [c for c in possible if c != channel] if channel == "whatsapp" else [channel]
+                    for channel in ticked]
+        # preferred / best (until the analytics provide the best channel: the preferred one)
+        preferred = partner.commercial_partner_id.cobranza_preferred_channel
+        first = [preferred] if preferred in possible else []
+        return [first + [c for c in possible if c in ticked and c not in first]
+                + [c for c in possible if c not in ticked and c not in first]]
 
     def _cobranza_fee_amount(self, move):
         """Late fee of this level for `move`, in the invoice currency, capped."""

@@ -9,3 +9,6 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
     )
+    cobranza_whatsapp_phone_id = fields.Char(related="company_id.cobranza_whatsapp_phone_id", readonly=False)
+    cobranza_whatsapp_token = fields.Char(related="company_id.cobranza_whatsapp_token", readonly=False)
+    cobranza_whatsapp_api_version = fields.Char(related="company_id.cobranza_whatsapp_api_version", readonly=False)

@@ -3,6 +3,9 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
+from unittest.mock import patch
+
+import requests
 from freezegun import freeze_time
 
 from odoo import fields
@@ -177,3 +180,92 @@ class TestContactRules(CobranzaCase, SMSCase):
         with self.assertRaises(UserError):
             export.write({"date_from": MONDAY, "date_to": MONDAY - timedelta(days=2)})
             export.action_export()
+
+
+class FakeResponse:
+    def __init__(self, status, payload):
+        self.status_code, self._payload, self.text = status, payload, str(payload)
+
+    def json(self):
+        return self._payload
+
+
+@tagged("post_install", "-at_install")
+class TestChannels(CobranzaCase):
+    """WhatsApp Cloud API faked at its HTTP boundary (requests.post), channel choice, fallback."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"cobranza_whatsapp_phone_id": "1099", "cobranza_whatsapp_token": "secret"})
+        cls.customer.write({"mobile": "+56 9 6123 4567", "cobranza_consent_whatsapp": True})
+        cls.level = cls.default_policy.level_ids.filtered(lambda lvl: lvl.offset_days == 1)
+        cls.level.write({"send_whatsapp": True, "whatsapp_template_name": "recordatorio_pago",
+                         "send_sms": False, "channel_fallback": "whatsapp,sms,email"})
+        cls.invoice = cls._invoice(amount=100.0, due=fields.Date.today() - timedelta(days=1))
+
+    def _run(self, responses):
+        calls = []
+
+        def fake_post(url, json=None, headers=None, timeout=None):
+            calls.append((url, json, headers, timeout))
+            answer = responses.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        with patch("odoo.addons.account_cobranza.models.res_company.requests.post", fake_post), \
+                patch("odoo.addons.account_cobranza.models.res_company.time.sleep") as sleep:
+            run = self.env["cobranza.run"].run_for_date(fields.Date.today(), self.company)
+        return run, calls, sleep
+
+    def _contacts(self):
+        return self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id)], order="id")
+
+    def test_whatsapp_success(self):
+        run, calls, _sleep = self._run([FakeResponse(200, {"messages": [{"id": "wamid.OK"}]})])
+        (url, payload, headers, timeout), = calls
+        self.assertEqual(url, "https://graph.facebook.com/v21.0/1099/messages")
+        self.assertEqual(payload["to"], "56961234567")
+        self.assertEqual(payload["template"]["name"], "recordatorio_pago")
+        self.assertEqual(headers["Authorization"], "Bearer secret")
+        self.assertTrue(timeout)
+        contact = self._contacts()
+        self.assertEqual((contact.channel, contact.state), ("whatsapp", "sent"))
+        self.assertIn("wamid.OK", contact.mail_message_id.body)
+        self.assertEqual(run.contact_ids, contact)
+
+    def test_whatsapp_refused_falls_back_to_sms(self):
+        self.level.sms_template_id = self.env.ref("account_cobranza.sms_template_cobranza_overdue")
+        _run, calls, sleep = self._run([FakeResponse(400, {"error": {"message": "Template not approved"}})])
+        self.assertEqual(len(calls), 1, "a 4xx is not retried")
+        sleep.assert_not_called()
+        whatsapp, sms = self._contacts()
+        self.assertEqual((whatsapp.channel, whatsapp.state), ("whatsapp", "failed"))
+        self.assertIn("Template not approved", whatsapp.note)
+        self.assertEqual((sms.channel, sms.state), ("sms", "sent"))
+
+    def test_whatsapp_timeout_is_retried_then_falls_back(self):
+        timeouts = [requests.exceptions.Timeout()] * 4
+        _run, calls, sleep = self._run(timeouts)
+        self.assertEqual(len(calls), 4, "first try and three retries")
+        self.assertEqual([c.args[0] for c in sleep.call_args_list], [1, 2, 4])
+        whatsapp, sms = self._contacts()
+        self.assertEqual(whatsapp.state, "failed")
+        self.assertIn("did not answer", whatsapp.note)
+        self.assertEqual((sms.channel, sms.state), ("sms", "sent"), "the level's SMS template as fallback")
+
+    def test_retry_after_a_server_error_succeeds(self):
+        _run, calls, _sleep = self._run([FakeResponse(503, {}), FakeResponse(200, {"messages": [{"id": "w2"}]})])
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(self._contacts().state, "sent")
+
+    def test_preferred_channel(self):
+        level = self.default_policy.level_ids.filtered(lambda lvl: lvl.offset_days == 15)
+        level.write({"channel_mode": "preferred", "send_sms": True,
+                     "sms_template_id": self.env.ref("account_cobranza.sms_template_cobranza_overdue").id})
+        self.invoice.invoice_date_due = fields.Date.today() - timedelta(days=15)
+        self.customer.cobranza_preferred_channel = "sms"
+        self._run([])
+        channels = self._contacts().filtered(lambda c: c.channel != "letter").mapped("channel")
+        self.assertEqual(channels, ["sms"], "only the preferred one of the ticked channels")

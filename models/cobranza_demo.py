@@ -15,7 +15,7 @@ SEGMENT_BEHAVIOUR = {
     "account_cobranza.cobranza_segment_delinquent": "delinquent",
     "account_cobranza.cobranza_segment_high_risk": "high_risk",
 }
-DEMO_RUN_DAYS_AGO = (14, 7, 3, 0)
+DEMO_RUN_DAYS_AGO = (14, 7, 3, 1, 0)
 DEMO_PRODUCTS = [
     ("Office supplies kit", 45_000),
     ("Cleaning supplies", 38_000),

@@ -100,3 +100,13 @@ class TestDemoData(TransactionCase):
         dispute = self.env["cobranza.dispute"].search([("company_id", "=", self.company.id), ("state", "=", "open")])
         self.assertTrue(dispute)
         self.assertEqual(dispute.move_id.cobranza_stage, "dispute")
+
+    def test_chilean_contact_rules_defer_contacts(self):
+        rule = self.env["cobranza.contact.rule"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(rule.country_id.code, "CL")
+        self.assertEqual(rule.max_written_per_week, 2)
+        deferred = self.env["cobranza.contact"].search(
+            [("company_id", "=", self.company.id), ("state", "=", "deferred")])
+        self.assertTrue(deferred, "runs on consecutive days: the Chilean spacing defers contacts")
+        self.assertTrue(all(deferred.mapped("defer_reason")))
+        self.assertTrue(all(deferred.mapped("scheduled_at")))

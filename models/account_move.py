@@ -367,6 +367,9 @@ class AccountMove(models.Model):
     def action_cobranza_dispute(self):
         return self.env["cobranza.dispute.wizard"]._open_for(self)
 
+    def action_cobranza_snooze(self):
+        return self.env["cobranza.snooze.wizard"]._open_for(self)
+
     def action_cobranza_exclude(self):
         return self.env["cobranza.exclude.wizard"]._open_for(self)
 

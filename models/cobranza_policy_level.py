@@ -267,6 +267,7 @@ class CobranzaPolicyLevel(models.Model):
                     Contact.create({**contact_vals, "channel": channel, "state": "deferred",
                                     "scheduled_at": blocked[0], "defer_reason": blocked[1]})
                     counters["deferred_contacts"] += 1
+                    counters[f"deferred:{blocked[1]}"] += 1
                     done.add(channel)
                     break
                 if blocked:  # never allowed (no consent...): try the next channel

@@ -104,6 +104,11 @@ class CobranzaRun(models.Model):
             if commit:
                 self.env.cr.commit()
         skipped = sum(skips.values())
+        deferred = {key.split(":", 1)[1]: count for key, count in counters.items() if key.startswith("deferred:")}
+        if deferred:
+            Rule = self.env["cobranza.contact.rule"]
+            log.insert(0, _("Contacts deferred by the contact rules: %s", ", ".join(
+                f"{Rule._reason_label(reason)} ({count})" for reason, count in sorted(deferred.items()))))
         for key, text in (("promises_broken", _("Broken promises: %s")),
                           ("plans_broken", _("Broken payment plans: %s"))):
             if counters[key]:

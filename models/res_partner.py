@@ -5,7 +5,7 @@ import pytz
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine import ladder
+from ..engine import aging, ladder
 
 # Set on the commercial entity and shared by its contacts (see _commercial_fields).
 COBRANZA_COMMERCIAL_FIELDS = [
@@ -440,6 +440,43 @@ class ResPartner(models.Model):
                             ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
         action["context"] = {"search_default_cobranza_open": 1}
         return action
+
+    # ------------------------------------------------------------------ statement
+    def _cobranza_statement_moves(self):
+        """Open invoices of this customer (its commercial entity) in the current company."""
+        self.ensure_one()
+        return self.env["account.move"].sudo().search([
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ], order="invoice_date_due, id")
+
+    def _cobranza_statement_values(self):
+        """Lines, aging buckets (company currency) and total of the account statement."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        moves = self._cobranza_statement_moves()
+        labels = {"not_due": _("Not due yet"), "1_30": _("1-30 days"), "31_60": _("31-60 days"),
+                  "61_90": _("61-90 days"), "90_plus": _("Over 90 days")}
+        amounts = dict.fromkeys(aging.BUCKETS, 0.0)
+        lines = []
+        for move in moves:
+            days = (today - (move.invoice_date_due or move.invoice_date)).days
+            amounts[aging.bucket(days)] += move.amount_residual_signed
+            lines.append({"move": move, "days": days})
+        return {
+            "today": today,
+            "lines": lines,
+            "currency": self.env.company.currency_id,
+            "buckets": [{"key": key, "label": labels[key], "amount": amounts[key]} for key in aging.BUCKETS],
+            "total": sum(amounts.values()),
+            "overdue_total": sum(amount for key, amount in amounts.items() if key != "not_due"),
+        }
+
+    def action_cobranza_print_statement(self):
+        return self.env.ref("account_cobranza.action_report_cobranza_statement").report_action(
+            self.commercial_partner_id)
 
     # ------------------------------------------------------------------ reminder helpers
     # Used by the reminder templates (rendered on the commercial partner).

@@ -4,3 +4,4 @@ from . import test_tours
 from . import test_run
 from . import test_plans
 from . import test_contact_rules
+from . import test_portal

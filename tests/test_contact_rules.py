@@ -52,6 +52,7 @@ class TestContactRules(CobranzaCase, SMSCase):
         self.assertEqual((contact.state, contact.defer_reason), ("deferred", "hours"))
         self.assertEqual(contact.scheduled_at, datetime(2026, 3, 2, 11, 0), "08:00 in Santiago")
         self.assertEqual(run.deferred_count, 1)
+        self.assertIn("outside the allowed hours (1)", run.log)
         self.assertFalse(contact.mail_message_id)
         with freeze_time(datetime(2026, 3, 2, 10, 59)):
             self.env["cobranza.contact"]._cron_send_deferred()

@@ -461,6 +461,8 @@ class TestCollectorActions(CobranzaCase):
 
     def test_snooze_exclude_resume(self):
         today = fields.Date.today()
+        action = self.inv_1.with_user(self.collector).action_cobranza_snooze()
+        self.assertEqual(action["context"]["default_partner_id"], self.customer.id, "from the invoice too")
         self._wizard("cobranza.snooze.wizard", date=today + timedelta(days=10)).save().action_confirm()
         run = self.env["cobranza.run"].run_for_date(today, self.company)
         self.assertEqual(run.action_count, 0)

@@ -25,9 +25,11 @@ class CobranzaWhatsappWizard(models.TransientModel):
 
     @api.depends("partner_id", "move_ids")
     def _compute_text(self):
-        template = self.env.ref("account_cobranza.sms_template_cobranza_overdue", raise_if_not_found=False)
+        default = self.env.ref("account_cobranza.sms_template_cobranza_overdue", raise_if_not_found=False)
         for wizard in self:
             partner = wizard.partner_id._origin
+            # the text of the customer's current level when it has one, else the overdue SMS
+            template = partner.with_company(wizard.company_id).cobranza_level_id.sms_template_id or default
             if not partner or not template:
                 wizard.text = False
                 continue

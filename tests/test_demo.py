@@ -110,3 +110,11 @@ class TestDemoData(TransactionCase):
         self.assertTrue(deferred, "runs on consecutive days: the Chilean spacing defers contacts")
         self.assertTrue(all(deferred.mapped("defer_reason")))
         self.assertTrue(all(deferred.mapped("scheduled_at")))
+
+    def test_portal_user_sees_the_statement_of_her_company(self):
+        user = self.env.ref("account_cobranza.demo_user_portal")
+        self.assertTrue(user.has_group("base.group_portal"))
+        partner = user.partner_id.commercial_partner_id
+        statement = partner.with_user(user).with_company(self.company).sudo()._cobranza_statement_values()
+        self.assertTrue(statement["lines"])
+        self.assertGreater(statement["overdue_total"], 0)

@@ -100,7 +100,13 @@ class CobranzaRun(models.Model):
         partner_ids = run._partners_to_evaluate()
         for start in range(0, len(partner_ids), batch_size):
             batch = run.env["res.partner"].browse(partner_ids[start:start + batch_size])
-            run._execute_batch(batch, counters, skips, log)
+            try:
+                with self.env.cr.savepoint():
+                    run._execute_batch(batch, counters, skips, log)
+            except Exception as error:  # noqa: BLE001 - the other batches go on
+                _logger.warning("Collections run %s: a batch failed", self.id, exc_info=True)
+                counters["errors"] += 1
+                log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(batch), error=error))
             if commit:
                 self.env.cr.commit()
         skipped = sum(skips.values())

@@ -63,7 +63,13 @@ class CobranzaDispute(models.Model):
     @api.depends("move_id")
     def _compute_user_id(self):
         for dispute in self:
-            dispute.user_id = dispute.move_id.invoice_user_id.filtered(lambda u: not u.share) or self.env.user
+            move = dispute.move_id
+            dispute.user_id = (
+                move.invoice_user_id.filtered(lambda u: not u.share)
+                or move.commercial_partner_id.cobranza_collector_id
+                or self.env.user.filtered(lambda u: not u.share)
+                or self.env.ref("base.user_admin", raise_if_not_found=False)
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

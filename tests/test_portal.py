@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command, fields, http
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -56,3 +56,55 @@ class TestPortalStatement(HttpCase):
         self.authenticate("cliente_portal", "cliente_portal")
         result = self.make_jsonrpc_request("/my/counters", {"counters": ["cobranza_due_count"]})
         self.assertEqual(result["cobranza_due_count"], 2)
+
+    def _post(self, url, data):
+        return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, allow_redirects=False)
+
+    def test_customer_promises_a_date_and_the_ladder_pauses(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        day = fields.Date.to_string(fields.Date.today() + timedelta(days=5))
+        response = self._post("/my/statement/promise", {"move_ids": str(self.overdue.id), "date": day})
+        self.assertIn(response.status_code, (302, 303))
+        promise = self.env["cobranza.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((promise.origin, promise.amount, promise.state), ("portal", 700.0, "open"))
+        self.assertEqual(self.overdue.cobranza_stage, "promise")
+        self.assertIn("payment promise is recorded", self.url_open("/my/statement").text)
+        # beyond the policy's maximum: refused, shown, nothing created
+        far = fields.Date.to_string(fields.Date.today() + timedelta(days=90))
+        self._post("/my/statement/promise", {"move_ids": str(self.not_due.id), "date": far})
+        self.assertEqual(self.env["cobranza.promise"].search_count([("partner_id", "=", self.customer.id)]), 1)
+        self.assertIn("more than 30 days", self.url_open("/my/statement").text)
+
+    def test_another_customers_invoice_is_refused(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        day = fields.Date.to_string(fields.Date.today() + timedelta(days=5))
+        for url, data in (("/my/statement/promise", {"move_ids": str(self.other.id), "date": day}),
+                          ("/my/statement/dispute", {"move_id": str(self.other.id), "reason": "other",
+                                                     "description": "x"}),
+                          ("/my/statement/promise", {"move_ids": "abc", "date": day})):
+            with self.subTest(url=url, data=data):
+                self.assertEqual(self._post(url, data).status_code, 404)
+        self.assertFalse(self.env["cobranza.promise"].search([("move_ids", "in", self.other.ids)]))
+        self.assertFalse(self.env["cobranza.dispute"].search([("move_id", "=", self.other.id)]))
+        # without the CSRF token: refused
+        response = self.url_open("/my/statement/dispute", data={"move_id": self.overdue.id, "reason": "other",
+                                                                "description": "x"}, allow_redirects=False)
+        self.assertEqual(response.status_code, 400)
+
+    def test_customer_disputes_an_invoice(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        self._post("/my/statement/dispute", {"move_id": str(self.overdue.id), "reason": "wrong_amount",
+                                             "description": "Recibimos 8 unidades, no 10"})
+        dispute = self.env["cobranza.dispute"].search([("move_id", "=", self.overdue.id)])
+        self.assertEqual((dispute.origin, dispute.reason, dispute.state), ("portal", "wrong_amount", "open"))
+        self.assertFalse(dispute.user_id.share, "an internal user answers it")
+        self.assertEqual(self.overdue.cobranza_stage, "dispute")
+
+    def test_customer_chooses_the_contact_channel(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        self._post("/my/statement/preferences", {"preferred_channel": "whatsapp", "cobranza_consent_whatsapp": "on",
+                                                 "cobranza_consent_email": "on"})
+        self.assertEqual(self.customer.cobranza_preferred_channel, "whatsapp")
+        self.assertTrue(self.customer.cobranza_consent_whatsapp)
+        self.assertFalse(self.customer.cobranza_consent_sms)
+        self.assertEqual(self._post("/my/statement/preferences", {"preferred_channel": "fax"}).status_code, 404)

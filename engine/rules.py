@@ -49,14 +49,19 @@ def _week_count(history, day: date, kinds) -> int:
 
 
 def check(rule: Rule, channel: str, moment: datetime, tz: str, history=(), holidays=frozenset(),
-          consent: bool = True, exempt: bool = False, horizon_days: int = 60) -> Verdict:
+          consent: bool = True, exempt: bool = False, horizon_days: int = 60,
+          preferred: Optional[tuple] = None) -> Verdict:
     """May `channel` reach the customer at `moment`? Otherwise the first allowed moment.
 
     `history`: ((aware datetime, channel), ...) of the customer's previous contacts;
     `holidays`: dates (in the customer's calendar) without contact; `exempt`: a business
-    customer exempted from the consumer rules."""
-    if exempt:
+    customer exempted from the consumer rules; `preferred`: (start, end) local times the
+    customer chose to be contacted in, narrowing the legal hours (never widening them; when
+    they do not overlap a day's legal hours, the legal hours apply)."""
+    if exempt and not preferred:
         return Verdict(True, moment)
+    if exempt:
+        rule = OPEN
     if channel in rule.consent_channels and not consent:
         return Verdict(False, None, "consent")
     local = _local(moment, tz)
@@ -67,7 +72,7 @@ def check(rule: Rule, channel: str, moment: datetime, tz: str, history=(), holid
         reason = _day_blocker(rule, channel, day, history, holidays)
         if reason is None:
             start = local if offset == 0 else None
-            slot = _slot(rule, channel, day, tz, start)
+            slot = _slot(rule, channel, day, tz, start, preferred)
             if slot is not None:
                 if offset == 0 and slot == local:
                     return Verdict(True, moment)
@@ -95,7 +100,7 @@ def _day_blocker(rule, channel, day, history, holidays) -> Optional[str]:
     return None
 
 
-def _slot(rule, channel, day, tz, start: Optional[datetime]) -> Optional[datetime]:
+def _slot(rule, channel, day, tz, start: Optional[datetime], preferred=None) -> Optional[datetime]:
     """The first allowed local moment of `day` (not before `start`), or None."""
     zone = ZoneInfo(tz or "UTC")
     if channel in rule.unwindowed_channels:
@@ -103,6 +108,9 @@ def _slot(rule, channel, day, tz, start: Optional[datetime]) -> Optional[datetim
     window = rule.windows.get(day.weekday())
     if not window:
         return None
+    if preferred and max(window[0], preferred[0]) < min(window[1], preferred[1]):
+        # the customer's hours inside the legal ones; if they do not overlap, the legal ones
+        window = (max(window[0], preferred[0]), min(window[1], preferred[1]))
     begin = datetime.combine(day, window[0], zone)
     end = datetime.combine(day, window[1], zone)
     candidate = max(begin, start) if start else begin
@@ -114,6 +122,9 @@ def _days(days, start, end):
 
 
 MON_FRI, MON_SAT, ALL_WEEK = range(5), range(6), range(7)
+
+# No legal limit at all: what applies to a customer without contact rules who chose hours.
+OPEN = Rule(windows=_days(ALL_WEEK, (0, 0), (23, 59)), skip_holidays=False)
 
 # Consumer-debt contact rules by country (see README, "Contact rules"; figures from the laws
 # cited there). Business customers may be exempted per customer.

@@ -16,3 +16,4 @@ from . import cobranza_promise
 from . import cobranza_dispute
 from . import cobranza_contact_rule
 from . import cobranza_contact_rule_window
+from . import cobranza_link

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class AccountPartialReconcile(models.Model):
@@ -14,4 +14,13 @@ class AccountPartialReconcile(models.Model):
         )
         if moves:
             moves._cobranza_send_thank_you()
+        # a payment on a plan's invoice (portal, bank, cashier) advances the plan at once
+        invoices = (partials.debit_move_id.move_id | partials.credit_move_id.move_id).filtered(
+            lambda m: m.move_type == "out_invoice")
+        if invoices:
+            plans = self.env["cobranza.payment.plan"].sudo().search(
+                [("state", "=", "active"), ("move_ids", "in", invoices.ids)])
+            for company in plans.company_id:
+                company_plans = plans.filtered(lambda p: p.company_id == company)
+                company_plans._cobranza_evaluate(fields.Date.context_today(company_plans.with_company(company)))
         return partials

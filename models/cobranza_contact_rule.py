@@ -136,13 +136,17 @@ class CobranzaContactRule(models.Model):
         return frozenset(days)
 
     def _check_contact(self, partner, channel, moment, history, holidays):
-        """Engine verdict for contacting `partner` on `channel` at `moment` (aware datetime)."""
-        self.ensure_one()
+        """Engine verdict for contacting `partner` on `channel` at `moment` (aware datetime).
+        Without a rule (empty recordset) only the customer's preferred hours apply."""
         commercial = partner.commercial_partner_id
-        consent = commercial._cobranza_has_consent(channel)
+        company = self.company_id or self.env.company
         return rules.check(
-            self._engine_rule(), channel, moment, commercial.tz or self.company_id.partner_id.tz or "UTC",
-            history=history, holidays=holidays, consent=consent, exempt=commercial.cobranza_rules_exempt,
+            self._engine_rule() if self else rules.OPEN, channel, moment,
+            commercial.tz or company.partner_id.tz or "UTC",
+            history=history, holidays=holidays if self else frozenset(),
+            consent=commercial._cobranza_has_consent(channel),
+            exempt=bool(self) and commercial.cobranza_rules_exempt,
+            preferred=commercial._cobranza_preferred_hours(),
         )
 
     @api.model

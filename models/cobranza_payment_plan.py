@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..engine import schedule
 
@@ -384,6 +385,16 @@ class CobranzaPaymentPlan(models.Model):
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
     # ------------------------------------------------------------------ portal
+    def _cobranza_accept(self, who):
+        """The customer accepts the written agreement (from the portal or a signed link)."""
+        self.ensure_one()
+        if self.state not in ("proposed", "active"):
+            raise UserError(_("Only a plan waiting for approval or active can be accepted."))
+        if self.accepted_date:
+            raise UserError(_("This agreement was already accepted on %s.", format_date(self.env, self.accepted_date)))
+        self.write({"accepted_date": fields.Datetime.now(), "accepted_by": who})
+        self.message_post(body=_("The customer accepted the agreement online (%s).", who))
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for plan in self:

@@ -1,7 +1,4 @@
-from werkzeug.urls import url_encode
-
 from odoo import _, api, fields, models
-from odoo.tools import hmac
 
 
 class CobranzaPaymentPlanLine(models.Model):
@@ -50,15 +47,9 @@ class CobranzaPaymentPlanLine(models.Model):
             line.display_name = f"{line.plan_id.name} · {label}"
 
     def _cobranza_payment_link(self):
-        """Link to pay what is left of this installment online, on the oldest covered invoice."""
+        """Signed, expiring link to the plan's page, where the customer pays what is left of
+        the next installment online (across the covered invoices) without logging in."""
         self.ensure_one()
-        moves = self.plan_id.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
-        move = moves.sorted(lambda m: (m.invoice_date_due, m.id))[:1]
-        if not move:
+        if self.state == "paid" or self.plan_id.state != "active":
             return False
-        amount = move.currency_id.round(min(self.remaining_amount, move.amount_residual))
-        # the same signed link as Odoo's payment link wizard for an invoice (no request needed)
-        token = hmac(self.env(su=True), "generate_access_token", f"{move.id}|{amount}")
-        url = move.get_base_url() + move.sudo().get_portal_url()
-        params = {"move_id": move.id, "amount": amount, "payment_token": token, "payment": True}
-        return f"{url}{'&' if '?' in url else '?'}{url_encode(params)}"
+        return self.env["cobranza.link"]._url(self.plan_id.sudo())

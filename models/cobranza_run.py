@@ -214,8 +214,11 @@ class CobranzaRun(models.Model):
         if not partners:
             return {}
         Rule = self.env["cobranza.contact.rule"]
-        rules_by_partner = Rule._for_partners(partners, self.company_id)
-        if not any(rules_by_partner.values()):
+        rules_by_partner = {pid: rule for pid, rule in Rule._for_partners(partners, self.company_id).items() if rule}
+        # customers who chose their contact hours are gated even without contact rules
+        rules_by_partner.update({partner.id: Rule for partner in partners
+                                 if partner.id not in rules_by_partner and partner._cobranza_preferred_hours()})
+        if not rules_by_partner:
             return {}
         moment = self._moment()
         holidays = Rule._holidays(self.company_id, self.date, self.date + timedelta(days=60))
@@ -239,7 +242,7 @@ class CobranzaRun(models.Model):
             return gate
 
         return {partner.id: make_gate(partner, rules_by_partner[partner.id])
-                for partner in partners if rules_by_partner.get(partner.id)}
+                for partner in partners if partner.id in rules_by_partner}
 
     def _execute_action(self, partner, action, counters, gate=None):
         """Carry out one customer's level; returns {invoice id: level id} of what it reached."""

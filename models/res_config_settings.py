@@ -12,3 +12,10 @@ class ResConfigSettings(models.TransientModel):
     cobranza_whatsapp_phone_id = fields.Char(related="company_id.cobranza_whatsapp_phone_id", readonly=False)
     cobranza_whatsapp_token = fields.Char(related="company_id.cobranza_whatsapp_token", readonly=False)
     cobranza_whatsapp_api_version = fields.Char(related="company_id.cobranza_whatsapp_api_version", readonly=False)
+    cobranza_link_validity_days = fields.Integer(
+        string="Payment Links Valid For (days)",
+        config_parameter="account_cobranza.link_validity_days",
+        default=30,
+        help="How long the signed links of reminder emails and SMS let a customer without a "
+             "portal login see and pay the invoices of the message.",
+    )

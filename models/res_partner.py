@@ -6,6 +6,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import aging, ladder
+from .cobranza_contact_rule import float_to_time
 
 # Set on the commercial entity and shared by its contacts (see _commercial_fields).
 COBRANZA_COMMERCIAL_FIELDS = [
@@ -20,6 +21,8 @@ COBRANZA_COMMERCIAL_FIELDS = [
     "cobranza_consent_call",
     "cobranza_consent_email",
     "cobranza_rules_exempt",
+    "cobranza_contact_hour_from",
+    "cobranza_contact_hour_to",
 ]
 CONSENT_FIELDS = {
     "sms": "cobranza_consent_sms",
@@ -72,6 +75,12 @@ class ResPartner(models.Model):
     cobranza_consent_whatsapp = fields.Boolean(string="Accepts WhatsApp", tracking=True)
     cobranza_consent_call = fields.Boolean(string="Accepts Calls", default=True, tracking=True)
     cobranza_consent_email = fields.Boolean(string="Accepts Email", default=True, tracking=True)
+    cobranza_contact_hour_from = fields.Float(
+        string="Contact From", tracking=True,
+        help="Preferred hours to be contacted (the customer's local time), inside the legal "
+             "hours of the contact rules. Leave both at 0 for no preference.",
+    )
+    cobranza_contact_hour_to = fields.Float(string="Contact Until", tracking=True)
     cobranza_rules_exempt = fields.Boolean(
         string="Exempt from Consumer Contact Rules", tracking=True,
         help="A business customer: the legal limits on contacting consumers do not apply.",
@@ -143,6 +152,23 @@ class ResPartner(models.Model):
         fname = CONSENT_FIELDS.get(channel)
         return not fname or self.commercial_partner_id[fname]
 
+    @api.constrains("cobranza_contact_hour_from", "cobranza_contact_hour_to")
+    def _check_cobranza_contact_hours(self):
+        for partner in self:
+            start, end = partner.cobranza_contact_hour_from, partner.cobranza_contact_hour_to
+            if (start or end) and not 0 <= start < end <= 24:
+                raise ValidationError(_(
+                    "The preferred contact hours of %s must go from an earlier to a later hour "
+                    "of the same day.", partner.display_name))
+
+    def _cobranza_preferred_hours(self):
+        """(start, end) local times the customer chose to be contacted in, or None."""
+        commercial = self.commercial_partner_id
+        if not (commercial.cobranza_contact_hour_from or commercial.cobranza_contact_hour_to):
+            return None
+        return (float_to_time(commercial.cobranza_contact_hour_from),
+                float_to_time(min(commercial.cobranza_contact_hour_to, 23 + 59 / 60)))
+
     def _cobranza_check_rules(self, channel, override_reason=False):
         """Refuse a manual contact the contact rules forbid now, unless a Collections Manager
         overrides it with a reason. Returns the contact values recording the override."""
@@ -150,7 +176,7 @@ class ResPartner(models.Model):
         company = self.env.company
         partner = self.commercial_partner_id
         rule = self.env["cobranza.contact.rule"]._for_partners(partner, company).get(partner.id)
-        if not rule:
+        if not rule and not partner._cobranza_preferred_hours():
             return {}
         moment = pytz.utc.localize(fields.Datetime.now())
         history = [
@@ -171,7 +197,8 @@ class ResPartner(models.Model):
         raise UserError(_(
             "The contact rules “%(rule)s” do not allow contacting %(customer)s now: %(reason)s.%(next)s "
             "A Collections Manager may override it with a reason.",
-            rule=rule.name, customer=partner.name, reason=rule._reason_label(verdict.reason),
+            rule=rule.name or _("preferred contact hours"), customer=partner.name,
+            reason=rule._reason_label(verdict.reason),
             next=(" " + _("First allowed moment: %s.", when.strftime("%Y-%m-%d %H:%M"))) if when else "",
         ))
 
@@ -515,9 +542,17 @@ class ResPartner(models.Model):
         return sorted(totals.items(), key=lambda item: item[0].name)
 
     def _cobranza_portal_url(self):
-        """Where the customer reviews and pays the invoices of a reminder."""
+        """Where the customer reviews and pays the invoices of a reminder: a signed, expiring
+        link to exactly those invoices (no login needed), else the portal statement."""
         self.ensure_one()
-        return f"{self.get_base_url()}/my/invoices/overdue"
+        moves = self._cobranza_reminder_moves().filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        if not moves:
+            return self._cobranza_statement_url()
+        return self.env["cobranza.link"]._url(moves.sudo())
+
+    def _cobranza_statement_url(self):
+        """The portal statement, short enough for paper (letters, printed statements)."""
+        return f"{self.get_base_url()}/my/statement"
 
     def _cobranza_signatory(self):
         """Person who signs a reminder: the customer's collector, else the current user."""

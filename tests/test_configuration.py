@@ -70,13 +70,13 @@ class TestDefaultData(CobranzaCase):
                     self.assertIn(word, body, f"{xmlid} in {lang}")
                 self.assertIn(invoice.name, body)
                 self.assertNotIn(other.name, body, "only this customer's invoices are listed")
-                self.assertIn("/my/invoices/overdue", body)
+                self.assertIn(f"/cobranza/pay/m.{self.customer.id}.", body, "a signed link to these invoices")
                 self.assertIn(self.company.name, subject)
         sms = self.env.ref("account_cobranza.sms_template_cobranza_overdue")
         self.customer.lang = "es_419"
         text = sms._render_field("body", self.customer.ids, compute_lang=True)[self.customer.id]
         self.assertIn("venció ayer", text)
-        self.assertIn("/my/invoices/overdue", text)
+        self.assertRegex(text, rf"/cobranza/pay/m\.{self.customer.id}\.{invoice.id}\.\d+\.[0-9a-f]+ ")
 
     def test_template_lists_the_invoices_given_in_context(self):
         today = self.env.cr.now().date()

@@ -2,10 +2,14 @@ from datetime import timedelta
 
 from odoo import Command, fields, http
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..engine import links
 
 
-@tagged("post_install", "-at_install")
-class TestPortalStatement(HttpCase):
+class PortalCase(HttpCase):
+    """A company customer whose treasurer has a portal login, and a stranger."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -29,9 +33,20 @@ class TestPortalStatement(HttpCase):
             move.action_post()
             return move
 
+        cls.invoice = staticmethod(invoice)
         cls.overdue = invoice(cls.customer, 700.0, 45)
         cls.not_due = invoice(cls.customer, 300.0, -10)
         cls.other = invoice(cls.stranger, 999.0, 10)
+        cls.provider = cls.env.ref("payment.payment_provider_demo")
+        cls.provider.write({"state": "test", "is_published": True})
+
+    def _post(self, url, data, files=None):
+        return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, files=files,
+                             allow_redirects=False)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalStatement(PortalCase):
 
     def test_statement_shows_only_the_customers_invoices(self):
         self.authenticate("cliente_portal", "cliente_portal")
@@ -40,7 +55,7 @@ class TestPortalStatement(HttpCase):
         for text in (self.overdue.name, self.not_due.name, "31-60", "1,000.00"):
             self.assertIn(text, response.text)
         self.assertNotIn(self.other.name, response.text, "another customer's invoice")
-        self.assertIn("/my/invoices/overdue", response.text)
+        self.assertIn("/my/statement/pay?overdue=1", response.text)
         home = self.url_open("/my/home")
         self.assertIn("/my/statement", home.text)
         pdf = self.url_open("/my/statement/pdf")
@@ -56,9 +71,6 @@ class TestPortalStatement(HttpCase):
         self.authenticate("cliente_portal", "cliente_portal")
         result = self.make_jsonrpc_request("/my/counters", {"counters": ["cobranza_due_count"]})
         self.assertEqual(result["cobranza_due_count"], 2)
-
-    def _post(self, url, data):
-        return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, allow_redirects=False)
 
     def test_customer_promises_a_date_and_the_ladder_pauses(self):
         self.authenticate("cliente_portal", "cliente_portal")
@@ -94,17 +106,208 @@ class TestPortalStatement(HttpCase):
     def test_customer_disputes_an_invoice(self):
         self.authenticate("cliente_portal", "cliente_portal")
         self._post("/my/statement/dispute", {"move_id": str(self.overdue.id), "reason": "wrong_amount",
-                                             "description": "Recibimos 8 unidades, no 10"})
+                                             "description": "Recibimos 8 unidades, no 10"},
+                   files={"attachment": ("guia_despacho.pdf", b"%PDF-1.4 guia", "application/pdf")})
         dispute = self.env["cobranza.dispute"].search([("move_id", "=", self.overdue.id)])
         self.assertEqual((dispute.origin, dispute.reason, dispute.state), ("portal", "wrong_amount", "open"))
+        attachment = self.env["ir.attachment"].search([("res_model", "=", "cobranza.dispute"), ("res_id", "=", dispute.id)])
+        self.assertEqual((attachment.name, attachment.raw), ("guia_despacho.pdf", b"%PDF-1.4 guia"))
         self.assertFalse(dispute.user_id.share, "an internal user answers it")
         self.assertEqual(self.overdue.cobranza_stage, "dispute")
 
     def test_customer_chooses_the_contact_channel(self):
         self.authenticate("cliente_portal", "cliente_portal")
         self._post("/my/statement/preferences", {"preferred_channel": "whatsapp", "cobranza_consent_whatsapp": "on",
-                                                 "cobranza_consent_email": "on"})
+                                                 "cobranza_consent_email": "on", "hour_from": "09:30",
+                                                 "hour_to": "13:00"})
         self.assertEqual(self.customer.cobranza_preferred_channel, "whatsapp")
+        self.assertEqual((self.customer.cobranza_contact_hour_from, self.customer.cobranza_contact_hour_to), (9.5, 13.0))
+        # hours the wrong way round: refused, nothing changed
+        self._post("/my/statement/preferences", {"preferred_channel": "email", "hour_from": "18:00", "hour_to": "09:00"})
+        self.assertEqual(self.customer.cobranza_preferred_channel, "whatsapp")
+        self.assertIn("preferred contact hours", self.url_open("/my/statement").text)
         self.assertTrue(self.customer.cobranza_consent_whatsapp)
         self.assertFalse(self.customer.cobranza_consent_sms)
         self.assertEqual(self._post("/my/statement/preferences", {"preferred_channel": "fax"}).status_code, 404)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalLinks(PortalCase):
+    """Signed links of reminders: exactly the message's invoices or plan, nothing more."""
+
+    def _token(self, records, **kw):
+        return self.env["cobranza.link"]._token(records, **kw)
+
+    def _transaction(self, token, amount):
+        return self.make_jsonrpc_request(f"/cobranza/transaction/{token}", {
+            "provider_id": self.provider.id, "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+            "token_id": None, "amount": amount, "flow": "direct", "tokenization_requested": False,
+            "landing_route": "https://evil.example.com", "is_validation": False, "access_token": token,
+        })
+
+    def _pay_with_demo(self, token, amount):
+        values = self._transaction(token, amount)
+        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
+            "reference": values["reference"], "payment_details": "4242", "simulated_state": "done"})
+        tx = self.env["payment.transaction"].search([("reference", "=", values["reference"])])
+        tx._post_process()
+        return tx
+
+    def test_link_shows_only_the_messages_invoices_without_login(self):
+        response = self.url_open(f"/cobranza/pay/{self._token(self.overdue)}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.overdue.name, response.text)
+        self.assertNotIn(self.not_due.name, response.text, "another invoice of the same customer")
+        self.assertNotIn(self.other.name, response.text)
+        self.assertIn("o_payment_form", response.text)
+        self.assertIn("700.00", response.text)
+
+    def test_tampered_foreign_and_expired_links_are_refused(self):
+        token = self._token(self.overdue)
+        kind, partner, ids, expires, signature = token.split(".")
+        Link = self.env["cobranza.link"]
+        forged = {
+            "another invoice, same signature": f"{kind}.{partner}.{self.not_due.id}.{expires}.{signature}",
+            "a longer life": f"{kind}.{partner}.{ids}.{int(expires) + 86400}.{signature}",
+            "another customer's invoice, validly signed for this customer":
+                links_encode(Link, "m", self.customer.id, self.other.ids, int(expires)),
+            "expired": links_encode(Link, "m", self.customer.id, self.overdue.ids, 1_000_000),
+            "garbage": "m.1.2",
+        }
+        for label, bad in forged.items():
+            with self.subTest(label):
+                page = self.url_open(f"/cobranza/pay/{bad}")
+                self.assertEqual(page.status_code, 403)
+                self.assertNotIn(self.overdue.name, page.text)
+                self.assertNotIn(self.other.name, page.text)
+                with self.assertRaises(Exception), mute_logger("odoo.http"):
+                    self._transaction(bad, 700.0)
+        self.assertIn("expired", self.url_open(f"/cobranza/pay/{forged['expired']}").text)
+        self.assertFalse(self.env["payment.transaction"].search([("invoice_ids", "in", (self.overdue | self.other).ids)]))
+
+    def test_amount_comes_from_the_server(self):
+        token = self._token(self.overdue)
+        for amount in (700.01, 7000.0, 1.0, None):
+            with self.subTest(amount=amount), self.assertRaises(Exception), mute_logger("odoo.http"):
+                self._transaction(token, amount)
+        self.assertFalse(self.env["payment.transaction"].search([("invoice_ids", "in", self.overdue.ids)]))
+        tx = self._pay_with_demo(token, 700.0)
+        self.assertEqual((tx.state, tx.amount, tx.invoice_ids), ("done", 700.0, self.overdue))
+        self.assertEqual(self.overdue.payment_state in ("paid", "in_payment"), True)
+        self.assertEqual(tx.landing_route.split("?")[0], f"/cobranza/pay/{token}", "never a browser-given landing page")
+        page = self.url_open(f"/cobranza/pay/{token}")
+        self.assertIn("These invoices are paid", page.text)
+        with self.assertRaises(Exception), mute_logger("odoo.http"):
+            self._transaction(token, 700.0)
+
+    def test_reminder_links_are_signed_for_the_messages_invoices(self):
+        url = self.customer.with_context(cobranza_move_ids=self.overdue.ids)._cobranza_portal_url()
+        token = url.rsplit("/", 1)[1]
+        _link, partner, moves = self.env["cobranza.link"]._resolve(token)
+        self.assertEqual((partner, moves), (self.customer, self.overdue))
+
+    def test_installment_payment_advances_the_plan(self):
+        plan = self._active_plan()
+        token = self._token(plan)
+        page = self.url_open(f"/cobranza/pay/{token}")
+        self.assertIn("Installment 1 to pay now", page.text)
+        first = plan.line_ids[0]
+        self.assertAlmostEqual(first.amount, 333.33)
+        with self.assertRaises(Exception), mute_logger("odoo.http"):
+            self._transaction(token, 1000.0)
+        tx = self._pay_with_demo(token, 333.33)
+        self.assertEqual(tx.invoice_ids, self.overdue | self.not_due, "the installment is paid across the plan's invoices")
+        self.assertEqual(first.state, "paid")
+        self.assertAlmostEqual(plan.paid_amount, 333.33)
+        self.assertEqual(plan.state, "active")
+        self.assertIn("Installment 2 to pay now", self.url_open(f"/cobranza/pay/{token}").text)
+        # the logged-in customer reaches the same page; another customer's plan is not found
+        self.authenticate("cliente_portal", "cliente_portal")
+        self.assertIn("Installment 2 to pay now", self.url_open(plan.access_url).text)
+        foreign = self.env["cobranza.payment.plan"].create({
+            "partner_id": self.stranger.id, "move_ids": [Command.set(self.other.ids)], "installment_count": 2,
+            "first_date": fields.Date.today() + timedelta(days=5)})
+        self.assertEqual(self.url_open(foreign.access_url).status_code, 404)
+
+    def test_customer_accepts_the_agreement_with_the_link(self):
+        plan = self._active_plan()
+        token = self._token(plan)
+        self.authenticate(None, None)  # a visitor with the link only
+        self._post(f"/cobranza/pay/{token}/accept", {"name": "Marcela Soto"})
+        self.assertEqual(plan.accepted_by, "Marcela Soto")
+        self.assertTrue(plan.accepted_date)
+        pdf = self.url_open(f"/cobranza/pay/{token}/agreement")
+        self.assertEqual((pdf.status_code, pdf.headers["Content-Type"]), (200, "application/pdf"))
+        forged = token.replace(f".{plan.id}.", f".{plan.id + 1}.")
+        self.assertEqual(self._post(f"/cobranza/pay/{forged}/accept", {"name": "X"}).status_code, 403)
+        self.assertEqual(self.url_open(f"/cobranza/pay/{forged}/agreement").status_code, 403)
+
+    def _active_plan(self):
+        plan = self.env["cobranza.payment.plan"].create({
+            "partner_id": self.customer.id, "move_ids": [Command.set((self.overdue | self.not_due).ids)],
+            "installment_count": 3, "first_date": fields.Date.today() + timedelta(days=5)})
+        plan.action_confirm()
+        self.assertEqual(plan.state, "active")
+        return plan
+
+
+def links_encode(Link, kind, partner_id, ids, expires):
+    return links.encode(kind, partner_id, ids, expires, Link._sign)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPlanRequest(PortalCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.segment = cls.env["cobranza.segment"].create({
+            "name": "Portal segment", "plan_max_installments": 4, "plan_min_down_payment": 0.0,
+            "plan_max_days": 150})
+        cls.customer.cobranza_segment_id = cls.segment
+
+    def _request(self, count, days=10, **extra):
+        first = fields.Date.to_string(fields.Date.today() + timedelta(days=days))
+        return self._post("/my/statement/plan", {"installment_count": str(count), "first_date": first, **extra})
+
+    def test_plan_inside_the_limits_is_active(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        response = self._request(3)
+        plan = self.env["cobranza.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((plan.state, len(plan.line_ids), plan.move_ids), ("active", 3, self.overdue | self.not_due))
+        self.assertEqual(response.headers["Location"].split("?")[0].rsplit("/", 1)[1], str(plan.id))
+        page = self.url_open(plan.access_url)
+        self.assertIn("is active", page.text)
+        self.assertEqual(self.overdue.cobranza_stage, "plan", "the ladder pauses")
+        # nothing left to plan: a second request is refused
+        self._request(2)
+        self.assertEqual(self.env["cobranza.payment.plan"].search_count([("partner_id", "=", self.customer.id)]), 1)
+
+    def test_plan_outside_the_limits_waits_for_a_manager(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        self._request(10)
+        plan = self.env["cobranza.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(plan.state, "proposed")
+        self.assertIn("10 installments", plan.approval_reason)
+        self.assertTrue(plan.activity_ids, "a manager is asked to approve it")
+        page = self.url_open(plan.access_url)
+        self.assertIn("a manager will review it", page.text)
+
+    def test_invalid_requests_create_nothing(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        for count, days in (("0", 10), ("abc", 10), ("3", -40)):
+            with self.subTest(count=count, days=days):
+                self._request(count, days)
+        self.assertFalse(self.env["cobranza.payment.plan"].search([("partner_id", "=", self.customer.id)]))
+        self.assertEqual(self._post("/my/statement/plan", {"installment_count": "2"}).status_code, 303)
+        self.assertFalse(self.env["cobranza.payment.plan"].search([("partner_id", "=", self.customer.id)]))
+
+    def test_logged_in_customer_pays_selected_or_overdue_invoices(self):
+        self.authenticate("cliente_portal", "cliente_portal")
+        response = self.url_open("/my/statement/pay?overdue=1", allow_redirects=False)
+        token = response.headers["Location"].rsplit("/", 1)[1]
+        self.assertEqual(self.env["cobranza.link"]._resolve(token)[2], self.overdue)
+        response = self._post("/my/statement/pay", {"move_ids": [str(self.overdue.id), str(self.not_due.id)]})
+        token = response.headers["Location"].rsplit("/", 1)[1]
+        self.assertEqual(self.env["cobranza.link"]._resolve(token)[2], self.overdue | self.not_due)
+        self.assertEqual(self._post("/my/statement/pay", {"move_ids": str(self.other.id)}).status_code, 404)
+        self.assertEqual(self._post("/my/statement/pay", {"move_ids": [str(self.overdue.id), str(self.other.id)]}).status_code, 404)

@@ -2,6 +2,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine import rules
 from engine.rules import PRESETS, Rule
@@ -110,3 +112,50 @@ def test_no_window_at_all_is_reported():
     assert (verdict.allowed, verdict.at, verdict.reason) == (False, None, "hours")
     assert rules.check(Rule(windows={0: (time(9), time(10))}), "sms",
                        at(SANTIAGO, 2026, 3, 2, 9, 59), SANTIAGO).allowed
+
+
+# ---------------------------------------------------------------- the customer's preferred hours
+def test_preferred_hours_narrow_the_legal_window():
+    monday_9 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo(SANTIAGO))
+    verdict = rules.check(PRESETS["CL"], "email", monday_9, SANTIAGO, preferred=(time(15, 0), time(18, 0)))
+    assert not verdict.allowed and verdict.reason == "hours"
+    assert verdict.at.astimezone(ZoneInfo(SANTIAGO)).time() == time(15, 0)
+    assert verdict.at.astimezone(ZoneInfo(SANTIAGO)).date() == monday_9.date()
+
+
+def test_preferred_hours_never_widen_the_legal_window():
+    monday_19 = datetime(2026, 3, 2, 19, 0, tzinfo=ZoneInfo(SANTIAGO))
+    verdict = rules.check(PRESETS["CL"], "sms", monday_19, SANTIAGO, preferred=(time(18, 0), time(23, 0)))
+    assert verdict.allowed
+    late = monday_19.replace(hour=20, minute=30)
+    verdict = rules.check(PRESETS["CL"], "sms", late, SANTIAGO, preferred=(time(18, 0), time(23, 0)))
+    assert not verdict.allowed
+    assert verdict.at.astimezone(ZoneInfo(SANTIAGO)).time() == time(18, 0)
+
+
+def test_preferred_hours_outside_the_legal_ones_fall_back_to_the_law():
+    monday_9 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo(SANTIAGO))
+    verdict = rules.check(PRESETS["CL"], "email", monday_9, SANTIAGO, preferred=(time(21, 0), time(23, 0)))
+    assert verdict.allowed
+
+
+def test_preferred_hours_apply_without_contact_rules():
+    sunday_8 = datetime(2026, 3, 1, 8, 0, tzinfo=ZoneInfo(SANTIAGO))
+    verdict = rules.check(rules.OPEN, "email", sunday_8, SANTIAGO, preferred=(time(10, 0), time(12, 0)))
+    assert not verdict.allowed
+    assert verdict.at.astimezone(ZoneInfo(SANTIAGO)).time() == time(10, 0)
+    exempt = rules.check(PRESETS["CL"], "email", sunday_8, SANTIAGO, exempt=True, preferred=(time(10, 0), time(12, 0)))
+    assert exempt.at == verdict.at
+
+
+@given(start=st.integers(0, 22), length=st.integers(1, 23), hour=st.integers(0, 23))
+def test_preferred_hours_property(start, length, hour):
+    """An allowed moment is always inside the legal window, and inside the preferred one
+    whenever the two overlap that day."""
+    end = min(start + length, 23)
+    moment = datetime(2026, 3, 3, hour, 0, tzinfo=ZoneInfo(SANTIAGO))  # a Tuesday
+    verdict = rules.check(PRESETS["CL"], "email", moment, SANTIAGO, preferred=(time(start), time(end)))
+    local = verdict.at.astimezone(ZoneInfo(SANTIAGO)).time() if verdict.at else None
+    assert local is None or time(8) <= local < time(20)
+    if max(8, start) < min(20, end) and local is not None:
+        assert time(start) <= local < time(end)

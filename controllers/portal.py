@@ -298,9 +298,10 @@ class CobranzaPortal(PortalAccount):
         return request.render("account_cobranza.portal_cobranza_pay", values)
 
     @http.route("/cobranza/transaction/<string:token>", type="json", auth="public")
-    def cobranza_transaction(self, token, access_token=None, amount=None, **kwargs):
+    def cobranza_transaction(self, token, access_token=None, amount=None, payment_reference=None, **kwargs):
         """Create the payment transaction of a link: the invoices and the amount come from
-        the server; an amount from the browser that differs is refused."""
+        the server (the token and reference the page sends are not needed); an amount from
+        the browser that differs is refused."""
         try:
             _link, partner, records = request.env["cobranza.link"]._resolve(token)
         except links.LinkError as error:

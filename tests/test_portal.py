@@ -311,3 +311,44 @@ class TestPortalPlanRequest(PortalCase):
         self.assertEqual(self.env["cobranza.link"]._resolve(token)[2], self.overdue | self.not_due)
         self.assertEqual(self._post("/my/statement/pay", {"move_ids": str(self.other.id)}).status_code, 404)
         self.assertEqual(self._post("/my/statement/pay", {"move_ids": [str(self.overdue.id), str(self.other.id)]}).status_code, 404)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTours(PortalCase):
+    """The customer's self-service in Chromium."""
+
+    def test_visitor_pays_an_installment_with_the_link(self):
+        plan = self.env["cobranza.payment.plan"].create({
+            "partner_id": self.customer.id, "move_ids": [Command.set((self.overdue | self.not_due).ids)],
+            "installment_count": 3, "first_date": fields.Date.today() + timedelta(days=5)})
+        plan.action_confirm()
+        token = self.env["cobranza.link"]._token(plan)
+        self.start_tour(f"/cobranza/pay/{token}", "account_cobranza_portal_installment")
+        self.assertEqual(plan.line_ids.mapped("state"), ["paid", "pending", "pending"])
+        self.assertAlmostEqual(plan.paid_amount, 333.33)
+        tx = self.env["payment.transaction"].search([("invoice_ids", "in", plan.move_ids.ids)])
+        self.assertEqual((tx.state, tx.amount), ("done", 333.33))
+
+    def test_customer_requests_a_plan_inside_the_limits(self):
+        self.start_tour("/my/statement", "account_cobranza_portal_plan_inside", login="cliente_portal")
+        plan = self.env["cobranza.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((plan.state, plan.installment_count), ("active", 3))
+        self.assertEqual(self.overdue.cobranza_stage, "plan")
+
+    def test_customer_requests_a_plan_outside_the_limits(self):
+        self.start_tour("/my/statement", "account_cobranza_portal_plan_outside", login="cliente_portal")
+        plan = self.env["cobranza.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((plan.state, plan.installment_count), ("proposed", 10))
+        self.assertTrue(plan.activity_ids)
+
+    def test_customer_promises_a_date(self):
+        self.start_tour("/my/statement", "account_cobranza_portal_promise", login="cliente_portal")
+        promise = self.env["cobranza.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((promise.state, promise.move_ids, promise.origin), ("open", self.overdue | self.not_due, "portal"))
+        self.assertEqual(self.overdue.cobranza_stage, "promise", "the ladder pauses")
+
+    def test_customer_disputes_an_invoice(self):
+        self.start_tour("/my/statement", "account_cobranza_portal_dispute", login="cliente_portal")
+        dispute = self.env["cobranza.dispute"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((dispute.move_id, dispute.reason, dispute.state), (self.overdue, "wrong_amount", "open"))
+        self.assertEqual(self.overdue.cobranza_stage, "dispute")

@@ -9,7 +9,7 @@ import requests
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from odoo.addons.sms.tests.common import SMSCase
@@ -61,6 +61,25 @@ class TestContactRules(CobranzaCase, SMSCase):
             self.env["cobranza.contact"]._cron_send_deferred()
         self.assertEqual(contact.state, "sent")
         self.assertIn("due today", contact.mail_message_id.subject)
+
+    def test_customers_preferred_hours_inside_the_legal_ones(self):
+        self.customer.write({"cobranza_contact_hour_from": 15.0, "cobranza_contact_hour_to": 18.0})
+        self._invoice(amount=100.0, due=MONDAY)
+        self._run(MONDAY, datetime(2026, 3, 2, 13, 0))  # 10:00 in Santiago: legal, not preferred
+        contact = self._contacts(channel="email")
+        self.assertEqual((contact.state, contact.defer_reason), ("deferred", "hours"))
+        self.assertEqual(contact.scheduled_at, datetime(2026, 3, 2, 18, 0), "15:00 in Santiago")
+
+    def test_preferred_hours_apply_without_contact_rules(self):
+        self.chile.unlink()
+        self.customer.write({"cobranza_contact_hour_from": 9.0, "cobranza_contact_hour_to": 12.0})
+        self._invoice(amount=100.0, due=MONDAY)
+        self._run(MONDAY, datetime(2026, 3, 2, 19, 0))  # 16:00 in Santiago
+        contact = self._contacts(channel="email")
+        self.assertEqual(contact.state, "deferred")
+        self.assertEqual(contact.scheduled_at, datetime(2026, 3, 3, 12, 0), "09:00 the next day")
+        with self.assertRaises(ValidationError):
+            self.customer.write({"cobranza_contact_hour_from": 18.0, "cobranza_contact_hour_to": 9.0})
 
     def test_caps_across_channels_and_days(self):
         self._invoice(amount=100.0, due=MONDAY)

@@ -45,6 +45,11 @@ PYTHON_VERSIONS = ((3, 12), (3, 11), (3, 10))
 BINARY_ONLY = "gevent,greenlet,lxml,MarkupSafe,Pillow,psutil,psycopg2-binary,cryptography,libsass,reportlab,cbor2,rjsmin"
 # Modules installed next to ours for the tests (portal payments with the demo provider).
 TEST_EXTRA_MODULES = ["payment_demo"]
+RUN_EXTRA_MODULES = ["payment_demo"]
+ENABLE_DEMO_PROVIDER = (
+    "env.ref('payment.payment_provider_demo').write({'state': 'test', 'is_published': True})\n"
+    "env.cr.commit()\n"
+)
 RUN_LANG = "es_419"
 PRIVATE_PGPORT = int(os.environ.get("COBRANZA_PGPORT", "54329"))
 
@@ -340,8 +345,11 @@ def cmd_run(argv):
     if not installed:
         drop_db(e.py, e.pg, db)
         say(f"creating database {db} with {MODULE} and its demo data (a few minutes) ...")
-        run(e.odoo_cmd(*args, "-i", MODULE, "--load-language", RUN_LANG, "--stop-after-init"),
-            env=e.env())
+        run(e.odoo_cmd(*args, "-i", ",".join([MODULE, *RUN_EXTRA_MODULES]), "--load-language", RUN_LANG,
+                       "--stop-after-init"), env=e.env())
+        # the demo payment provider, in test mode, so that the demo customer can pay online
+        run([str(e.py), "-m", "odoo", "shell", *e.odoo_cmd(*args)[3:], "--no-http"],
+            input=ENABLE_DEMO_PROVIDER, text=True, env=e.env(), stdout=subprocess.DEVNULL)
     elif not stamp.exists() or stamp.read_text() != digest:
         say(f"updating {MODULE} in {db} ...")
         run(e.odoo_cmd(*args, "-u", MODULE, "--stop-after-init"), env=e.env())

@@ -278,6 +278,7 @@ class CobranzaPortal(PortalAccount):
             "lines": [{"move": move, "days": (today - (move.invoice_date_due or move.invoice_date)).days}
                       for move in pay["moves"]],
             "logged_in": not request.env.user._is_public(),
+            "res_company": pay["company"] or request.env.company,  # the creditor's name and logo
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
         })
         if pay["amount"] > 0:

@@ -278,7 +278,7 @@ class TestDailyRun(CobranzaCase):
         contact = self._contacts(self.customer)
         self.assertEqual(contact.channel, "sms")
         self.assertEqual(contact.sms_ids.state, "outgoing")
-        self.assertIn("/my/invoices/overdue", contact.sms_ids.body)
+        self.assertIn(f"/cobranza/pay/m.{self.customer.id}.", contact.sms_ids.body, "a signed link to the invoices")
         self.assertEqual(run.sms_count, 1)
 
     def test_call_task_goes_to_the_collector_then_salesperson(self):
@@ -392,7 +392,7 @@ class TestCollectorActions(CobranzaCase):
     def test_manual_reminder_sms_and_letter(self):
         self.customer.mobile = "+56 9 8765 4321"
         wizard = self._wizard("cobranza.reminder.wizard", channel="sms").save()
-        self.assertIn("/my/invoices/overdue", wizard.sms_body)
+        self.assertIn("/cobranza/pay/m.", wizard.sms_body)
         wizard.action_send()
         sms = self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id), ("channel", "=", "sms")])
         self.assertTrue(sms.sms_ids)

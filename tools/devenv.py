@@ -46,10 +46,14 @@ BINARY_ONLY = "gevent,greenlet,lxml,MarkupSafe,Pillow,psutil,psycopg2-binary,cry
 # Modules installed next to ours for the tests (portal payments with the demo provider).
 TEST_EXTRA_MODULES = ["payment_demo"]
 RUN_EXTRA_MODULES = ["payment_demo"]
-ENABLE_DEMO_PROVIDER = (
-    "env.ref('payment.payment_provider_demo').write({'state': 'test', 'is_published': True})\n"
-    "env.cr.commit()\n"
-)
+ENABLE_DEMO_PROVIDER = """
+base = env.ref('payment.payment_provider_demo')
+for company in env['res.company'].search([]):
+    provider = env['payment.provider'].search([('code', '=', 'demo'), ('company_id', '=', company.id)], limit=1)
+    provider = provider or base.copy({'company_id': company.id})
+    provider.write({'state': 'test', 'is_published': True})
+env.cr.commit()
+"""
 RUN_LANG = "es_419"
 PRIVATE_PGPORT = int(os.environ.get("COBRANZA_PGPORT", "54329"))
 

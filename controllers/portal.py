@@ -1,4 +1,4 @@
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
 from odoo import Command, fields, http
 from odoo.exceptions import UserError, ValidationError
@@ -239,29 +239,24 @@ class CobranzaPortal(PortalAccount):
         return request.redirect(f"/cobranza/pay/{token}")
 
     # ------------------------------------------------------------------ signed links
-    def _cobranza_check_link(self, token):
-        """(customer, records) of a valid token; 403 with a clear page otherwise."""
+    def _cobranza_link(self, token, model=None):
+        """``(records, None)`` a valid token grants, else ``(None, a 403 page)`` that tells
+        the customer why (expired / not valid) without revealing anything else."""
         try:
-            _link, partner, records = request.env["cobranza.link"]._resolve(token)
+            _link, _partner, records = request.env["cobranza.link"]._resolve(token)
         except links.LinkError as error:
             message = request.env["cobranza.link"]._error_message(error.code)
-            raise Forbidden(description=message) from None
-        return partner, records
-
-    def _cobranza_link_denied(self, token):
-        try:
-            self._cobranza_check_link(token)
-        except Forbidden as denied:
-            return request.render("account_cobranza.portal_cobranza_link_denied",
-                                  {"message": denied.description}, status=403)
-        return None
+            return None, request.render("account_cobranza.portal_cobranza_link_denied",
+                                        {"message": message}, status=403)
+        if model and records._name != model:
+            raise NotFound()
+        return records, None
 
     @http.route("/cobranza/pay/<string:token>", type="http", auth="public", website=True, sitemap=False)
     def cobranza_pay(self, token, **kw):
-        denied = self._cobranza_link_denied(token)
+        records, denied = self._cobranza_link(token)
         if denied:
             return denied
-        _partner, records = self._cobranza_check_link(token)
         return self._cobranza_render_pay_page(token, records)
 
     def _cobranza_render_pay_page(self, token, records):
@@ -331,12 +326,9 @@ class CobranzaPortal(PortalAccount):
     @http.route("/cobranza/pay/<string:token>/accept", type="http", auth="public", methods=["POST"], website=True)
     def cobranza_plan_accept(self, token, name=None, **kw):
         """The customer accepts the written agreement of its payment plan."""
-        denied = self._cobranza_link_denied(token)
+        plan, denied = self._cobranza_link(token, "cobranza.payment.plan")
         if denied:
             return denied
-        _partner, plan = self._cobranza_check_link(token)
-        if plan._name != "cobranza.payment.plan":
-            raise NotFound()
         who = (name or "").strip()[:100] or (
             request.env.user.name if not request.env.user._is_public() else "")
         if not who:
@@ -351,12 +343,9 @@ class CobranzaPortal(PortalAccount):
 
     @http.route("/cobranza/pay/<string:token>/agreement", type="http", auth="public", website=True)
     def cobranza_plan_agreement(self, token, **kw):
-        denied = self._cobranza_link_denied(token)
+        plan, denied = self._cobranza_link(token, "cobranza.payment.plan")
         if denied:
             return denied
-        _partner, plan = self._cobranza_check_link(token)
-        if plan._name != "cobranza.payment.plan":
-            raise NotFound()
         pdf, _type = request.env["ir.actions.report"].sudo()._render_qweb_pdf(
             "account_cobranza.action_report_cobranza_plan", plan.ids)
         return self._cobranza_pdf_response(pdf, f"{plan.name}.pdf")

@@ -232,6 +232,7 @@ class CobranzaPaymentPlan(models.Model):
             plan.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Approved"))
             plan._write_schedule()
             plan._activate()
+            plan.with_context(lang=plan.partner_id.lang)._notify_customer_approved()
 
     def action_cancel(self):
         for plan in self:
@@ -240,6 +241,19 @@ class CobranzaPaymentPlan(models.Model):
             plan.state = "cancelled"
             plan.activity_unlink(["mail.mail_activity_data_todo"])
         self._refresh_customers()
+
+    def _notify_customer_approved(self):
+        """Tell the customer its plan was approved, with the signed link to pay online."""
+        self.ensure_one()
+        url = self.env["cobranza.link"]._url(self.sudo())
+        recipients = [int(pid) for pid in self.partner_id._cobranza_reminder_recipients().split(",")]
+        self.message_post(
+            body=Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (
+                _("Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
+                  plan=self.name, date=format_date(self.env, self.line_ids[:1].date)),
+                url, _("See the schedule and pay online")),
+            partner_ids=recipients, message_type="comment", subtype_xmlid="mail.mt_comment",
+        )
 
     def action_draft(self):
         for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):

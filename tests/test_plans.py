@@ -63,6 +63,9 @@ class TestPaymentPlans(CobranzaCase):
         plan.with_user(self.manager).action_approve()
         self.assertEqual((plan.state, plan.approved_by_id), ("active", self.manager))
         self.assertEqual(len(plan.line_ids), 6)
+        told = plan.message_ids.filtered(lambda m: "is approved" in (m.body or ""))
+        self.assertEqual(told.partner_ids, self.customer, "the customer is told, with the link to pay")
+        self.assertIn(f"/cobranza/pay/p.{self.customer.id}.{plan.id}.", told.body)
 
     def test_financing_fee_invoiced_separately(self):
         self.default_policy.plan_fee_percentage = 5.0

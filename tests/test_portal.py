@@ -242,6 +242,28 @@ class TestPortalLinks(PortalCase):
         self.assertEqual(self._post(f"/cobranza/pay/{forged}/accept", {"name": "X"}).status_code, 403)
         self.assertEqual(self.url_open(f"/cobranza/pay/{forged}/agreement").status_code, 403)
 
+    def test_every_route_needs_a_login_or_a_valid_token(self):
+        plan = self._active_plan()
+        self.authenticate(None, None)
+        for url in ("/my/statement", "/my/statement/pdf", "/my/statement/pay?overdue=1", plan.access_url):
+            with self.subTest(url=url):
+                response = self.url_open(url, allow_redirects=False)
+                self.assertIn(response.status_code, (302, 303))
+                self.assertIn("/web/login", response.headers["Location"])
+        for url in ("/my/statement/promise", "/my/statement/dispute", "/my/statement/preferences",
+                    "/my/statement/plan", "/my/statement/pay"):
+            with self.subTest(url=url):
+                response = self._post(url, {"move_ids": str(self.overdue.id), "move_id": str(self.overdue.id)})
+                self.assertIn(response.status_code, (302, 303))
+                self.assertIn("/web/login", response.headers["Location"])
+        # an invoice link does not open a plan's pages, nor the other way round
+        moves_token = self._token(self.overdue)
+        self.assertEqual(self.url_open(f"/cobranza/pay/{moves_token}/agreement").status_code, 404)
+        self.assertEqual(self._post(f"/cobranza/pay/{moves_token}/accept", {"name": "X"}).status_code, 404)
+        self.assertFalse(plan.accepted_date)
+        self.assertFalse(self.env["cobranza.promise"].search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(self.env["cobranza.dispute"].search([("move_id", "=", self.overdue.id)]))
+
     def _active_plan(self):
         plan = self.env["cobranza.payment.plan"].create({
             "partner_id": self.customer.id, "move_ids": [Command.set((self.overdue | self.not_due).ids)],

@@ -34,15 +34,17 @@ class CobranzaPortal(PortalAccount):
         values.update(partner._cobranza_statement_values())
         limits = partner._cobranza_plan_limits()
         plannable = self._cobranza_plannable_moves(partner)
+        plans = request.env["cobranza.payment.plan"].sudo().search([
+            ("partner_id", "=", partner.id), ("company_id", "=", request.env.company.id),
+            ("state", "in", ("proposed", "active")),
+        ])
         values.update({
             "page_name": "cobranza_statement", "partner": partner,
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
             "dispute_reasons": request.env["cobranza.dispute"]._fields["reason"]._description_selection(request.env),
             "channels": partner._fields["cobranza_preferred_channel"]._description_selection(request.env),
-            "plans": request.env["cobranza.payment.plan"].sudo().search([
-                ("partner_id", "=", partner.id), ("company_id", "=", request.env.company.id),
-                ("state", "in", ("proposed", "active")),
-            ]),
+            "plans": plans,
+            "plan_of": {move.id: plan for plan in plans for move in plan.move_ids},
             "plan_limits": limits,
             "plannable_total": sum(plannable.mapped("amount_residual_signed")),
             "plan_min_down_payment": partner.env.company.currency_id.round(
@@ -79,11 +81,14 @@ class CobranzaPortal(PortalAccount):
         return moves
 
     def _cobranza_plannable_moves(self, partner):
-        """Open invoices a new plan may cover: not already in a plan."""
+        """Open invoices a new plan (or a promise) may cover: not already in a plan."""
         moves = partner._cobranza_statement_moves()
-        planned = request.env["cobranza.payment.plan"].sudo().search([
-            ("move_ids", "in", moves.ids), ("state", "in", ("proposed", "active"))]).move_ids
-        return moves - planned
+        return moves - self._cobranza_planned(moves)
+
+    @staticmethod
+    def _cobranza_planned(moves):
+        return request.env["cobranza.payment.plan"].sudo().search([
+            ("move_ids", "in", moves.ids), ("state", "in", ("proposed", "active"))]).move_ids & moves
 
     def _cobranza_redirect(self, message=None, error=None, url="/my/statement"):
         # shown once on the next page (kept in the session, not in the URL)
@@ -100,6 +105,10 @@ class CobranzaPortal(PortalAccount):
     def portal_statement_promise(self, move_ids=None, date=None, amount=None, **kw):
         moves = self._cobranza_own_moves(request.httprequest.form.getlist("move_ids"))
         partner = self._cobranza_statement_partner()
+        if self._cobranza_planned(moves):
+            return self._cobranza_redirect(error=request.env._(
+                "These invoices are in your payment plan (%s): its installments already set when to pay them.",
+                ", ".join(self._cobranza_planned(moves).mapped("name"))))
         try:
             promised = fields.Date.to_date(date)
             value = float(amount) if amount else sum(moves.mapped("amount_residual_signed"))

@@ -303,6 +303,13 @@ class TestPortalPlanRequest(PortalCase):
         # nothing left to plan: a second request is refused
         self._request(2)
         self.assertEqual(self.env["cobranza.payment.plan"].search_count([("partner_id", "=", self.customer.id)]), 1)
+        # the statement marks the planned invoices; a promise on them is refused
+        statement = self.url_open("/my/statement").text
+        self.assertIn(plan.access_url, statement)
+        day = fields.Date.to_string(fields.Date.today() + timedelta(days=5))
+        self._post("/my/statement/promise", {"move_ids": str(self.overdue.id), "date": day})
+        self.assertFalse(self.env["cobranza.promise"].search([("partner_id", "=", self.customer.id)]))
+        self.assertIn("are in your payment plan", self.url_open("/my/statement").text)
 
     def test_plan_outside_the_limits_waits_for_a_manager(self):
         self.authenticate("cliente_portal", "cliente_portal")

@@ -109,10 +109,17 @@ class CobranzaDemo(models.AbstractModel):
         partners = sorted(by_partner, key=lambda p: (-len(by_partner[p]), p.id))
         if len(partners) < 5:
             return
+        # the portal user's company gets the active plan (see README, "The customer portal")
+        portal = env.ref("account_cobranza.demo_customer_transportes_cordillera", raise_if_not_found=False)
+        if portal in partners:
+            partners.remove(portal)
+            partners.insert(0, portal)
         Plan = env["cobranza.payment.plan"]
         active, broken, kept, unkept, disputed = partners[:5]
+        # the oldest invoices in the plan, the two latest left to pay, promise or dispute
+        planned = by_partner[active][:-2] if len(by_partner[active]) > 3 else by_partner[active]
         plan = Plan.create({"partner_id": active.id, "company_id": company.id, "installment_count": 4,
-                            "move_ids": [Command.set(by_partner[active].ids)],
+                            "move_ids": [Command.set(planned.ids)],
                             "first_date": today + timedelta(days=10), "note": "Acordado por teléfono"})
         plan.action_confirm()
         plan = Plan.create({"partner_id": broken.id, "company_id": company.id, "installment_count": 3,

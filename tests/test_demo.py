@@ -118,3 +118,8 @@ class TestDemoData(TransactionCase):
         statement = partner.with_user(user).with_company(self.company).sudo()._cobranza_statement_values()
         self.assertTrue(statement["lines"])
         self.assertGreater(statement["overdue_total"], 0)
+        plan = self.env["cobranza.payment.plan"].search([("partner_id", "=", partner.id), ("state", "=", "active")])
+        self.assertTrue(plan, "she can pay an installment online")
+        overdue = [line["move"] for line in statement["lines"] if line["days"] > 0]
+        self.assertTrue([move for move in overdue if move not in plan.move_ids],
+                        "and still has overdue invoices to pay, promise or dispute")

@@ -269,6 +269,11 @@ class CobranzaPortal(PortalAccount):
         return self._cobranza_render_pay_page(token, records)
 
     def _cobranza_render_pay_page(self, token, records):
+        customer = records.partner_id.commercial_partner_id
+        if request.env.user._is_public() and customer.lang and customer.lang != request.env.lang \
+                and customer.lang in dict(request.env["res.lang"].get_installed()):
+            # a visitor with the link of a message reads the page in the message's language
+            request.update_context(lang=customer.lang)
         Link = request.env["cobranza.link"]
         pay = Link._payment(records)
         values = self._prepare_portal_layout_values() if not request.env.user._is_public() else {}

@@ -162,6 +162,14 @@ class TestPortalLinks(PortalCase):
         self.assertIn("o_payment_form", response.text)
         self.assertIn("700.00", response.text)
 
+    def test_link_page_speaks_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("es_419")
+        self.env["ir.module.module"]._load_module_terms(["account_cobranza"], ["es_419"], overwrite=True)
+        self.customer.lang = "es_419"
+        page = self.url_open(f"/cobranza/pay/{self._token(self.overdue)}")
+        self.assertIn("Sus facturas", page.text)
+        self.assertIn("Monto a pagar ahora", page.text)
+
     def test_tampered_foreign_and_expired_links_are_refused(self):
         token = self._token(self.overdue)
         kind, partner, ids, expires, signature = token.split(".")

@@ -33,7 +33,7 @@ class CobranzaPortal(PortalAccount):
         values = self._prepare_portal_layout_values()
         values.update(partner._cobranza_statement_values())
         limits = partner._cobranza_plan_limits()
-        plannable = self._cobranza_plannable_moves(partner)
+        plannable_total = sum(self._cobranza_plannable_moves(partner).mapped("amount_residual_signed"))
         plans = request.env["cobranza.payment.plan"].sudo().search([
             ("partner_id", "=", partner.id), ("company_id", "=", request.env.company.id),
             ("state", "in", ("proposed", "active")),
@@ -46,9 +46,9 @@ class CobranzaPortal(PortalAccount):
             "plans": plans,
             "plan_of": {move.id: plan for plan in plans for move in plan.move_ids},
             "plan_limits": limits,
-            "plannable_total": sum(plannable.mapped("amount_residual_signed")),
-            "plan_min_down_payment": partner.env.company.currency_id.round(
-                sum(plannable.mapped("amount_residual_signed")) * limits["min_down_payment"] / 100.0),
+            "plannable_total": plannable_total,
+            "plan_min_down_payment": request.env.company.currency_id.round(
+                plannable_total * limits["min_down_payment"] / 100.0),
             "today": fields.Date.context_today(partner),
         })
         return request.render("account_cobranza.portal_my_statement", values)
@@ -270,13 +270,13 @@ class CobranzaPortal(PortalAccount):
 
     def _cobranza_render_pay_page(self, token, records):
         customer = records.partner_id.commercial_partner_id
-        if request.env.user._is_public() and customer.lang and customer.lang != request.env.lang \
+        logged_in = not request.env.user._is_public()
+        if not logged_in and customer.lang and customer.lang != request.env.lang \
                 and customer.lang in dict(request.env["res.lang"].get_installed()):
             # a visitor with the link of a message reads the page in the message's language
             request.update_context(lang=customer.lang)
-        Link = request.env["cobranza.link"]
-        pay = Link._payment(records)
-        values = self._prepare_portal_layout_values() if not request.env.user._is_public() else {}
+        pay = request.env["cobranza.link"]._payment(records)
+        values = self._prepare_portal_layout_values() if logged_in else {}
         today = fields.Date.context_today(records)
         values.update({
             "page_name": "cobranza_pay",
@@ -286,7 +286,7 @@ class CobranzaPortal(PortalAccount):
             "today": today,
             "lines": [{"move": move, "days": (today - (move.invoice_date_due or move.invoice_date)).days}
                       for move in pay["moves"]],
-            "logged_in": not request.env.user._is_public(),
+            "logged_in": logged_in,
             "res_company": pay["company"] or request.env.company,  # the creditor's name and logo
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
         })
@@ -313,14 +313,15 @@ class CobranzaPortal(PortalAccount):
         the server (the token and reference the page sends are not needed); an amount from
         the browser that differs is refused."""
         try:
-            _link, partner, records = request.env["cobranza.link"]._resolve(token)
+            _link, _partner, records = request.env["cobranza.link"]._resolve(token)
         except links.LinkError as error:
             raise ValidationError(request.env["cobranza.link"]._error_message(error.code)) from None
         pay = request.env["cobranza.link"]._payment(records)
         currency = pay["currency"]
         if not pay["amount"] or pay["amount"] <= 0:
             raise ValidationError(request.env._("There is nothing left to pay here. Thank you!"))
-        if amount is None or float_compare(float(amount), pay["amount"], precision_rounding=currency.rounding):
+        amount = self._cast_as_float(amount)
+        if amount is None or float_compare(amount, pay["amount"], precision_rounding=currency.rounding):
             raise ValidationError(request.env._(
                 "The amount to pay has changed since this page was opened. Please reload the page."))
         self._validate_transaction_kwargs(kwargs)

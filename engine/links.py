@@ -32,12 +32,13 @@ class Link:
 
 
 def _payload(kind, partner_id, ids, expires):
-    return f"{kind}.{partner_id}.{'-'.join(str(i) for i in ids)}.{expires}"
+    """The signed text: ids in ascending order, once each (one spelling per link)."""
+    return f"{kind}.{partner_id}.{'-'.join(str(i) for i in sorted(set(ids)))}.{expires}"
 
 
 def encode(kind: str, partner_id: int, ids, expires: int, sign: Callable[[str], str]) -> str:
     """The token for `ids` of `kind` of customer `partner_id`, valid until `expires`."""
-    ids = tuple(sorted({int(i) for i in ids}))
+    ids = {int(i) for i in ids}
     if kind not in KINDS or not ids or partner_id <= 0 or any(i <= 0 for i in ids):
         raise LinkError("malformed")
     payload = _payload(kind, int(partner_id), ids, int(expires))
@@ -45,8 +46,8 @@ def encode(kind: str, partner_id: int, ids, expires: int, sign: Callable[[str], 
 
 
 def decode(token: str, sign: Callable[[str], str], now: int) -> Link:
-    """The link a token grants, or LinkError. The signature is checked before the expiry
-    so that an expired token never tells whether it was genuine."""
+    """The link a token grants, or LinkError. The signature is checked before the expiry,
+    so only a genuine token is ever reported as expired."""
     parts = (token or "").split(".")
     if len(parts) != 5:
         raise LinkError("malformed")
@@ -55,9 +56,10 @@ def decode(token: str, sign: Callable[[str], str], now: int) -> Link:
         link = Link(kind, int(partner), tuple(int(i) for i in ids.split("-")), int(expires))
     except ValueError:
         raise LinkError("malformed") from None
-    if kind not in KINDS or not link.ids:
+    payload = _payload(link.kind, link.partner_id, link.ids, link.expires)
+    if kind not in KINDS or ".".join(parts[:4]) != payload:
         raise LinkError("malformed")
-    expected = sign(_payload(link.kind, link.partner_id, link.ids, link.expires))
+    expected = sign(payload)
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise LinkError("tampered")
     if now >= link.expires:

@@ -96,11 +96,9 @@ class CobranzaLink(models.AbstractModel):
 
     @api.model
     def _error_message(self, code):
-        return {
-            "expired": _("This link has expired. Log in to your account or reply to our message "
-                         "and we will gladly send you a new one."),
-            "tampered": _("This link is not valid. Please use the link of our message as it is, "
-                          "or log in to your account."),
-            "malformed": _("This link is not valid. Please use the link of our message as it is, "
-                           "or log in to your account."),
-        }[code]
+        """What the customer reads on a refused link (never why exactly it was refused)."""
+        if code == "expired":
+            return _("This link has expired. Log in to your account or reply to our message "
+                     "and we will gladly send you a new one.")
+        return _("This link is not valid. Please use the link of our message as it is, "
+                 "or log in to your account.")

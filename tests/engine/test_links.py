@@ -47,7 +47,8 @@ def test_other_key_is_tampering():
     assert error.value.code == "tampered"
 
 
-@pytest.mark.parametrize("token", ["", "abc", "m.42..2000.x", "m.x.1.2000.s", "z.1.1.2000.s", "m.1.1.2000"])
+@pytest.mark.parametrize("token", ["", "abc", "m.42..2000.x", "m.x.1.2000.s", "z.1.1.2000.s", "m.1.1.2000",
+                                   "m.01.1.2000.s", "m.1.2-1.2000.s", "m.1.1-1.2000.s"])
 def test_malformed(token):
     with pytest.raises(links.LinkError) as error:
         links.decode(token, sign, now=0)

@@ -79,16 +79,19 @@ class CobranzaLink(models.AbstractModel):
             moves = moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             amount = min(line.remaining_amount, sum(moves.mapped("amount_residual"))) if line else 0.0
             return {
-                "moves": moves, "plan": plan, "line": line, "currency": plan.currency_id,
+                "moves": moves, "others": moves.browse(), "plan": plan, "line": line, "currency": plan.currency_id,
                 "company": plan.company_id, "amount": plan.currency_id.round(amount),
                 "reference": plan.name,
             }
-        moves = records.filtered(lambda m: m.payment_state in OPEN_STATES).sorted(
+        open_moves = records.filtered(lambda m: m.payment_state in OPEN_STATES).sorted(
             lambda m: (m.invoice_date_due or m.date, m.id))
-        currency = moves.currency_id if len(moves.currency_id) == 1 else moves[:1].currency_id
-        moves = moves.filtered(lambda m: m.currency_id == currency and m.company_id == moves[:1].company_id)
+        # one transaction, one currency (and company): the oldest invoice's; the others are
+        # paid one by one from their own page
+        first = open_moves[:1]
+        moves = open_moves.filtered(lambda m: m.currency_id == first.currency_id and m.company_id == first.company_id)
+        currency = first.currency_id
         return {
-            "moves": moves, "plan": False, "line": False, "currency": currency,
+            "moves": moves, "others": open_moves - moves, "plan": False, "line": False, "currency": currency,
             "company": moves[:1].company_id, "amount": currency.round(sum(moves.mapped("amount_residual"))) if moves else 0.0,
             # several invoices: a batch reference, taken when the transaction is created
             "reference": moves.name if len(moves) == 1 else False,

@@ -162,6 +162,25 @@ class TestPortalLinks(PortalCase):
         self.assertIn("o_payment_form", response.text)
         self.assertIn("700.00", response.text)
 
+    def test_invoices_in_another_currency_are_paid_separately(self):
+        usd = self.env.ref("base.USD") if self.env.company.currency_id != self.env.ref("base.USD") else self.env.ref("base.EUR")
+        usd.active = True
+        foreign = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer.id, "currency_id": usd.id,
+            "invoice_date": fields.Date.today(), "invoice_date_due": fields.Date.today(),
+            "invoice_line_ids": [Command.create({"name": "Flete", "price_unit": 50.0, "tax_ids": []})],
+        })
+        foreign.action_post()
+        token = self._token(self.overdue | foreign)
+        page = self.url_open(f"/cobranza/pay/{token}").text
+        self.assertIn("paid separately", page)
+        self.assertIn(foreign.name, page)
+        with self.assertRaises(Exception), mute_logger("odoo.http"):
+            self._transaction(token, 700.0 + 50.0)
+        values = self._transaction(token, 700.0)
+        tx = self.env["payment.transaction"].search([("reference", "=", values["reference"])])
+        self.assertEqual((tx.invoice_ids, tx.currency_id), (self.overdue, self.overdue.currency_id))
+
     def test_link_page_speaks_the_customers_language(self):
         self.env["res.lang"]._activate_lang("es_419")
         self.env["ir.module.module"]._load_module_terms(["account_cobranza"], ["es_419"], overwrite=True)

@@ -205,6 +205,7 @@ class CobranzaPortal(PortalAccount):
                     "note": request.env._("Requested by %s from the customer portal.", request.env.user.name),
                 })
                 plan.action_confirm()
+                plan.with_context(lang=partner.lang)._notify_customer_requested()
         except (UserError, ValidationError, ValueError, TypeError) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         if plan.state == "active":

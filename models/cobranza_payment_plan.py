@@ -242,18 +242,33 @@ class CobranzaPaymentPlan(models.Model):
             plan.activity_unlink(["mail.mail_activity_data_todo"])
         self._refresh_customers()
 
-    def _notify_customer_approved(self):
-        """Tell the customer its plan was approved, with the signed link to pay online."""
+    def _cobranza_notify_customer(self, text):
+        """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
+        the signed link to its page (schedule, agreement, online payment)."""
         self.ensure_one()
         url = self.env["cobranza.link"]._url(self.sudo())
         recipients = [int(pid) for pid in self.partner_id._cobranza_reminder_recipients().split(",")]
         self.message_post(
-            body=Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (
-                _("Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
-                  plan=self.name, date=format_date(self.env, self.line_ids[:1].date)),
-                url, _("See the schedule and pay online")),
+            body=Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
             partner_ids=recipients, message_type="comment", subtype_xmlid="mail.mt_comment",
+            # written by the creditor, also when the customer's own portal request triggers it
+            author_id=(self.company_id.partner_id if self.env.user.share else self.env.user.partner_id).id,
         )
+
+    def _notify_customer_approved(self):
+        self._cobranza_notify_customer(_(
+            "Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
+            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)))
+
+    def _notify_customer_requested(self):
+        """Acknowledge a plan the customer asked for from the portal."""
+        if self.state == "active":
+            self._notify_customer_approved()
+        else:
+            self._cobranza_notify_customer(_(
+                "We received your request for the payment plan %s. It is outside what we can grant "
+                "at once, so a manager will review it and we will let you know. Meanwhile the "
+                "reminders of these invoices are paused.", self.name))
 
     def action_draft(self):
         for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):

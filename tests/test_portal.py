@@ -327,6 +327,7 @@ class TestPortalPlanRequest(PortalCase):
         page = self.url_open(plan.access_url)
         self.assertIn("is active", page.text)
         self.assertEqual(self.overdue.cobranza_stage, "plan", "the ladder pauses")
+        self.assertTrue(plan.message_ids.filtered(lambda m: "is approved" in (m.body or "") and m.partner_ids))
         # nothing left to plan: a second request is refused
         self._request(2)
         self.assertEqual(self.env["cobranza.payment.plan"].search_count([("partner_id", "=", self.customer.id)]), 1)
@@ -347,6 +348,9 @@ class TestPortalPlanRequest(PortalCase):
         self.assertTrue(plan.activity_ids, "a manager is asked to approve it")
         page = self.url_open(plan.access_url)
         self.assertIn("a manager will review it", page.text)
+        told = plan.message_ids.filtered(lambda m: "We received your request" in (m.body or ""))
+        self.assertEqual(told.partner_ids, self.customer, "the customer gets the acknowledgement by email")
+        self.assertEqual(told.author_id, plan.company_id.partner_id, "from the creditor, not from the customer")
 
     def test_invalid_requests_create_nothing(self):
         self.authenticate("cliente_portal", "cliente_portal")

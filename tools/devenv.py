@@ -346,17 +346,19 @@ def cmd_run(argv):
     except RuntimeError:
         pass
     args = ["-d", db, "--db-filter", f"^{re.escape(db)}$", "--http-port", port]
+    extra = ",".join(RUN_EXTRA_MODULES)
     if not installed:
         drop_db(e.py, e.pg, db)
         say(f"creating database {db} with {MODULE} and its demo data (a few minutes) ...")
-        run(e.odoo_cmd(*args, "-i", ",".join([MODULE, *RUN_EXTRA_MODULES]), "--load-language", RUN_LANG,
-                       "--stop-after-init"), env=e.env())
+        run(e.odoo_cmd(*args, "-i", f"{MODULE},{extra}", "--load-language", RUN_LANG, "--stop-after-init"),
+            env=e.env())
+    elif not stamp.exists() or stamp.read_text() != digest:
+        say(f"updating {MODULE} in {db} ...")
+        run(e.odoo_cmd(*args, "-u", MODULE, "-i", extra, "--stop-after-init"), env=e.env())
+    if not installed or not stamp.exists() or stamp.read_text() != digest:
         # the demo payment provider, in test mode, so that the demo customer can pay online
         run([str(e.py), "-m", "odoo", "shell", *e.odoo_cmd(*args)[3:], "--no-http"],
             input=ENABLE_DEMO_PROVIDER, text=True, env=e.env(), stdout=subprocess.DEVNULL)
-    elif not stamp.exists() or stamp.read_text() != digest:
-        say(f"updating {MODULE} in {db} ...")
-        run(e.odoo_cmd(*args, "-u", MODULE, "--stop-after-init"), env=e.env())
     stamp.write_text(digest)
     say(f"serving Odoo at http://localhost:{port}  (login admin / admin; Ctrl-C stops)")
     os.execve(str(e.py), e.odoo_cmd(*args, *argv), e.env())

@@ -124,6 +124,11 @@ class TestPaymentPlans(CobranzaCase):
             sent = self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id),
                                                        ("note", "ilike", "installment")])
             self.assertEqual(len(sent), expected, f"day {days}")
+        # each reminder carries the signed link to the plan's page (pay without a login)
+        reminder = sent[:1].mail_message_id
+        self.assertIn(f"/cobranza/pay/p.{self.customer.id}.{plan.id}.", reminder.body)
+        self.assertEqual(self.env["cobranza.link"]._resolve(
+            reminder.body.split("/cobranza/pay/")[1].split('"')[0])[2], plan)
         self.assertEqual(plan.state, "active", "within the grace days")
         run = Run.run_for_date(self.today + timedelta(days=16), self.company)
         self.assertEqual(plan.state, "broken")

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo import Command, fields, http
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -180,6 +182,16 @@ class TestPortalLinks(PortalCase):
         values = self._transaction(token, 700.0)
         tx = self.env["payment.transaction"].search([("reference", "=", values["reference"])])
         self.assertEqual((tx.invoice_ids, tx.currency_id), (self.overdue, self.overdue.currency_id))
+
+    def test_links_expire_after_the_configured_days(self):
+        self.env["ir.config_parameter"].sudo().set_param("account_cobranza.link_validity_days", "2")
+        token = self._token(self.overdue)
+        Link = self.env["cobranza.link"]
+        with freeze_time(datetime.now() + timedelta(days=1, hours=23)):
+            self.assertEqual(Link._resolve(token)[2], self.overdue)
+        with freeze_time(datetime.now() + timedelta(days=2, minutes=1)), self.assertRaises(links.LinkError) as error:
+            Link._resolve(token)
+        self.assertEqual(error.exception.code, "expired")
 
     def test_link_page_speaks_the_customers_language(self):
         self.env["res.lang"]._activate_lang("es_419")

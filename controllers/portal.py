@@ -33,11 +33,8 @@ class CobranzaPortal(PortalAccount):
         values = self._prepare_portal_layout_values()
         values.update(partner._cobranza_statement_values())
         limits = partner._cobranza_plan_limits()
-        plannable_total = sum(self._cobranza_plannable_moves(partner).mapped("amount_residual_signed"))
-        plans = request.env["cobranza.payment.plan"].sudo().search([
-            ("partner_id", "=", partner.id), ("company_id", "=", request.env.company.id),
-            ("state", "in", ("proposed", "active")),
-        ])
+        plans = self._cobranza_open_plans(partner)
+        plannable_total = sum((values["moves"] - plans.move_ids).mapped("amount_residual_signed"))
         values.update({
             "page_name": "cobranza_statement", "partner": partner,
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
@@ -49,7 +46,6 @@ class CobranzaPortal(PortalAccount):
             "plannable_total": plannable_total,
             "plan_min_down_payment": request.env.company.currency_id.round(
                 plannable_total * limits["min_down_payment"] / 100.0),
-            "today": fields.Date.context_today(partner),
         })
         return request.render("account_cobranza.portal_my_statement", values)
 
@@ -80,15 +76,13 @@ class CobranzaPortal(PortalAccount):
             raise NotFound()
         return moves
 
-    def _cobranza_plannable_moves(self, partner):
-        """Open invoices a new plan (or a promise) may cover: not already in a plan."""
-        moves = partner._cobranza_statement_moves()
-        return moves - self._cobranza_planned(moves)
-
     @staticmethod
-    def _cobranza_planned(moves):
+    def _cobranza_open_plans(partner):
+        """The customer's plans waiting for approval or active, in the current company."""
         return request.env["cobranza.payment.plan"].sudo().search([
-            ("move_ids", "in", moves.ids), ("state", "in", ("proposed", "active"))]).move_ids & moves
+            ("partner_id", "=", partner.id), ("company_id", "=", request.env.company.id),
+            ("state", "in", ("proposed", "active")),
+        ])
 
     def _cobranza_redirect(self, message=None, error=None, url="/my/statement"):
         # shown once on the next page (kept in the session, not in the URL)
@@ -105,10 +99,11 @@ class CobranzaPortal(PortalAccount):
     def portal_statement_promise(self, move_ids=None, date=None, amount=None, **kw):
         moves = self._cobranza_own_moves(request.httprequest.form.getlist("move_ids"))
         partner = self._cobranza_statement_partner()
-        if self._cobranza_planned(moves):
+        planned = moves & self._cobranza_open_plans(partner).move_ids
+        if planned:
             return self._cobranza_redirect(error=request.env._(
                 "These invoices are in your payment plan (%s): its installments already set when to pay them.",
-                ", ".join(self._cobranza_planned(moves).mapped("name"))))
+                ", ".join(planned.mapped("name"))))
         try:
             promised = fields.Date.to_date(date)
             value = float(amount) if amount else sum(moves.mapped("amount_residual_signed"))
@@ -188,7 +183,7 @@ class CobranzaPortal(PortalAccount):
         """The customer asks for a payment plan of its open invoices: active at once when
         inside its segment's limits, otherwise waiting for a manager's approval."""
         partner = self._cobranza_statement_partner()
-        moves = self._cobranza_plannable_moves(partner)
+        moves = partner._cobranza_statement_moves() - self._cobranza_open_plans(partner).move_ids
         if not moves:
             return self._cobranza_redirect(error=request.env._("There is no invoice left to include in a payment plan."))
         try:
@@ -222,7 +217,7 @@ class CobranzaPortal(PortalAccount):
     # ------------------------------------------------------------------ plans
     def _cobranza_own_plan(self, plan_id):
         partner = self._cobranza_statement_partner()
-        plan = request.env["cobranza.payment.plan"].sudo().browse(int(plan_id)).exists()
+        plan = request.env["cobranza.payment.plan"].sudo().browse(plan_id).exists()
         if not plan or plan.partner_id.commercial_partner_id != partner:
             raise NotFound()
         return plan
@@ -240,9 +235,7 @@ class CobranzaPortal(PortalAccount):
         if request.httprequest.method == "POST":
             moves = self._cobranza_own_moves(request.httprequest.form.getlist("move_ids"))
         else:
-            today = fields.Date.context_today(partner)
-            moves = partner._cobranza_statement_moves().filtered(
-                lambda m: (m.invoice_date_due or m.invoice_date) < today)
+            moves = partner._cobranza_statement_moves().filtered(lambda m: m._cobranza_days_overdue() > 0)
             if not moves:
                 return self._cobranza_redirect(message=request.env._("You have no overdue invoice. Thank you!"))
         token = request.env["cobranza.link"]._token(moves, days=1)
@@ -278,15 +271,12 @@ class CobranzaPortal(PortalAccount):
             request.update_context(lang=customer.lang)
         pay = request.env["cobranza.link"]._payment(records)
         values = self._prepare_portal_layout_values() if logged_in else {}
-        today = fields.Date.context_today(records)
         values.update({
             "page_name": "cobranza_pay",
             "token": token,
             "pay": pay,
             "plan": pay["plan"],
-            "today": today,
-            "lines": [{"move": move, "days": (today - (move.invoice_date_due or move.invoice_date)).days}
-                      for move in pay["moves"]],
+            "lines": [{"move": move, "days": move._cobranza_days_overdue()} for move in pay["moves"]],
             "logged_in": logged_in,
             "res_company": pay["company"] or request.env.company,  # the creditor's name and logo
             **(request.session.pop("cobranza_portal_feedback", None) or {}),

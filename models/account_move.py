@@ -27,6 +27,8 @@ EXCLUSIONS = [
     ("tolerance", "Below tolerance"),
 ]
 OPEN_PAYMENT_STATES = ("not_paid", "partial", "in_payment", "blocked")
+# what a customer can still pay (online, in a plan, with a promise)
+PAYABLE_PAYMENT_STATES = ("not_paid", "partial")
 
 
 class AccountMove(models.Model):

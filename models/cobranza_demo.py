@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from odoo import Command, api, fields, models
 
 from ..engine import simulation
+from .account_move import PAYABLE_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class CobranzaDemo(models.AbstractModel):
         env = env(user=admin)
         overdue = env["account.move"].search([
             ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")), ("invoice_date_due", "<", today),
+            ("payment_state", "in", PAYABLE_PAYMENT_STATES), ("invoice_date_due", "<", today),
             ("commercial_partner_id.cobranza_no_chase", "=", False),
         ], order="invoice_date_due, id")
         by_partner = {}

@@ -5,9 +5,9 @@ from odoo import _, api, models
 from odoo.tools import hmac
 
 from ..engine import links
+from .account_move import PAYABLE_PAYMENT_STATES
 
 DEFAULT_VALIDITY_DAYS = 30
-OPEN_STATES = ("not_paid", "partial")
 
 
 class CobranzaLink(models.AbstractModel):
@@ -75,7 +75,7 @@ class CobranzaLink(models.AbstractModel):
         if records._name == "cobranza.payment.plan":
             plan = records
             line = plan.line_ids.filtered(lambda l: l.state != "paid")[:1] if plan.state == "active" else plan.line_ids.browse()
-            moves = plan.move_ids.filtered(lambda m: m.state == "posted" and m.payment_state in OPEN_STATES)
+            moves = plan.move_ids.filtered(lambda m: m.state == "posted" and m.payment_state in PAYABLE_PAYMENT_STATES)
             moves = moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             amount = min(line.remaining_amount, sum(moves.mapped("amount_residual"))) if line else 0.0
             return {
@@ -83,7 +83,7 @@ class CobranzaLink(models.AbstractModel):
                 "company": plan.company_id, "amount": plan.currency_id.round(amount),
                 "reference": plan.name,
             }
-        open_moves = records.filtered(lambda m: m.payment_state in OPEN_STATES).sorted(
+        open_moves = records.filtered(lambda m: m.payment_state in PAYABLE_PAYMENT_STATES).sorted(
             lambda m: (m.invoice_date_due or m.date, m.id))
         # one transaction, one currency (and company): the oldest invoice's; the others are
         # paid one by one from their own page

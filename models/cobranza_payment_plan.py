@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..engine import schedule
+from .account_move import PAYABLE_PAYMENT_STATES
 
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
 
@@ -162,7 +163,7 @@ class CobranzaPaymentPlan(models.Model):
             if len(moves.currency_id) > 1:
                 raise UserError(_("A payment plan covers invoices of one currency only."))
             if moves.filtered(lambda m: m.move_type != "out_invoice" or m.state != "posted"
-                              or m.payment_state not in ("not_paid", "partial")):
+                              or m.payment_state not in PAYABLE_PAYMENT_STATES):
                 raise UserError(_("Only posted customer invoices that are not paid can be in a plan."))
             others = self.search([("id", "!=", plan.id), ("state", "in", ("proposed", "active")),
                                   ("move_ids", "in", moves.ids)])
@@ -247,10 +248,9 @@ class CobranzaPaymentPlan(models.Model):
         the signed link to its page (schedule, agreement, online payment)."""
         self.ensure_one()
         url = self.env["cobranza.link"]._url(self.sudo())
-        recipients = [int(pid) for pid in self.partner_id._cobranza_reminder_recipients().split(",")]
         self.message_post(
             body=Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
-            partner_ids=recipients, message_type="comment", subtype_xmlid="mail.mt_comment",
+            partner_ids=self.partner_id._cobranza_reminder_partners().ids, message_type="comment", subtype_xmlid="mail.mt_comment",
             # written by the creditor, also when the customer's own portal request triggers it
             author_id=(self.company_id.partner_id if self.env.user.share else self.env.user.partner_id).id,
         )

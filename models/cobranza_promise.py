@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import schedule
+from .account_move import PAYABLE_PAYMENT_STATES
 from .cobranza_contact import CHANNELS
 
 
@@ -115,7 +116,7 @@ class CobranzaPromise(models.Model):
         """A broken promise may escalate the ladder one level (the next one is sent now)."""
         for promise in self:
             promise.message_post(body=_("Promise broken: the reminders resume."))
-            moves = promise.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+            moves = promise.move_ids.filtered(lambda m: m.payment_state in PAYABLE_PAYMENT_STATES)
             policies = moves._cobranza_resolve_policy()
             # the next level of the ladder is due at once (engine: Invoice.escalate)
             moves.filtered(lambda m: policies[m].promise_escalate).cobranza_escalate = True

@@ -6,6 +6,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import aging, ladder
+from .account_move import PAYABLE_PAYMENT_STATES
 from .cobranza_contact_rule import float_to_time
 
 # Set on the commercial entity and shared by its contacts (see _commercial_fields).
@@ -476,7 +477,7 @@ class ResPartner(models.Model):
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ("company_id", "=", self.env.company.id),
             ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
+            ("payment_state", "in", PAYABLE_PAYMENT_STATES),
         ], order="invoice_date_due, id")
 
     def _cobranza_statement_values(self):
@@ -494,6 +495,7 @@ class ResPartner(models.Model):
             lines.append({"move": move, "days": days})
         return {
             "today": today,
+            "moves": moves,
             "lines": lines,
             "currency": self.env.company.currency_id,
             "buckets": [{"key": key, "label": labels[key], "amount": amounts[key]} for key in aging.BUCKETS],
@@ -528,7 +530,7 @@ class ResPartner(models.Model):
                     ("company_id", "=", self._cobranza_company().id),
                     ("move_type", "=", "out_invoice"),
                     ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("payment_state", "in", PAYABLE_PAYMENT_STATES),
                 ]
             )
         return moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
@@ -545,7 +547,7 @@ class ResPartner(models.Model):
         """Where the customer reviews and pays the invoices of a reminder: a signed, expiring
         link to exactly those invoices (no login needed), else the portal statement."""
         self.ensure_one()
-        moves = self._cobranza_reminder_moves().filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        moves = self._cobranza_reminder_moves().filtered(lambda m: m.payment_state in PAYABLE_PAYMENT_STATES)
         if not moves:
             return self._cobranza_statement_url()
         return self.env["cobranza.link"]._url(moves.sudo())
@@ -559,13 +561,17 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.commercial_partner_id.cobranza_collector_id or self.env.user
 
-    def _cobranza_reminder_recipients(self):
-        """Comma-separated ids of the partners a reminder goes to: the customer's invoicing
-        contacts that have an email address, else the customer itself."""
+    def _cobranza_reminder_partners(self):
+        """The partners a reminder goes to: the customer's invoicing contacts that have an
+        email address, else the customer itself."""
         self.ensure_one()
         commercial = self.commercial_partner_id
         contacts = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)
-        return ",".join(str(pid) for pid in (contacts or commercial).ids)
+        return contacts or commercial
+
+    def _cobranza_reminder_recipients(self):
+        """Comma-separated ids of `_cobranza_reminder_partners` (templates' ``partner_to``)."""
+        return ",".join(str(pid) for pid in self._cobranza_reminder_partners().ids)
 
     def _cobranza_reminder_amount_text(self):
         """Amount due of a reminder as short text, e.g. for an SMS: ``$ 1,200.00 + USD 30.00``."""

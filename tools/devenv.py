@@ -44,8 +44,8 @@ PYTHON_VERSIONS = ((3, 12), (3, 11), (3, 10))
 # Packages with a compiled core: never build them from source, wheels only.
 BINARY_ONLY = "gevent,greenlet,lxml,MarkupSafe,Pillow,psutil,psycopg2-binary,cryptography,libsass,reportlab,cbor2,rjsmin"
 # Modules installed next to ours for the tests (portal payments with the demo provider).
-TEST_EXTRA_MODULES = ["payment_demo"]
-RUN_EXTRA_MODULES = ["payment_demo"]
+# installed beside the module by `make test` and `make run`: a payment provider to pay with
+EXTRA_MODULES = ["payment_demo"]
 ENABLE_DEMO_PROVIDER = """
 base = env.ref('payment.payment_provider_demo')
 for company in env['res.company'].search([]):
@@ -346,16 +346,17 @@ def cmd_run(argv):
     except RuntimeError:
         pass
     args = ["-d", db, "--db-filter", f"^{re.escape(db)}$", "--http-port", port]
-    extra = ",".join(RUN_EXTRA_MODULES)
+    extra = ",".join(EXTRA_MODULES)
+    stale = not installed or not stamp.exists() or stamp.read_text() != digest
     if not installed:
         drop_db(e.py, e.pg, db)
         say(f"creating database {db} with {MODULE} and its demo data (a few minutes) ...")
         run(e.odoo_cmd(*args, "-i", f"{MODULE},{extra}", "--load-language", RUN_LANG, "--stop-after-init"),
             env=e.env())
-    elif not stamp.exists() or stamp.read_text() != digest:
+    elif stale:
         say(f"updating {MODULE} in {db} ...")
         run(e.odoo_cmd(*args, "-u", MODULE, "-i", extra, "--stop-after-init"), env=e.env())
-    if not installed or not stamp.exists() or stamp.read_text() != digest:
+    if stale:
         # the demo payment provider, in test mode, so that the demo customer can pay online
         run([str(e.py), "-m", "odoo", "shell", *e.odoo_cmd(*args)[3:], "--no-http"],
             input=ENABLE_DEMO_PROVIDER, text=True, env=e.env(), stdout=subprocess.DEVNULL)
@@ -498,7 +499,7 @@ def cmd_test(argv):
     chromium()
     RESULTS.mkdir(exist_ok=True)
     say(f"Odoo {e.src} | Python {e.py} | PostgreSQL {e.pg.get('host', 'socket')}:{e.pg.get('port', '')}")
-    modules = [MODULE] + TEST_EXTRA_MODULES
+    modules = [MODULE] + EXTRA_MODULES
     suites = {}
 
     def background(key, fn, *args):

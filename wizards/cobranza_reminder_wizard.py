@@ -85,8 +85,7 @@ class CobranzaReminderWizard(models.TransientModel):
         if self.channel == "email":
             if not (self.body and self.subject):
                 raise UserError(_("Write the subject and the text of the email."))
-            recipients = self.env["res.partner"].browse(
-                [int(pid) for pid in partner._cobranza_reminder_recipients().split(",") if pid])
+            recipients = partner._cobranza_reminder_partners()
             if not any(recipients.mapped("email")):
                 raise UserError(_("%s has no email address.", partner.display_name))
             attachments = self.move_ids._cobranza_pdf_attachments() if self.attach_invoices else []

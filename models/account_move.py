@@ -1,7 +1,6 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..engine import ladder
 
@@ -311,7 +310,8 @@ class AccountMove(models.Model):
         self.write({"cobranza_legal": True, "cobranza_legal_date": date})
         partner = self.commercial_partner_id[:1]
         policy = level.policy_id
-        manager = policy.responsible_id or partner.cobranza_collector_id or self.env.user
+        manager = (policy.responsible_id | partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1] \
+            or self.env["res.users"]._cobranza_managers(self.company_id[:1])[:1]
         partner._cobranza_schedule_task(
             self, policy, self.env.ref("mail.mail_activity_data_todo"),
             _("Hand %(customer)s's debt to legal", customer=partner.name),

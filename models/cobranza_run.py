@@ -8,7 +8,6 @@ import pytz
 from odoo import _, api, fields, models, modules
 from odoo.tools import format_date
 
-from ..engine import ladder
 
 _logger = logging.getLogger(__name__)
 

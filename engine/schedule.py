@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Optional
 
 FREQUENCIES = ("weekly", "biweekly", "monthly")
+MAX_INSTALLMENTS = 60
 
 
 class ScheduleError(ValueError):
@@ -75,7 +76,7 @@ def build(total, count: int, first: date, frequency: str, decimals: int,
     down = to_amount(down_payment or 0, decimals)
     if total <= 0:
         raise ScheduleError("total")
-    if count <= 0:
+    if not 0 < count <= MAX_INSTALLMENTS:
         raise ScheduleError("count")
     if down < 0 or down >= total:
         raise ScheduleError("down_payment")
@@ -123,6 +124,27 @@ def evaluate_plan(installments, paid, today: date, grace_days: int) -> PlanVerdi
         if part < inst.amount and today > inst.due + timedelta(days=grace_days)
     )
     return PlanVerdict("broken" if overdue else "active", tuple(covered), overdue)
+
+
+PROMISE_MINIMUMS = ("oldest", "all", "percent")
+
+
+def promise_minimum(rule: str, residuals, percent=0, decimals: int = 2) -> Decimal:
+    """The least a promise must cover for the reminders of the invoices it names to wait.
+
+    `residuals`: what each named invoice owes, oldest first. ``oldest``: the whole oldest
+    invoice (everything, when it names one); ``all``: everything they owe; ``percent``: that
+    share of everything (never more than everything)."""
+    amounts = [to_amount(residual, decimals) for residual in residuals]
+    total = sum(amounts, Decimal(0))
+    if rule == "all":
+        return total
+    if rule == "oldest":
+        return amounts[0] if amounts else Decimal(0)
+    if rule == "percent":
+        share = to_amount(total * Decimal(str(percent)) / 100, decimals)
+        return min(max(share, Decimal(0)), total)
+    raise ValueError(f"unknown promise minimum {rule!r}")
 
 
 def promise_verdict(promised: date, grace_days: int, amount, residual_before, residual_now,

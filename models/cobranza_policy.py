@@ -84,6 +84,14 @@ class CobranzaPolicy(models.Model):
         "Manager to accept a new one (0: never).",
     )
     promise_broken_days = fields.Integer(string="Broken Promises Period (Days)", default=90)
+    promise_minimum = fields.Selection(
+        [("oldest", "The Oldest Invoice Named"), ("all", "Every Invoice Named"), ("percent", "A Share of the Debt Named")],
+        string="A Promise Covers at Least", default="oldest", required=True,
+        help="What a promise must cover for the reminders of its invoices to wait: the whole "
+        "amount due of the oldest invoice it names (of the invoice, when it names one), of every "
+        "invoice it names, or a share of it. A Collections Manager can accept less.",
+    )
+    promise_minimum_percent = fields.Float(string="Minimum Share (%)", digits=(16, 2), default=50.0)
     # payment plans
     plan_fee_percentage = fields.Float(
         string="Plan Financing Fee (%)", digits=(16, 2),
@@ -97,13 +105,14 @@ class CobranzaPolicy(models.Model):
     segment_ids = fields.One2many("cobranza.segment", "policy_id", string="Segments")
 
     @api.constrains("promise_max_days", "promise_grace_days", "promise_broken_limit", "promise_broken_days",
-                    "plan_fee_percentage")
+                    "plan_fee_percentage", "promise_minimum_percent")
     def _check_promise_settings(self):
         for policy in self:
             if min(policy.promise_max_days, policy.promise_grace_days, policy.promise_broken_limit,
-                   policy.promise_broken_days) < 0 or not 0 <= policy.plan_fee_percentage <= 100:
+                   policy.promise_broken_days) < 0 or not 0 <= policy.plan_fee_percentage <= 100 \
+                    or not 0 <= policy.promise_minimum_percent <= 100:
                 raise ValidationError(_("The promise and plan settings of the policy “%s” must be "
-                                        "positive (a fee between 0 and 100%%).", policy.name))
+                                        "positive (a fee or a share between 0 and 100%%).", policy.name))
 
     @api.constrains("min_days_between_contacts", "tolerance_amount")
     def _check_amounts(self):

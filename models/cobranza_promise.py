@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 from ..engine import schedule
 from .account_move import PAYABLE_PAYMENT_STATES
@@ -60,8 +61,9 @@ class CobranzaPromise(models.Model):
 
     def _check_and_start(self):
         today = fields.Date.context_today(self)
+        is_manager = self.env.user.has_group("account_cobranza.group_cobranza_manager")
         for promise in self:
-            moves = promise.move_ids
+            moves = promise.move_ids.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             partner = promise.partner_id.commercial_partner_id
             if moves.commercial_partner_id != partner or moves.company_id != promise.company_id:
                 raise UserError(_("A promise covers invoices of its customer and company only."))
@@ -70,14 +72,23 @@ class CobranzaPromise(models.Model):
                 raise UserError(_("The promised amount must be positive."))
             if promise.currency_id.compare_amounts(promise.amount, residual) > 0:
                 raise UserError(_("The promised amount (%(amount)s) is above what the invoices owe (%(due)s).",
-                                  amount=promise.amount, due=residual))
+                                  amount=format_amount(self.env, promise.amount, promise.currency_id),
+                                  due=format_amount(self.env, residual, promise.currency_id)))
+            plans = self.env["cobranza.payment.plan"].sudo().search([
+                ("move_ids", "in", moves.ids), ("state", "in", ("proposed", "active"))])
+            if plans:
+                raise UserError(_(
+                    "%(invoices)s are in the payment plan %(plan)s: its installments already say when "
+                    "they are paid.", invoices=", ".join((moves & plans.move_ids).mapped("name")),
+                    plan=", ".join(plans.mapped("name"))))
             policy = moves[:1]._cobranza_resolve_policy()[moves[:1]]
+            if not is_manager:
+                promise._check_minimum(policy, moves)
             if promise.date < today:
                 raise UserError(_("The promised date cannot be in the past."))
             if policy.promise_max_days and promise.date > today + timedelta(days=policy.promise_max_days):
                 raise UserError(_("The promised date cannot be more than %s days away.", policy.promise_max_days))
-            if partner._cobranza_needs_manager_for_promise(policy) and not self.env.user.has_group(
-                    "account_cobranza.group_cobranza_manager"):
+            if partner._cobranza_needs_manager_for_promise(policy) and not is_manager:
                 raise UserError(_("%s broke several promises recently: only a Collections Manager can "
                                   "accept a new one.", partner.name))
             others = self.search([("id", "!=", promise.id), ("state", "=", "open"), ("move_ids", "in", moves.ids)])
@@ -89,6 +100,26 @@ class CobranzaPromise(models.Model):
                 "partner_id": partner.id,
             })
             self.env["res.partner"]._cobranza_refresh(partner, promise.company_id)
+
+    def _check_minimum(self, policy, moves):
+        """A promise pauses the reminders of every invoice it names: it must cover a
+        meaningful share of them (the policy says which), not a token amount."""
+        self.ensure_one()
+        currency = self.currency_id
+        rule = policy.promise_minimum or "oldest"
+        minimum = float(schedule.promise_minimum(
+            rule, moves.mapped("amount_residual_signed"), policy.promise_minimum_percent, currency.decimal_places))
+        if currency.compare_amounts(self.amount, minimum) >= 0:
+            return
+        what = {
+            "oldest": _("what the oldest of these invoices owes") if len(moves) > 1 else _("what this invoice owes"),
+            "all": _("what these invoices owe"),
+            "percent": _("%s%% of what these invoices owe", policy.promise_minimum_percent),
+        }[rule]
+        raise UserError(_(
+            "A promise must cover at least %(minimum)s (%(what)s). Please promise that amount or "
+            "more, promise fewer invoices, or ask us for a payment plan.",
+            minimum=format_amount(self.env, minimum, currency), what=what))
 
     def action_cancel(self):
         self.filtered(lambda p: p.state == "open").write({"state": "cancelled"})

@@ -154,6 +154,8 @@ class TestPromisesAndDisputes(CobranzaCase):
         return form.save().action_create()
 
     def test_promise_pauses_then_kept(self):
+        # by default a promise covers a whole invoice; this policy accepts half of what it names
+        self.default_policy.write({"promise_minimum": "percent", "promise_minimum_percent": 50.0})
         promise = self._promise(date=self.today + timedelta(days=5), amount=600.0)
         self.assertEqual(promise.residual_start, 1000.0)
         self.assertEqual(self.invoice.cobranza_stage, "promise")

@@ -34,6 +34,7 @@ def test_down_payment_comes_first():
 @pytest.mark.parametrize("kwargs, code", [
     ({"count": 0}, "count"),
     ({"count": -2}, "count"),
+    ({"count": schedule.MAX_INSTALLMENTS + 1}, "count"),
     ({"first": TODAY - timedelta(days=1)}, "first_date"),
     ({"down_payment": 1000}, "down_payment"),
     ({"down_payment": -1}, "down_payment"),
@@ -101,3 +102,27 @@ def test_any_schedule_sums_exactly_and_dates_increase(total, count, decimals, fr
     assert len(plan) == count + (1 if down else 0)
     regular = [i.amount for i in plan if not i.down_payment]
     assert max(regular) - min(regular) < count * schedule.quantum(decimals) + schedule.quantum(decimals)
+
+
+def test_promise_minimum_rules():
+    owed = [Decimal("49340"), Decimal("10000")]
+    assert schedule.promise_minimum("oldest", owed, decimals=0) == Decimal(49340)
+    assert schedule.promise_minimum("oldest", owed[1:], decimals=0) == Decimal(10000), "one invoice: all of it"
+    assert schedule.promise_minimum("all", owed, decimals=0) == Decimal(59340)
+    assert schedule.promise_minimum("percent", owed, 50, decimals=0) == Decimal(29670)
+    assert schedule.promise_minimum("percent", owed, 150, decimals=0) == Decimal(59340), "never above the debt"
+    assert schedule.promise_minimum("all", [], decimals=2) == Decimal(0)
+    with pytest.raises(ValueError):
+        schedule.promise_minimum("whatever", owed)
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=10**9, places=2), min_size=1, max_size=8),
+       st.integers(min_value=0, max_value=100))
+@settings(max_examples=200, deadline=None)
+def test_promise_minimum_is_ordered_and_bounded(residuals, percent):
+    oldest = schedule.promise_minimum("oldest", residuals)
+    total = schedule.promise_minimum("all", residuals)
+    share = schedule.promise_minimum("percent", residuals, percent)
+    assert Decimal(0) <= oldest <= total
+    assert Decimal(0) <= share <= total
+    assert total == sum(schedule.to_amount(r, 2) for r in residuals)

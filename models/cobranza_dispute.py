@@ -1,7 +1,11 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.base.models.ir_qweb_fields import nl2br_enclose
 
 REASONS = [
     ("not_received", "Goods or invoice not received"),
@@ -34,7 +38,8 @@ class CobranzaDispute(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Responsible", tracking=True, domain=[("share", "=", False)],
         compute="_compute_user_id", store=True, readonly=False,
-        help="Who settles the dispute: the invoice's salesperson by default.",
+        help="Who settles the dispute: the invoice's salesperson, else the customer's collector, "
+        "else the policy's responsible; never a system user.",
     )
     deadline = fields.Date(
         required=True, tracking=True,
@@ -62,14 +67,18 @@ class CobranzaDispute(models.Model):
 
     @api.depends("move_id")
     def _compute_user_id(self):
+        policies = self.move_id._cobranza_resolve_policy()
         for dispute in self:
             move = dispute.move_id
+            # a person who will see the task: invoices created by a cron or an import carry
+            # OdooBot as salesperson, and a portal request runs as the customer
             dispute.user_id = (
-                move.invoice_user_id.filtered(lambda u: not u.share)
-                or move.commercial_partner_id.cobranza_collector_id
-                or self.env.user.filtered(lambda u: not u.share)
-                or self.env.ref("base.user_admin", raise_if_not_found=False)
-            )
+                move.invoice_user_id
+                | move.commercial_partner_id.cobranza_collector_id
+                | policies.get(move, self.env["cobranza.policy"]).responsible_id
+                | self.env.user
+                | self.env["res.users"]._cobranza_managers(move.company_id or self.env.company)
+            )._cobranza_people()[:1]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -81,12 +90,16 @@ class CobranzaDispute(models.Model):
                                   ("id", "!=", dispute.id)]):
                 raise UserError(_("The invoice %s is already under dispute.", dispute.move_id.name))
             dispute.attachment_ids.write({"res_model": self._name, "res_id": dispute.id})
-            dispute.activity_schedule(
-                "mail.mail_activity_data_todo", date_deadline=dispute.deadline, user_id=dispute.user_id.id,
-                summary=_("Settle the dispute on %s", dispute.move_id.name),
-                note=dispute.description,
-            )
-            dispute.move_id.message_post(body=_("Invoice disputed by the customer: %s", dispute.description))
+            # the customer's words are plain text: escaped (no link, image or style survives)
+            description = nl2br_enclose(dispute.description, "p")
+            if dispute.user_id:
+                dispute.activity_schedule(
+                    "mail.mail_activity_data_todo", date_deadline=dispute.deadline, user_id=dispute.user_id.id,
+                    summary=_("Settle the dispute on %s", dispute.move_id.name),
+                    note=description,
+                )
+            dispute.move_id.message_post(
+                body=Markup("<p>%s</p>%s") % (_("Invoice disputed by the customer:"), description))
         disputes._refresh()
         return disputes
 

@@ -21,7 +21,7 @@ def default_first_date(record):
 def schedule_error(env, error):
     """The translated UserError of an engine.schedule.ScheduleError."""
     messages = {
-        "count": env._("A payment plan needs at least one installment."),
+        "count": env._("A payment plan has between 1 and %s installments.", schedule.MAX_INSTALLMENTS),
         "first_date": env._("The first installment cannot be due in the past."),
         "down_payment": env._("The down payment must be positive and smaller than the total."),
         "down_payment_date": env._("The first installment must come after the down payment (today)."),
@@ -278,10 +278,9 @@ class CobranzaPaymentPlan(models.Model):
         return self.env.ref("account_cobranza.action_report_cobranza_plan").report_action(self)
 
     def _request_approval(self):
-        managers = self.env.ref("account_cobranza.group_cobranza_manager").users.filtered(
-            lambda u: self.company_id in u.company_ids and not u.share)
         for plan in self:
-            for manager in managers[:5] or self.env.user:
+            managers = self.env["res.users"]._cobranza_managers(plan.company_id)
+            for manager in managers[:5] or (plan.user_id | self.env.user)._cobranza_people()[:1]:
                 plan.activity_schedule(
                     "mail.mail_activity_data_todo", user_id=manager.id,
                     summary=_("Approve the payment plan %s", plan.name),
@@ -432,7 +431,7 @@ class CobranzaPaymentPlan(models.Model):
     @api.constrains("installment_count", "down_payment")
     def _check_numbers(self):
         for plan in self:
-            if plan.installment_count <= 0:
-                raise ValidationError(_("A payment plan needs at least one installment."))
+            if not 0 < plan.installment_count <= schedule.MAX_INSTALLMENTS:
+                raise ValidationError(_("A payment plan has between 1 and %s installments.", schedule.MAX_INSTALLMENTS))
             if plan.down_payment < 0:
                 raise ValidationError(_("The down payment cannot be negative."))

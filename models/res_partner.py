@@ -380,14 +380,12 @@ class ResPartner(models.Model):
         return number
 
     def _cobranza_task_user(self, moves, policy):
-        """Who gets a collector task: the collector, the salesperson, the policy's responsible."""
+        """Who gets a collector task: the collector, the salesperson, the policy's responsible,
+        the current user, a Collections Manager; always a person, never OdooBot."""
         self.ensure_one()
         return (
-            self.cobranza_collector_id
-            or moves.invoice_user_id.filtered(lambda u: not u.share)[:1]
-            or policy.responsible_id
-            or self.env.user
-        )
+            self.cobranza_collector_id | moves.invoice_user_id | policy.responsible_id | self.env.user
+        )._cobranza_people()[:1] or self.env["res.users"]._cobranza_managers(moves.company_id[:1] or self.env.company)[:1]
 
     def _cobranza_schedule_task(self, moves, policy, activity_type, summary, note=False, assignee=None):
         self.ensure_one()

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.base.models.ir_qweb_fields import nl2br_enclose
+
 from ..models.cobranza_contact import OUTCOMES
 
 
@@ -74,6 +76,10 @@ class CobranzaCallWizard(models.TransientModel):
         self._refresh()
         return contact
 
+    def _note_html(self):
+        """The collector's note (plain text) for an HTML field: escaped, line breaks kept."""
+        return nl2br_enclose(self.note, "p") if self.note else False
+
     def _summary(self):
         outcome = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
         text = _("Collection call: %(outcome)s.", outcome=outcome)
@@ -98,17 +104,17 @@ class CobranzaCallWizard(models.TransientModel):
             partner.cobranza_snooze_until = self.callback_date
             partner._cobranza_schedule_task(
                 self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_call"),
-                _("Call %s back", partner.name), self.note, assignee=self.env.user,
+                _("Call %s back", partner.name), self._note_html(), assignee=self.env.user,
             ).date_deadline = self.callback_date
         elif self.outcome == "no_answer":
             partner._cobranza_schedule_task(
                 self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_call"),
-                _("Try calling %s again", partner.name), self.note, assignee=self.env.user,
+                _("Try calling %s again", partner.name), self._note_html(), assignee=self.env.user,
             ).date_deadline = today + timedelta(days=1)
         elif self.outcome == "wrong_number":
             partner._cobranza_schedule_task(
                 self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_todo"),
-                _("Find the right phone number of %s", partner.name), self.note, assignee=self.env.user,
+                _("Find the right phone number of %s", partner.name), self._note_html(), assignee=self.env.user,
             )
         elif self.outcome == "paid":
             # give the payment a few days to arrive before the next reminder

@@ -1,0 +1,18 @@
+from odoo import api, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    def _cobranza_people(self):
+        """The users of `self` a person answers for: active internal users, never the
+        superuser (OdooBot) or another system account. The order is kept, so
+        ``(first | second | third)._cobranza_people()[:1]`` is the first person of a chain
+        of fallbacks."""
+        return self.filtered(lambda user: user.active and not user.share and not user._is_superuser())
+
+    @api.model
+    def _cobranza_managers(self, company):
+        """The Collections Managers of `company` who can act on a task."""
+        group = self.env.ref("account_cobranza.group_cobranza_manager")
+        return group.sudo().users.filtered(lambda user: company in user.company_ids)._cobranza_people()

@@ -1,13 +1,25 @@
+import math
+import re
+from datetime import datetime
+
 from werkzeug.exceptions import NotFound
 
-from odoo import Command, fields, http
+from odoo import Command, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
 from odoo.tools import float_compare
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
-from ..engine import links
+from ..engine import links, schedule
+
+# Amounts typed in a form: beyond this a float no longer holds the cents.
+MAX_AMOUNT = 1e15
+
+
+class InvalidInput(ValueError):
+    """A value that is not what its form field asks for (not a number, not a date, out of
+    range): the customer gets the one generic message and nothing is written."""
 
 
 class CobranzaPortal(PortalAccount):
@@ -43,6 +55,7 @@ class CobranzaPortal(PortalAccount):
             "plans": plans,
             "plan_of": {move.id: plan for plan in plans for move in plan.move_ids},
             "plan_limits": limits,
+            "max_installments": schedule.MAX_INSTALLMENTS,
             "plannable_total": plannable_total,
             "plan_min_down_payment": request.env.company.currency_id.round(
                 plannable_total * limits["min_down_payment"] / 100.0),
@@ -90,30 +103,72 @@ class CobranzaPortal(PortalAccount):
         return request.redirect(url)
 
     @staticmethod
-    def _cobranza_error_text(error):
-        if isinstance(error, UserError):  # our own, translated
+    def _cobranza_error_text(error=None):
+        """The message of a refused form: our own (translated) UserError's, else the one
+        generic message for any value that is not what its field asks for."""
+        if isinstance(error, UserError):
             return str(error.args[0])
         return request.env._("Some of the values you entered are not valid. Please check them and try again.")
+
+    # ------------------------------------------------------------------ casting form values
+    @staticmethod
+    def _cobranza_amount(value, optional=False, zero=False):
+        """A finite, positive amount below MAX_AMOUNT (zero too with `zero`); None when the
+        field is empty and `optional`."""
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            if optional:
+                return None
+            raise InvalidInput(value)
+        try:
+            number = float(text)
+        except ValueError:
+            raise InvalidInput(value) from None
+        if not math.isfinite(number) or not (0 <= number < MAX_AMOUNT) or (number == 0 and not zero):
+            raise InvalidInput(value)
+        return number
+
+    @staticmethod
+    def _cobranza_integer(value, low, high):
+        text = value.strip() if isinstance(value, str) else ""
+        if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
+            raise InvalidInput(value)
+        return int(text)
+
+    @staticmethod
+    def _cobranza_date(value):
+        """A real calendar day, as a date input sends it (YYYY-MM-DD)."""
+        try:
+            return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        except (AttributeError, TypeError, ValueError):
+            raise InvalidInput(value) from None
+
+    @staticmethod
+    def _cobranza_hour(value):
+        """"14:30" -> 14.5; empty -> None (no preference)."""
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            return None
+        match = re.fullmatch(r"([0-9]{1,2})(?::([0-5][0-9]))?", text)
+        hour = int(match.group(1)) + int(match.group(2) or 0) / 60.0 if match else 99
+        if hour > 24:
+            raise InvalidInput(value)
+        return hour
 
     @http.route("/my/statement/promise", type="http", auth="user", methods=["POST"], website=True)
     def portal_statement_promise(self, move_ids=None, date=None, amount=None, **kw):
         moves = self._cobranza_own_moves(request.httprequest.form.getlist("move_ids"))
         partner = self._cobranza_statement_partner()
-        planned = moves & self._cobranza_open_plans(partner).move_ids
-        if planned:
-            return self._cobranza_redirect(error=request.env._(
-                "These invoices are in your payment plan (%s): its installments already set when to pay them.",
-                ", ".join(planned.mapped("name"))))
         try:
-            promised = fields.Date.to_date(date)
-            value = float(amount) if amount else sum(moves.mapped("amount_residual_signed"))
+            promised = self._cobranza_date(date)
+            value = self._cobranza_amount(amount, optional=True) or sum(moves.mapped("amount_residual_signed"))
             with request.env.cr.savepoint():  # a refused promise leaves nothing behind
                 request.env["cobranza.promise"].sudo().create({
                     "partner_id": partner.id, "company_id": moves.company_id.id,
                     "move_ids": [Command.set(moves.ids)], "amount": value, "date": promised,
                     "channel": "other", "origin": "portal",
                 })
-        except (UserError, ValueError, TypeError) as error:
+        except (UserError, InvalidInput) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         return self._cobranza_redirect(message=request.env._(
             "Thank you: your payment promise is recorded, we will not send you reminders for these invoices until then."))
@@ -122,7 +177,9 @@ class CobranzaPortal(PortalAccount):
     def portal_statement_dispute(self, move_id=None, reason=None, description=None, attachment=None, **kw):
         move = self._cobranza_own_moves([move_id])
         reasons = dict(request.env["cobranza.dispute"]._fields["reason"].selection)
-        if reason not in reasons or not (description or "").strip():
+        if reason not in reasons:
+            return self._cobranza_redirect(error=self._cobranza_error_text())
+        if not isinstance(description, str) or not description.strip():
             return self._cobranza_redirect(error=request.env._("Choose a reason and tell us what is wrong."))
         upload = request.httprequest.files.get("attachment")
         content = upload.read() if upload and upload.filename else None
@@ -149,10 +206,10 @@ class CobranzaPortal(PortalAccount):
     def portal_statement_preferences(self, preferred_channel=None, hour_from=None, hour_to=None, **kw):
         partner = self._cobranza_statement_partner()
         channels = dict(partner._fields["cobranza_preferred_channel"].selection)
-        if preferred_channel and preferred_channel not in channels:
-            raise NotFound()
         form = request.httprequest.form
         try:
+            if preferred_channel and preferred_channel not in channels:
+                raise InvalidInput(preferred_channel)
             hours = [self._cobranza_hour(value) for value in (hour_from, hour_to)]
             with request.env.cr.savepoint():
                 partner.write({
@@ -163,20 +220,9 @@ class CobranzaPortal(PortalAccount):
                         "cobranza_consent_email", "cobranza_consent_sms", "cobranza_consent_whatsapp",
                         "cobranza_consent_call")},
                 })
-        except (UserError, ValueError) as error:
+        except (UserError, InvalidInput) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         return self._cobranza_redirect(message=request.env._("Your contact preferences are saved."))
-
-    @staticmethod
-    def _cobranza_hour(value):
-        """"14:30" -> 14.5; empty -> None (no preference)."""
-        if not value:
-            return None
-        hours, _sep, minutes = value.partition(":")
-        hour = int(hours) + int(minutes or 0) / 60.0
-        if not 0 <= hour <= 24:
-            raise UserError(request.env._("The contact hours are not valid."))
-        return hour
 
     @http.route("/my/statement/plan", type="http", auth="user", methods=["POST"], website=True)
     def portal_statement_plan(self, installment_count=None, first_date=None, down_payment=None, **kw):
@@ -187,21 +233,20 @@ class CobranzaPortal(PortalAccount):
         if not moves:
             return self._cobranza_redirect(error=request.env._("There is no invoice left to include in a payment plan."))
         try:
-            count = int(installment_count)
-            first = fields.Date.to_date(first_date)
-            if not 1 <= count <= 60 or not first:
-                raise UserError(request.env._("Choose between 1 and 60 installments and the date of the first one."))
+            count = self._cobranza_integer(installment_count, 1, schedule.MAX_INSTALLMENTS)
+            first = self._cobranza_date(first_date)
+            down = self._cobranza_amount(down_payment, optional=True, zero=True) or 0.0
             with request.env.cr.savepoint():
                 plan = request.env["cobranza.payment.plan"].sudo().create({
                     "partner_id": partner.id, "company_id": moves.company_id.id,
                     "move_ids": [Command.set(moves.ids)], "installment_count": count,
                     "frequency": "monthly", "first_date": first,
-                    "down_payment": float(down_payment or 0.0),
+                    "down_payment": down,
                     "note": request.env._("Requested by %s from the customer portal.", request.env.user.name),
                 })
                 plan.action_confirm()
                 plan.with_context(lang=partner.lang)._notify_customer_requested()
-        except (UserError, ValidationError, ValueError, TypeError) as error:
+        except (UserError, InvalidInput) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         if plan.state == "active":
             message = request.env._(
@@ -222,11 +267,12 @@ class CobranzaPortal(PortalAccount):
             raise NotFound()
         return plan
 
-    @http.route("/my/cobranza/plans/<int:plan_id>", type="http", auth="user", website=True)
+    @http.route("/my/cobranza/plans/<cobranza_id:plan_id>", type="http", auth="user", website=True)
     def portal_my_plan(self, plan_id, **kw):
         plan = self._cobranza_own_plan(plan_id)
         token = request.env["cobranza.link"]._token(plan, days=1)
-        return self._cobranza_render_pay_page(token, plan)
+        link, _partner, plan = request.env["cobranza.link"]._resolve(token)
+        return self._cobranza_render_pay_page(token, link, plan)
 
     @http.route("/my/statement/pay", type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_statement_pay(self, overdue=None, **kw):
@@ -243,33 +289,36 @@ class CobranzaPortal(PortalAccount):
 
     # ------------------------------------------------------------------ signed links
     def _cobranza_link(self, token, model=None):
-        """``(records, None)`` a valid token grants, else ``(None, a 403 page)`` that tells
-        the customer why (expired / not valid) without revealing anything else."""
+        """``(link, records, None)`` a valid token grants, else ``(None, None, a 403 page)``
+        that tells the customer why (expired / not valid) without revealing anything else."""
         try:
-            _link, _partner, records = request.env["cobranza.link"]._resolve(token)
+            link, _partner, records = request.env["cobranza.link"]._resolve(token)
         except links.LinkError as error:
             message = request.env["cobranza.link"]._error_message(error.code)
-            return None, request.render("account_cobranza.portal_cobranza_link_denied",
-                                        {"message": message}, status=403)
+            return None, None, request.render("account_cobranza.portal_cobranza_link_denied",
+                                              {"message": message}, status=403)
         if model and records._name != model:
             raise NotFound()
-        return records, None
+        return link, records, None
 
     @http.route("/cobranza/pay/<string:token>", type="http", auth="public", website=True, sitemap=False)
     def cobranza_pay(self, token, **kw):
-        records, denied = self._cobranza_link(token)
+        link, records, denied = self._cobranza_link(token)
         if denied:
             return denied
-        return self._cobranza_render_pay_page(token, records)
+        return self._cobranza_render_pay_page(token, link, records)
 
-    def _cobranza_render_pay_page(self, token, records):
+    def _cobranza_render_pay_page(self, token, link, records):
+        """The page of a link: its invoices (or plan) and the payment form. Whatever it links
+        to is signed with the same expiry: nothing on it outlives the link."""
+        Link = request.env["cobranza.link"]
         customer = records.partner_id.commercial_partner_id
         logged_in = not request.env.user._is_public()
         if not logged_in and customer.lang and customer.lang != request.env.lang \
                 and customer.lang in dict(request.env["res.lang"].get_installed()):
             # a visitor with the link of a message reads the page in the message's language
             request.update_context(lang=customer.lang)
-        pay = request.env["cobranza.link"]._payment(records)
+        pay = Link._payment(records)
         values = self._prepare_portal_layout_values() if logged_in else {}
         values.update({
             "page_name": "cobranza_pay",
@@ -277,65 +326,89 @@ class CobranzaPortal(PortalAccount):
             "pay": pay,
             "plan": pay["plan"],
             "lines": [{"move": move, "days": move._cobranza_days_overdue()} for move in pay["moves"]],
+            # invoices in another currency: each paid through its own link, expiring with this one
+            "other_tokens": {move.id: Link._token(move, expires=link.expires) for move in pay["others"]},
             "logged_in": logged_in,
             "res_company": pay["company"] or request.env.company,  # the creditor's name and logo
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
         })
         if pay["amount"] > 0:
-            values.update(self._get_common_page_view_values(
-                invoices_data={
-                    "partner": pay["moves"][:1].partner_id,
-                    "company": pay["company"],
-                    "total_amount": pay["amount"],
-                    "currency": pay["currency"],
-                    "amount_residual": pay["amount"],
-                    "payment_reference": pay["reference"],
-                    "landing_route": f"/cobranza/pay/{token}",
-                    "transaction_route": f"/cobranza/transaction/{token}",
-                },
-                access_token=token,
-            ))
-            values["amount"] = pay["amount"]
+            providers = pay["providers"]
+            values.update({
+                "amount": pay["amount"],
+                "currency": pay["currency"],
+                "partner_id": pay["payer"].id,
+                "providers_sudo": providers,
+                "payment_methods_sudo": pay["payment_methods"],
+                "tokens_sudo": pay["tokens"],
+                "availability_report": pay["availability"],
+                "show_tokenize_input_mapping": {
+                    provider.id: pay["own_user"] and provider.allow_tokenization
+                    and not provider._is_tokenization_required() for provider in providers},
+                "transaction_route": f"/cobranza/transaction/{token}",
+                "landing_route": f"/cobranza/pay/{token}",
+                "access_token": token,
+                "payment_reference": pay["reference"],
+            })
         return request.render("account_cobranza.portal_cobranza_pay", values)
 
+    @http.route("/cobranza/pay/<string:token>/invoice/<cobranza_id:move_id>", type="http", auth="public",
+                website=True, sitemap=False)
+    def cobranza_pay_invoice_pdf(self, token, move_id, **kw):
+        """The PDF of one invoice of a link (never Odoo's portal URL: its key never expires)."""
+        _link, records, denied = self._cobranza_link(token, "account.move")
+        if denied:
+            return denied
+        move = records.filtered(lambda m: m.id == move_id)
+        if not move:
+            raise NotFound()
+        return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
+
     @http.route("/cobranza/transaction/<string:token>", type="json", auth="public")
-    def cobranza_transaction(self, token, access_token=None, amount=None, payment_reference=None, **kwargs):
-        """Create the payment transaction of a link: the invoices and the amount come from
-        the server (the token and reference the page sends are not needed); an amount from
-        the browser that differs is refused."""
+    def cobranza_transaction(self, token, amount=None, provider_id=None, payment_method_id=None, token_id=None,
+                             flow=None, tokenization_requested=False, landing_route=None, is_validation=False,
+                             access_token=None, payment_reference=None, csrf_token=None, **kwargs):
+        """Create the payment transaction of a link. The invoices, the amount, the payer and
+        where the customer lands come from the server; what the browser chooses (provider,
+        payment method or saved method) must be one the page offered; an amount that differs
+        is refused. Refusals create nothing."""
+        Link = request.env["cobranza.link"]
         try:
-            _link, _partner, records = request.env["cobranza.link"]._resolve(token)
+            _link, _partner, records = Link._resolve(token)
         except links.LinkError as error:
-            raise ValidationError(request.env["cobranza.link"]._error_message(error.code)) from None
-        pay = request.env["cobranza.link"]._payment(records)
+            raise ValidationError(Link._error_message(error.code)) from None
+        if kwargs:
+            raise ValidationError(self._cobranza_error_text())
+        pay = Link._payment(records)
         currency = pay["currency"]
         if not pay["amount"] or pay["amount"] <= 0:
             raise ValidationError(request.env._("There is nothing left to pay here. Thank you!"))
         amount = self._cast_as_float(amount)
-        if amount is None or float_compare(amount, pay["amount"], precision_rounding=currency.rounding):
+        if amount is None or not (math.isfinite(amount) and abs(amount) < MAX_AMOUNT) \
+                or float_compare(amount, pay["amount"], precision_rounding=currency.rounding):
             raise ValidationError(request.env._(
                 "The amount to pay has changed since this page was opened. Please reload the page."))
-        self._validate_transaction_kwargs(kwargs)
-        # never a validation (its own amount), always back to this page
-        kwargs.update({"is_validation": False, "landing_route": f"/cobranza/pay/{token}"})
-        logged_in = not request.env.user._is_public()
-        payer = request.env.user.partner_id if logged_in else pay["moves"][:1].partner_id
-        reference = pay["reference"] or pay["company"].get_next_batch_payment_communication()
-        kwargs.update({"currency_id": currency.id, "partner_id": payer.id, "reference_prefix": reference})
+        provider, method, saved = Link._payment_choice(
+            pay, flow, self._cast_as_int(provider_id), self._cast_as_int(payment_method_id), self._cast_as_int(token_id))
         tx_sudo = self._create_transaction(
-            amount=pay["amount"],
+            provider_id=provider.id, payment_method_id=method.id, token_id=saved.id or None,
+            amount=pay["amount"], currency_id=currency.id, partner_id=pay["payer"].id, flow=flow,
+            # a visitor never saves a payment method on the customer's account
+            tokenization_requested=pay["own_user"] and tokenization_requested is True,
+            # never a validation (its own amount), always back to this page
+            landing_route=f"/cobranza/pay/{token}", is_validation=False,
+            reference_prefix=pay["reference"] or pay["company"].get_next_batch_payment_communication(),
             custom_create_values={"invoice_ids": [Command.set(pay["moves"].ids)]},
-            **kwargs,
         )
         return tx_sudo._get_processing_values()
 
     @http.route("/cobranza/pay/<string:token>/accept", type="http", auth="public", methods=["POST"], website=True)
     def cobranza_plan_accept(self, token, name=None, **kw):
         """The customer accepts the written agreement of its payment plan."""
-        plan, denied = self._cobranza_link(token, "cobranza.payment.plan")
+        _link, plan, denied = self._cobranza_link(token, "cobranza.payment.plan")
         if denied:
             return denied
-        who = (name or "").strip()[:100] or (
+        who = (name.strip()[:100] if isinstance(name, str) else "") or (
             request.env.user.name if not request.env.user._is_public() else "")
         if not who:
             return self._cobranza_redirect(error=request.env._("Please write your full name to accept the agreement."),
@@ -349,7 +422,7 @@ class CobranzaPortal(PortalAccount):
 
     @http.route("/cobranza/pay/<string:token>/agreement", type="http", auth="public", website=True)
     def cobranza_plan_agreement(self, token, **kw):
-        plan, denied = self._cobranza_link(token, "cobranza.payment.plan")
+        _link, plan, denied = self._cobranza_link(token, "cobranza.payment.plan")
         if denied:
             return denied
         pdf, _type = request.env["ir.actions.report"].sudo()._render_qweb_pdf(

@@ -17,3 +17,5 @@ from . import cobranza_dispute
 from . import cobranza_contact_rule
 from . import cobranza_contact_rule_window
 from . import cobranza_link
+from . import res_users
+from . import ir_http

@@ -2,6 +2,7 @@ import time
 from datetime import timedelta
 
 from odoo import _, api, models
+from odoo.exceptions import ValidationError
 from odoo.tools import hmac
 
 from ..engine import links
@@ -33,15 +34,16 @@ class CobranzaLink(models.AbstractModel):
             return DEFAULT_VALIDITY_DAYS
 
     @api.model
-    def _token(self, records, days=None):
-        """Token granting `records` (invoices of one customer, or one payment plan)."""
+    def _token(self, records, days=None, expires=None):
+        """Token granting `records` (invoices of one customer, or one payment plan), valid
+        `days` (the configured validity by default) or until the UNIX time `expires`."""
         if records._name == "cobranza.payment.plan":
             records.ensure_one()
             kind, partner = "p", records.partner_id
         else:
             kind, partner = "m", records.commercial_partner_id
             partner.ensure_one()
-        expires = int(time.time() + timedelta(days=days or self._validity_days()).total_seconds())
+        expires = expires or int(time.time() + timedelta(days=days or self._validity_days()).total_seconds())
         return links.encode(kind, partner.commercial_partner_id.id, records.ids, expires, self._sign)
 
     @api.model
@@ -68,10 +70,16 @@ class CobranzaLink(models.AbstractModel):
         return link, partner, records
 
     @api.model
-    def _payment(self, records):
+    def _payment(self, records, user=None):
         """What paying through a link means, computed on the server only: the invoices the
-        transaction settles, its amount and reference, and for a plan its next installment.
-        An empty amount: nothing left to pay."""
+        transaction settles, its amount and reference, for a plan its next installment, who
+        pays and with what (see `_payment_options`). An empty amount: nothing left to pay."""
+        pay = self._payment_documents(records)
+        pay.update(self._payment_options(pay, user or self.env.user))
+        return pay
+
+    @api.model
+    def _payment_documents(self, records):
         if records._name == "cobranza.payment.plan":
             plan = records
             line = plan.line_ids.filtered(lambda l: l.state != "paid")[:1] if plan.state == "active" else plan.line_ids.browse()
@@ -79,6 +87,7 @@ class CobranzaLink(models.AbstractModel):
             moves = moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             amount = min(line.remaining_amount, sum(moves.mapped("amount_residual"))) if line else 0.0
             return {
+                "customer": plan.partner_id.commercial_partner_id,
                 "moves": moves, "others": moves.browse(), "plan": plan, "line": line, "currency": plan.currency_id,
                 "company": plan.company_id, "amount": plan.currency_id.round(amount),
                 "reference": plan.name,
@@ -91,11 +100,58 @@ class CobranzaLink(models.AbstractModel):
         moves = open_moves.filtered(lambda m: m.currency_id == first.currency_id and m.company_id == first.company_id)
         currency = first.currency_id
         return {
+            "customer": records.commercial_partner_id[:1],
             "moves": moves, "others": open_moves - moves, "plan": False, "line": False, "currency": currency,
             "company": moves[:1].company_id, "amount": currency.round(sum(moves.mapped("amount_residual"))) if moves else 0.0,
             # several invoices: a batch reference, taken when the transaction is created
             "reference": moves.name if len(moves) == 1 else False,
         }
+
+    @api.model
+    def _payment_options(self, pay, user):
+        """Who pays and the providers, payment methods and saved methods (tokens) they may
+        use: exactly what Odoo itself offers for the company, currency, amount and payer.
+
+        The payer is the logged-in user when it belongs to the customer; anybody else holding
+        the link (a visitor, a forwarded email) pays on behalf of the customer, and then sees
+        and uses none of the customer's saved payment methods and saves none."""
+        customer = pay["customer"]
+        own = not user._is_public() and user.partner_id.commercial_partner_id == customer
+        payer = user.partner_id if own else pay["moves"][:1].partner_id or customer
+        options = {"payer": payer, "own_user": own, "providers": self.env["payment.provider"].sudo(),
+                   "payment_methods": self.env["payment.method"].sudo(),
+                   "tokens": self.env["payment.token"].sudo(), "availability": {}}
+        if not pay["amount"] or pay["amount"] <= 0:
+            return options
+        report = options["availability"]
+        # sudo to read providers and the customer; published-only stays enforced for
+        # non-internal users (Odoo reads the real user, not the superuser flag)
+        providers = self.env["payment.provider"].sudo()._get_compatible_providers(
+            pay["company"].id, payer.id, pay["amount"], currency_id=pay["currency"].id, report=report)
+        options.update(
+            providers=providers,
+            payment_methods=self.env["payment.method"].sudo()._get_compatible_payment_methods(
+                providers.ids, payer.id, currency_id=pay["currency"].id, report=report),
+            tokens=self.env["payment.token"].sudo()._get_available_tokens(providers.ids, payer.id)
+            if own else self.env["payment.token"].sudo(),
+        )
+        return options
+
+    @api.model
+    def _payment_choice(self, pay, flow, provider_id, payment_method_id, token_id):
+        """The provider, payment method and token a payment form may use, checked against
+        `pay`'s options before any transaction exists; anything else is refused."""
+        if flow in ("direct", "redirect"):
+            provider = pay["providers"].filtered(lambda p: p.id == provider_id)
+            method = pay["payment_methods"].filtered(lambda m: m.id == payment_method_id and provider in m.provider_ids)
+            if provider and method:
+                return provider, method, pay["tokens"].browse()
+        elif flow == "token":
+            token = pay["tokens"].filtered(lambda t: t.id == token_id)
+            if token:
+                return token.provider_id, token.payment_method_id, token
+        raise ValidationError(_("This payment method is not available for this payment. Please reload "
+                                "the page and choose one of the methods it offers."))
 
     @api.model
     def _error_message(self, code):

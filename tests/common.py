@@ -1,5 +1,7 @@
-from odoo import Command, fields
-from odoo.tests import new_test_user
+from datetime import timedelta
+
+from odoo import Command, fields, http
+from odoo.tests import HttpCase, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -60,3 +62,69 @@ class CobranzaCase(AccountTestInvoicingCommon):
         """Activate Latin-American Spanish and load this module's translations (i18n/es.po)."""
         cls.env["res.lang"]._activate_lang("es_419")
         cls.env["ir.module.module"]._load_module_terms(["account_cobranza"], ["es_419"], overwrite=True)
+
+
+class PortalCase(HttpCase):
+    """A company customer whose treasurer has a portal login, and a stranger."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = fields.Date.today()
+        cls.customer = cls.env["res.partner"].create({"name": "Cliente Portal SpA", "is_company": True,
+                                                      "email": "portal@cliente.example.com"})
+        cls.contact = cls.env["res.partner"].create({"name": "Tesorera", "parent_id": cls.customer.id,
+                                                     "email": "tesorera@cliente.example.com"})
+        cls.portal_user = new_test_user(cls.env, login="cliente_portal", groups="base.group_portal",
+                                        partner_id=cls.contact.id)
+        cls.stranger = cls.env["res.partner"].create({"name": "Otro Cliente"})
+        product = cls.env["product.product"].create({"name": "Servicio", "list_price": 100.0})
+
+        def invoice(partner, amount, days_overdue):
+            move = cls.env["account.move"].create({
+                "move_type": "out_invoice", "partner_id": partner.id,
+                "invoice_date": today - timedelta(days=days_overdue + 30),
+                "invoice_date_due": today - timedelta(days=days_overdue),
+                "invoice_line_ids": [Command.create({"product_id": product.id, "price_unit": amount, "tax_ids": []})],
+            })
+            move.action_post()
+            return move
+
+        cls.invoice = staticmethod(invoice)
+        cls.overdue = invoice(cls.customer, 700.0, 45)
+        cls.not_due = invoice(cls.customer, 300.0, -10)
+        cls.other = invoice(cls.stranger, 999.0, 10)
+        cls.provider = cls.env.ref("payment.payment_provider_demo")
+        cls.provider.write({"state": "test", "is_published": True})
+
+    def _post(self, url, data, files=None):
+        return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, files=files,
+                             allow_redirects=False)
+
+    def _token(self, records, **kw):
+        return self.env["cobranza.link"]._token(records, **kw)
+
+    def _transaction(self, token, amount, **values):
+        """The payment form's call to create the transaction of a link (demo provider)."""
+        return self.make_jsonrpc_request(f"/cobranza/transaction/{token}", {
+            "provider_id": self.provider.id, "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+            "token_id": None, "amount": amount, "flow": "direct", "tokenization_requested": False,
+            "landing_route": "https://evil.example.com", "is_validation": False, "access_token": token,
+            **values,
+        })
+
+    def _pay_with_demo(self, token, amount, **values):
+        values = self._transaction(token, amount, **values)
+        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
+            "reference": values["reference"], "payment_details": "4242", "simulated_state": "done"})
+        tx = self.env["payment.transaction"].search([("reference", "=", values["reference"])])
+        tx._post_process()
+        return tx
+
+    def _active_plan(self):
+        plan = self.env["cobranza.payment.plan"].create({
+            "partner_id": self.customer.id, "move_ids": [Command.set((self.overdue | self.not_due).ids)],
+            "installment_count": 3, "first_date": fields.Date.today() + timedelta(days=5)})
+        plan.action_confirm()
+        self.assertEqual(plan.state, "active")
+        return plan

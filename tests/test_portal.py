@@ -2,49 +2,12 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command, fields, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo import Command, fields
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..engine import links
-
-
-class PortalCase(HttpCase):
-    """A company customer whose treasurer has a portal login, and a stranger."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        today = fields.Date.today()
-        cls.customer = cls.env["res.partner"].create({"name": "Cliente Portal SpA", "is_company": True,
-                                                      "email": "portal@cliente.example.com"})
-        cls.contact = cls.env["res.partner"].create({"name": "Tesorera", "parent_id": cls.customer.id,
-                                                     "email": "tesorera@cliente.example.com"})
-        cls.portal_user = new_test_user(cls.env, login="cliente_portal", groups="base.group_portal",
-                                        partner_id=cls.contact.id)
-        cls.stranger = cls.env["res.partner"].create({"name": "Otro Cliente"})
-        product = cls.env["product.product"].create({"name": "Servicio", "list_price": 100.0})
-
-        def invoice(partner, amount, days_overdue):
-            move = cls.env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id,
-                "invoice_date": today - timedelta(days=days_overdue + 30),
-                "invoice_date_due": today - timedelta(days=days_overdue),
-                "invoice_line_ids": [Command.create({"product_id": product.id, "price_unit": amount, "tax_ids": []})],
-            })
-            move.action_post()
-            return move
-
-        cls.invoice = staticmethod(invoice)
-        cls.overdue = invoice(cls.customer, 700.0, 45)
-        cls.not_due = invoice(cls.customer, 300.0, -10)
-        cls.other = invoice(cls.stranger, 999.0, 10)
-        cls.provider = cls.env.ref("payment.payment_provider_demo")
-        cls.provider.write({"state": "test", "is_published": True})
-
-    def _post(self, url, data, files=None):
-        return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, files=files,
-                             allow_redirects=False)
+from .common import PortalCase
 
 
 @tagged("post_install", "-at_install")
@@ -130,30 +93,14 @@ class TestPortalStatement(PortalCase):
         self.assertIn("preferred contact hours", self.url_open("/my/statement").text)
         self.assertTrue(self.customer.cobranza_consent_whatsapp)
         self.assertFalse(self.customer.cobranza_consent_sms)
-        self.assertEqual(self._post("/my/statement/preferences", {"preferred_channel": "fax"}).status_code, 404)
+        self._post("/my/statement/preferences", {"preferred_channel": "fax"})
+        self.assertEqual(self.customer.cobranza_preferred_channel, "whatsapp")
+        self.assertIn("Some of the values you entered are not valid", self.url_open("/my/statement").text)
 
 
 @tagged("post_install", "-at_install")
 class TestPortalLinks(PortalCase):
     """Signed links of reminders: exactly the message's invoices or plan, nothing more."""
-
-    def _token(self, records, **kw):
-        return self.env["cobranza.link"]._token(records, **kw)
-
-    def _transaction(self, token, amount):
-        return self.make_jsonrpc_request(f"/cobranza/transaction/{token}", {
-            "provider_id": self.provider.id, "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
-            "token_id": None, "amount": amount, "flow": "direct", "tokenization_requested": False,
-            "landing_route": "https://evil.example.com", "is_validation": False, "access_token": token,
-        })
-
-    def _pay_with_demo(self, token, amount):
-        values = self._transaction(token, amount)
-        self.make_jsonrpc_request("/payment/demo/simulate_payment", {
-            "reference": values["reference"], "payment_details": "4242", "simulated_state": "done"})
-        tx = self.env["payment.transaction"].search([("reference", "=", values["reference"])])
-        tx._post_process()
-        return tx
 
     def test_link_shows_only_the_messages_invoices_without_login(self):
         response = self.url_open(f"/cobranza/pay/{self._token(self.overdue)}")
@@ -303,15 +250,6 @@ class TestPortalLinks(PortalCase):
         self.assertFalse(self.env["cobranza.promise"].search([("partner_id", "=", self.customer.id)]))
         self.assertFalse(self.env["cobranza.dispute"].search([("move_id", "=", self.overdue.id)]))
 
-    def _active_plan(self):
-        plan = self.env["cobranza.payment.plan"].create({
-            "partner_id": self.customer.id, "move_ids": [Command.set((self.overdue | self.not_due).ids)],
-            "installment_count": 3, "first_date": fields.Date.today() + timedelta(days=5)})
-        plan.action_confirm()
-        self.assertEqual(plan.state, "active")
-        return plan
-
-
 def links_encode(Link, kind, partner_id, ids, expires):
     return links.encode(kind, partner_id, ids, expires, Link._sign)
 
@@ -349,7 +287,7 @@ class TestPortalPlanRequest(PortalCase):
         day = fields.Date.to_string(fields.Date.today() + timedelta(days=5))
         self._post("/my/statement/promise", {"move_ids": str(self.overdue.id), "date": day})
         self.assertFalse(self.env["cobranza.promise"].search([("partner_id", "=", self.customer.id)]))
-        self.assertIn("are in your payment plan", self.url_open("/my/statement").text)
+        self.assertIn("are in the payment plan", self.url_open("/my/statement").text)
 
     def test_plan_outside_the_limits_waits_for_a_manager(self):
         self.authenticate("cliente_portal", "cliente_portal")

@@ -7,11 +7,11 @@ from werkzeug.exceptions import NotFound
 from odoo import Command, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
-from odoo.tools import float_compare
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from ..engine import links, schedule
+from ..models.cobranza_dispute import MAX_DOCUMENT_SIZE
 
 # Amounts typed in a form: beyond this a float no longer holds the cents.
 MAX_AMOUNT = 1e15
@@ -150,10 +150,9 @@ class CobranzaPortal(PortalAccount):
         if not text:
             return None
         match = re.fullmatch(r"([0-9]{1,2})(?::([0-5][0-9]))?", text)
-        hour = int(match.group(1)) + int(match.group(2) or 0) / 60.0 if match else 99
-        if hour > 24:
+        if not match or int(match.group(1)) * 60 + int(match.group(2) or 0) > 24 * 60:
             raise InvalidInput(value)
-        return hour
+        return int(match.group(1)) + int(match.group(2) or 0) / 60.0
 
     @http.route("/my/statement/promise", type="http", auth="user", methods=["POST"], website=True)
     def portal_statement_promise(self, move_ids=None, date=None, amount=None, **kw):
@@ -182,9 +181,8 @@ class CobranzaPortal(PortalAccount):
         if not isinstance(description, str) or not description.strip():
             return self._cobranza_redirect(error=request.env._("Choose a reason and tell us what is wrong."))
         upload = request.httprequest.files.get("attachment")
-        content = upload.read() if upload and upload.filename else None
-        if content and len(content) > 10 * 1024 * 1024:
-            return self._cobranza_redirect(error=request.env._("The attached file is too large (10 MB at most)."))
+        # never more than one byte over the limit in memory: the model refuses it
+        content = upload.read(MAX_DOCUMENT_SIZE + 1) if upload and upload.filename else None
         try:
             with request.env.cr.savepoint():
                 dispute = request.env["cobranza.dispute"].sudo().create({
@@ -192,11 +190,7 @@ class CobranzaPortal(PortalAccount):
                     "origin": "portal",
                 })
                 if content:
-                    dispute.message_post(
-                        body=request.env._("Document sent by the customer with the dispute."),
-                        attachments=[(upload.filename[:200], content)],
-                        author_id=request.env.user.partner_id.id,
-                    )
+                    dispute._cobranza_add_customer_document(upload.filename, content)
         except UserError as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         return self._cobranza_redirect(message=request.env._(
@@ -270,9 +264,7 @@ class CobranzaPortal(PortalAccount):
     @http.route("/my/cobranza/plans/<cobranza_id:plan_id>", type="http", auth="user", website=True)
     def portal_my_plan(self, plan_id, **kw):
         plan = self._cobranza_own_plan(plan_id)
-        token = request.env["cobranza.link"]._token(plan, days=1)
-        link, _partner, plan = request.env["cobranza.link"]._resolve(token)
-        return self._cobranza_render_pay_page(token, link, plan)
+        return self._cobranza_render_pay_page(request.env["cobranza.link"]._token(plan, days=1), plan)
 
     @http.route("/my/statement/pay", type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_statement_pay(self, overdue=None, **kw):
@@ -306,9 +298,9 @@ class CobranzaPortal(PortalAccount):
         link, records, denied = self._cobranza_link(token)
         if denied:
             return denied
-        return self._cobranza_render_pay_page(token, link, records)
+        return self._cobranza_render_pay_page(token, records, link.expires)
 
-    def _cobranza_render_pay_page(self, token, link, records):
+    def _cobranza_render_pay_page(self, token, records, expires=None):
         """The page of a link: its invoices (or plan) and the payment form. Whatever it links
         to is signed with the same expiry: nothing on it outlives the link."""
         Link = request.env["cobranza.link"]
@@ -327,7 +319,7 @@ class CobranzaPortal(PortalAccount):
             "plan": pay["plan"],
             "lines": [{"move": move, "days": move._cobranza_days_overdue()} for move in pay["moves"]],
             # invoices in another currency: each paid through its own link, expiring with this one
-            "other_tokens": {move.id: Link._token(move, expires=link.expires) for move in pay["others"]},
+            "other_tokens": {move.id: Link._token(move, expires=expires) for move in pay["others"]},
             "logged_in": logged_in,
             "res_company": pay["company"] or request.env.company,  # the creditor's name and logo
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
@@ -342,9 +334,10 @@ class CobranzaPortal(PortalAccount):
                 "payment_methods_sudo": pay["payment_methods"],
                 "tokens_sudo": pay["tokens"],
                 "availability_report": pay["availability"],
+                # only the customer's own users may save a payment method
                 "show_tokenize_input_mapping": {
-                    provider.id: pay["own_user"] and provider.allow_tokenization
-                    and not provider._is_tokenization_required() for provider in providers},
+                    provider_id: pay["own_user"] and show
+                    for provider_id, show in self._compute_show_tokenize_input_mapping(providers).items()},
                 "transaction_route": f"/cobranza/transaction/{token}",
                 "landing_route": f"/cobranza/pay/{token}",
                 "access_token": token,
@@ -362,16 +355,17 @@ class CobranzaPortal(PortalAccount):
         move = records.filtered(lambda m: m.id == move_id)
         if not move:
             raise NotFound()
-        return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
+        # Odoo's own download (the legal document, the customer's template), its key kept on the server
+        return self.portal_my_invoice_detail(move.id, access_token=move._portal_ensure_token(),
+                                             report_type="pdf", download=True)
 
     @http.route("/cobranza/transaction/<string:token>", type="json", auth="public")
     def cobranza_transaction(self, token, amount=None, provider_id=None, payment_method_id=None, token_id=None,
                              flow=None, tokenization_requested=False, landing_route=None, is_validation=False,
                              access_token=None, payment_reference=None, csrf_token=None, **kwargs):
         """Create the payment transaction of a link. The invoices, the amount, the payer and
-        where the customer lands come from the server; what the browser chooses (provider,
-        payment method or saved method) must be one the page offered; an amount that differs
-        is refused. Refusals create nothing."""
+        where the customer lands come from the server; what the browser chooses must be what
+        the page offered (`cobranza.link._transaction_values`). Refusals create nothing."""
         Link = request.env["cobranza.link"]
         try:
             _link, _partner, records = Link._resolve(token)
@@ -379,27 +373,11 @@ class CobranzaPortal(PortalAccount):
             raise ValidationError(Link._error_message(error.code)) from None
         if kwargs:
             raise ValidationError(self._cobranza_error_text())
-        pay = Link._payment(records)
-        currency = pay["currency"]
-        if not pay["amount"] or pay["amount"] <= 0:
-            raise ValidationError(request.env._("There is nothing left to pay here. Thank you!"))
-        amount = self._cast_as_float(amount)
-        if amount is None or not (math.isfinite(amount) and abs(amount) < MAX_AMOUNT) \
-                or float_compare(amount, pay["amount"], precision_rounding=currency.rounding):
-            raise ValidationError(request.env._(
-                "The amount to pay has changed since this page was opened. Please reload the page."))
-        provider, method, saved = Link._payment_choice(
-            pay, flow, self._cast_as_int(provider_id), self._cast_as_int(payment_method_id), self._cast_as_int(token_id))
-        tx_sudo = self._create_transaction(
-            provider_id=provider.id, payment_method_id=method.id, token_id=saved.id or None,
-            amount=pay["amount"], currency_id=currency.id, partner_id=pay["payer"].id, flow=flow,
-            # a visitor never saves a payment method on the customer's account
-            tokenization_requested=pay["own_user"] and tokenization_requested is True,
-            # never a validation (its own amount), always back to this page
-            landing_route=f"/cobranza/pay/{token}", is_validation=False,
-            reference_prefix=pay["reference"] or pay["company"].get_next_batch_payment_communication(),
-            custom_create_values={"invoice_ids": [Command.set(pay["moves"].ids)]},
-        )
+        values = Link._transaction_values(
+            Link._payment(records), self._cast_as_float(amount), flow, self._cast_as_int(provider_id),
+            self._cast_as_int(payment_method_id), self._cast_as_int(token_id), tokenization_requested)
+        # never a validation (its own amount), always back to this page
+        tx_sudo = self._create_transaction(landing_route=f"/cobranza/pay/{token}", is_validation=False, **values)
         return tx_sudo._get_processing_values()
 
     @http.route("/cobranza/pay/<string:token>/accept", type="http", auth="public", methods=["POST"], website=True)

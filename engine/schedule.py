@@ -13,6 +13,8 @@ from typing import Optional
 
 FREQUENCIES = ("weekly", "biweekly", "monthly")
 MAX_INSTALLMENTS = 60
+MAX_FIRST_DAYS = 366  # the first installment is due within a year
+MAX_PROMISE_DAYS = 366  # a promise without a policy limit: within a year
 
 
 class ScheduleError(ValueError):
@@ -49,13 +51,16 @@ def add_months(day: date, months: int, anchor_day: Optional[int] = None) -> date
 
 
 def due_dates(first: date, count: int, frequency: str):
-    if frequency == "weekly":
-        return [first + timedelta(weeks=n) for n in range(count)]
-    if frequency == "biweekly":
-        return [first + timedelta(weeks=2 * n) for n in range(count)]
-    if frequency == "monthly":
+    if frequency not in FREQUENCIES:
+        raise ScheduleError("frequency", frequency=frequency)
+    try:
+        if frequency == "weekly":
+            return [first + timedelta(weeks=n) for n in range(count)]
+        if frequency == "biweekly":
+            return [first + timedelta(weeks=2 * n) for n in range(count)]
         return [add_months(first, n, first.day) for n in range(count)]
-    raise ScheduleError("frequency", frequency=frequency)
+    except (OverflowError, ValueError):  # beyond the calendar (year 9999)
+        raise ScheduleError("first_date_far") from None
 
 
 def split(total: Decimal, count: int, decimals: int):
@@ -82,6 +87,8 @@ def build(total, count: int, first: date, frequency: str, decimals: int,
         raise ScheduleError("down_payment")
     if today is not None and first < today:
         raise ScheduleError("first_date")
+    if today is not None and first > today + timedelta(days=MAX_FIRST_DAYS):
+        raise ScheduleError("first_date_far")
     if frequency not in FREQUENCIES:
         raise ScheduleError("frequency", frequency=frequency)
     result = []

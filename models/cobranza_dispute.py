@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.base.models.ir_qweb_fields import nl2br_enclose
 
+MAX_DOCUMENT_SIZE = 10 * 1024 * 1024  # a document the customer sends with a dispute
+
 REASONS = [
     ("not_received", "Goods or invoice not received"),
     ("wrong_amount", "Wrong amount or price"),
@@ -102,6 +104,17 @@ class CobranzaDispute(models.Model):
                 body=Markup("<p>%s</p>%s") % (_("Invoice disputed by the customer:"), description))
         disputes._refresh()
         return disputes
+
+    def _cobranza_add_customer_document(self, filename, content):
+        """Post a document the customer sent with the dispute (the portal's upload)."""
+        self.ensure_one()
+        if len(content) > MAX_DOCUMENT_SIZE:
+            raise UserError(_("The attached file is too large (10 MB at most)."))
+        self.message_post(
+            body=_("Document sent by the customer with the dispute."),
+            attachments=[((filename or "document")[:200], content)],
+            author_id=self.env.user.partner_id.id,
+        )
 
     def _refresh(self):
         for dispute in self:

@@ -1,9 +1,10 @@
+import math
 import time
 from datetime import timedelta
 
-from odoo import _, api, models
+from odoo import Command, _, api, models
 from odoo.exceptions import ValidationError
-from odoo.tools import hmac
+from odoo.tools import float_compare, hmac
 
 from ..engine import links
 from .account_move import PAYABLE_PAYMENT_STATES
@@ -70,12 +71,12 @@ class CobranzaLink(models.AbstractModel):
         return link, partner, records
 
     @api.model
-    def _payment(self, records, user=None):
+    def _payment(self, records):
         """What paying through a link means, computed on the server only: the invoices the
         transaction settles, its amount and reference, for a plan its next installment, who
         pays and with what (see `_payment_options`). An empty amount: nothing left to pay."""
         pay = self._payment_documents(records)
-        pay.update(self._payment_options(pay, user or self.env.user))
+        pay.update(self._payment_options(pay))
         return pay
 
     @api.model
@@ -108,20 +109,22 @@ class CobranzaLink(models.AbstractModel):
         }
 
     @api.model
-    def _payment_options(self, pay, user):
+    def _payment_options(self, pay):
         """Who pays and the providers, payment methods and saved methods (tokens) they may
         use: exactly what Odoo itself offers for the company, currency, amount and payer.
 
-        The payer is the logged-in user when it belongs to the customer; anybody else holding
-        the link (a visitor, a forwarded email) pays on behalf of the customer, and then sees
-        and uses none of the customer's saved payment methods and saves none."""
-        customer = pay["customer"]
-        own = not user._is_public() and user.partner_id.commercial_partner_id == customer
-        payer = user.partner_id if own else pay["moves"][:1].partner_id or customer
+        The payer is the current user when it belongs to the customer; anybody else holding
+        the link (a visitor, a forwarded email, another customer's login) pays on behalf of
+        the customer, and then sees and uses none of the customer's saved payment methods
+        and saves none."""
+        user = self.env.user
+        own = not user._is_public() and user.partner_id.commercial_partner_id == pay["customer"]
+        payer = user.partner_id if own else pay["moves"][:1].partner_id or pay["customer"]
         options = {"payer": payer, "own_user": own, "providers": self.env["payment.provider"].sudo(),
                    "payment_methods": self.env["payment.method"].sudo(),
                    "tokens": self.env["payment.token"].sudo(), "availability": {}}
-        if not pay["amount"] or pay["amount"] <= 0:
+        # as Odoo: a payer bound to another company does not pay this company's invoices
+        if not pay["amount"] or pay["amount"] <= 0 or payer.company_id not in (pay["company"], payer.company_id.browse()):
             return options
         report = options["availability"]
         # sudo to read providers and the customer; published-only stays enforced for
@@ -138,20 +141,36 @@ class CobranzaLink(models.AbstractModel):
         return options
 
     @api.model
-    def _payment_choice(self, pay, flow, provider_id, payment_method_id, token_id):
-        """The provider, payment method and token a payment form may use, checked against
-        `pay`'s options before any transaction exists; anything else is refused."""
+    def _transaction_values(self, pay, amount, flow, provider_id, payment_method_id, token_id,
+                            tokenization_requested=False):
+        """The values of the payment transaction of `pay` for what the payment form sent,
+        checked before any transaction exists: the amount must be the server's, and the
+        provider, payment method or saved method one of `pay`'s options. Raises a
+        ValidationError the customer can read otherwise."""
+        currency = pay["currency"]
+        if not pay["amount"] or pay["amount"] <= 0:
+            raise ValidationError(_("There is nothing left to pay here. Thank you!"))
+        if not isinstance(amount, (int, float)) or not math.isfinite(amount) or abs(amount) >= 1e15 \
+                or float_compare(amount, pay["amount"], precision_rounding=currency.rounding):
+            raise ValidationError(_("The amount to pay has changed since this page was opened. Please reload the page."))
+        provider = method = token = None
         if flow in ("direct", "redirect"):
             provider = pay["providers"].filtered(lambda p: p.id == provider_id)
             method = pay["payment_methods"].filtered(lambda m: m.id == payment_method_id and provider in m.provider_ids)
-            if provider and method:
-                return provider, method, pay["tokens"].browse()
         elif flow == "token":
             token = pay["tokens"].filtered(lambda t: t.id == token_id)
-            if token:
-                return token.provider_id, token.payment_method_id, token
-        raise ValidationError(_("This payment method is not available for this payment. Please reload "
-                                "the page and choose one of the methods it offers."))
+            provider, method = token.provider_id, token.payment_method_id
+        if not (provider and method):
+            raise ValidationError(_("This payment method is not available for this payment. Please reload "
+                                    "the page and choose one of the methods it offers."))
+        return {
+            "provider_id": provider.id, "payment_method_id": method.id, "token_id": token.id if token else None,
+            "amount": pay["amount"], "currency_id": currency.id, "partner_id": pay["payer"].id, "flow": flow,
+            # only the customer's own users save a payment method on its account
+            "tokenization_requested": pay["own_user"] and tokenization_requested is True,
+            "reference_prefix": pay["reference"] or pay["company"].get_next_batch_payment_communication(),
+            "custom_create_values": {"invoice_ids": [Command.set(pay["moves"].ids)]},
+        }
 
     @api.model
     def _error_message(self, code):

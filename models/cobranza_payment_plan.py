@@ -23,6 +23,7 @@ def schedule_error(env, error):
     messages = {
         "count": env._("A payment plan has between 1 and %s installments.", schedule.MAX_INSTALLMENTS),
         "first_date": env._("The first installment cannot be due in the past."),
+        "first_date_far": env._("The first installment must be due within %s days.", schedule.MAX_FIRST_DAYS),
         "down_payment": env._("The down payment must be positive and smaller than the total."),
         "down_payment_date": env._("The first installment must come after the down payment (today)."),
         "total": env._("There is nothing left to pay on these invoices."),
@@ -144,9 +145,13 @@ class CobranzaPaymentPlan(models.Model):
         if total and limits["min_down_payment"] and \
                 self.down_payment < total * limits["min_down_payment"] / 100.0 - 0.005:
             reasons.append(_("a down payment under %s%%", limits["min_down_payment"]))
-        if self.first_date and self.installment_count > 0 and self.frequency:
-            last = schedule.due_dates(self.first_date, self.installment_count, self.frequency)[-1]
-            days = (last - fields.Date.context_today(self)).days
+        try:
+            dates = self.first_date and self.installment_count > 0 and schedule.due_dates(
+                self.first_date, self.installment_count, self.frequency)
+        except schedule.ScheduleError:
+            dates = None  # the schedule itself refuses these dates
+        if dates:
+            days = (dates[-1] - fields.Date.context_today(self)).days
             if days > limits["max_days"]:
                 reasons.append(_("%(days)s days long (the limit is %(max)s)", days=days, max=limits["max_days"]))
         return reasons

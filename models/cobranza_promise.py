@@ -86,8 +86,9 @@ class CobranzaPromise(models.Model):
                 promise._check_minimum(policy, moves)
             if promise.date < today:
                 raise UserError(_("The promised date cannot be in the past."))
-            if policy.promise_max_days and promise.date > today + timedelta(days=policy.promise_max_days):
-                raise UserError(_("The promised date cannot be more than %s days away.", policy.promise_max_days))
+            max_days = policy.promise_max_days or schedule.MAX_PROMISE_DAYS
+            if promise.date > today + timedelta(days=max_days):
+                raise UserError(_("The promised date cannot be more than %s days away.", max_days))
             if partner._cobranza_needs_manager_for_promise(policy) and not is_manager:
                 raise UserError(_("%s broke several promises recently: only a Collections Manager can "
                                   "accept a new one.", partner.name))

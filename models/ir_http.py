@@ -2,7 +2,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing.converters import NumberConverter
 
 from odoo import models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 # The module's routes that answer JSON to anybody holding a link (the payment form's
@@ -37,11 +37,13 @@ class IrHttp(models.AbstractModel):
         if getattr(request.dispatcher, "routing_type", None) != "json" \
                 or not request.httprequest.path.startswith(PUBLIC_JSON_PREFIX):
             return super()._handle_error(exception)
+        request.env.cr.rollback()  # nothing of a failed request is kept; the cursor may be aborted
         if isinstance(exception, NotFound):
             code, message = 404, "404: Not Found"
-        elif isinstance(exception, UserError):
-            code, message = 200, exception.args[0]
-        else:
+        elif isinstance(exception, UserError) and not isinstance(exception, (AccessError, MissingError)) \
+                and exception.args:
+            code, message = 200, str(exception.args[0])
+        else:  # access errors name models and ids: the generic message
             code, message = 200, request.env._(
                 "We could not process this request. Please reload the page and try again.")
         return request.dispatcher._response(error={

@@ -5,7 +5,7 @@ import inspect
 import json
 import re
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from freezegun import freeze_time
 
@@ -46,6 +46,11 @@ class HostileCase(PortalCase):
             error = response.json().get("error") or {}
             self.assertNotIn("debug", error.get("data") or {}, "a traceback in the JSON error")
 
+    def _transaction_sequence(self):
+        """The last transaction id ever taken: a transaction created then rolled back moves it too."""
+        self.env.cr.execute("SELECT last_value FROM payment_transaction_id_seq")
+        return self.env.cr.fetchone()[0]
+
     def _json_error(self, response):
         self.assertNoLeak(response)
         return ((response.json().get("error") or {}).get("data") or {}).get("message")
@@ -70,21 +75,20 @@ class TestPortalFindings(HostileCase):
                                                      "is_published": True}),
             "unpublished": self.provider.copy({"name": "Demo hidden", "state": "test", "is_published": False}),
         }
-        Tx = self.env["payment.transaction"]
-        for label, provider in candidates.items():
-            with self.subTest(label):
-                response = self._json(f"/cobranza/transaction/{token}", {
-                    "provider_id": provider.id, "payment_method_id": self.payment_method.id, "amount": 700.0,
-                    "flow": "direct", "tokenization_requested": False, "is_validation": False})
-                self.assertIn("not available", self._json_error(response))
-        for label, values in {
+        attempts = {label: {"provider_id": provider.id} for label, provider in candidates.items()}
+        attempts.update({
             "a method of no provider offered": {"payment_method_id": self.env.ref("payment.payment_method_card").id},
             "no flow": {"flow": "whatever"},
             "a token flow without a token": {"flow": "token", "token_id": 0},
-        }.items():
-            with self.subTest(label), self.assertRaises(Exception), mute_logger("odoo.http"):
-                self._transaction(token, 700.0, **values)
-        self.assertFalse(Tx.search([("invoice_ids", "in", self.overdue.ids)]), "refused before a transaction exists")
+        })
+        sequence = self._transaction_sequence()
+        for label, values in attempts.items():
+            with self.subTest(label):
+                response = self._json(f"/cobranza/transaction/{token}", {
+                    "provider_id": self.provider.id, "payment_method_id": self.payment_method.id, "amount": 700.0,
+                    "flow": "direct", "tokenization_requested": False, "is_validation": False, **values})
+                self.assertIn("not available", self._json_error(response))
+        self.assertEqual(self._transaction_sequence(), sequence, "refused before a transaction exists")
         tx = self._pay_with_demo(token, 700.0)
         self.assertEqual((tx.provider_id, tx.state), (self.provider, "done"), "the provider Odoo offers works")
 
@@ -104,7 +108,8 @@ class TestPortalFindings(HostileCase):
         self.env["ir.config_parameter"].sudo().set_param("account_cobranza.link_validity_days", "2")
         token = self._token(moves)
         expires = token.split(".")[3]
-        plan_token = self._token(self._active_plan())
+        plan = self._active_plan()
+        plan_token = self._token(plan)
         for url in (f"/cobranza/pay/{token}", f"/cobranza/pay/{plan_token}"):
             page = self.url_open(url).text
             with self.subTest(url=url):
@@ -117,12 +122,20 @@ class TestPortalFindings(HostileCase):
         self.assertIn(pdf_url, page)
         pdf = self.url_open(pdf_url)
         self.assertEqual((pdf.status_code, pdf.headers["Content-Type"]), (200, "application/pdf"))
-        self.assertNotIn(self.overdue.access_token, pdf.text)
         self.assertEqual(self.url_open(f"/cobranza/pay/{token}/invoice/{self.not_due.id}").status_code, 404,
                          "an invoice of the customer that the link does not grant")
         other = re.search(r'href="/cobranza/pay/([^"/]+)">%s' % re.escape(foreign.name), page).group(1)
         self.assertEqual(other.split(".")[3], expires, "expires with the link")
         self.assertEqual(self.env["cobranza.link"]._resolve(other)[2], foreign)
+        # the customer's logged-in pages that pay through a link hand out no key either
+        self.authenticate("cliente_portal", "cliente_portal")
+        for url in (f"/my/cobranza/plans/{plan.id}", "/my/statement/pay?overdue=1"):
+            with self.subTest(logged_in=url):
+                page = self.url_open(url).text
+                self.assertIn("o_payment_form", page)
+                for move in moves | self.not_due:
+                    self.assertNotIn(move.access_token, page)
+        self.authenticate(None, None)
         with freeze_time(datetime.now() + timedelta(days=2, minutes=1)):
             for url in (f"/cobranza/pay/{other}", pdf_url):
                 with self.subTest(expired=url):
@@ -145,6 +158,7 @@ class TestPortalFindings(HostileCase):
             "flow": "token", "tokenization_requested": False, "is_validation": False})
         self.assertIn("not available", self._json_error(response))
         self.assertFalse(Tx.search([("invoice_ids", "in", self.not_due.ids)]))
+        self.assertFalse(Tx.search([("token_id", "=", card.id)]) - first, "the card was never charged")
         tx = self._pay_with_demo(token, 300.0, tokenization_requested=True)
         self.assertFalse(tx.tokenize or tx.token_id, "a visitor saves no card on the customer's account")
         self.authenticate("otro_portal", "otro_portal")  # another customer's login
@@ -189,6 +203,16 @@ class TestPortalFindings(HostileCase):
                 self.assertEqual(self._feedback(response), GENERIC)
         for model in ("cobranza.promise", "cobranza.payment.plan"):
             self.assertFalse(self.env[model].search([("partner_id", "=", self.customer.id)]), "nothing written")
+        self.assertEqual((self.customer.cobranza_contact_hour_from, self.customer.cobranza_contact_hour_to), (0.0, 0.0))
+        # real dates far in the future are refused by the rules, not by a crash
+        far = "9999-12-31"
+        for url, data, message in (
+                ("/my/statement/plan", {"installment_count": "2", "first_date": far}, "within 366 days"),
+                ("/my/statement/promise", {"move_ids": str(self.overdue.id), "date": far}, "days away")):
+            with self.subTest(url=url, far=far):
+                response = self._post(url, data)
+                self.assertNoLeak(response)
+                self.assertIn(message, self._feedback(response))
 
     # 5. HTML smuggled into the back office
     def test_customer_text_reaches_the_back_office_escaped(self):
@@ -282,10 +306,15 @@ class TestPortalRouteFuzz(HostileCase):
     HOSTILE = {
         "empty": "", "whitespace": "   ", "nan": "NaN", "inf": "inf", "negative": "-1", "huge": "1e308",
         "long": "9" * 10_000, "html": "<script>alert('x')</script><img src=x onerror=alert(1)>",
+        # well-formed but extreme
+        "far date": "9999-12-31", "old date": "0001-01-01", "big id": "99999999999",
     }
-    # what the forms ask for: a malformed value there gets the one generic message
+    JSON_HOSTILE = {"object": {"x": 1}, "list": [1, 2], "true": True, "huge number": 10 ** 30}
+    MALFORMED = ("nan", "inf", "negative", "huge", "long", "html", "object", "list")
+    # what the forms and the payment form ask for: a malformed value there is always refused,
+    # in a form with the one generic message
     TYPED = {"amount", "date", "installment_count", "first_date", "down_payment", "hour_from", "hour_to",
-             "preferred_channel", "reason"}
+             "preferred_channel", "reason", "provider_id", "payment_method_id", "flow"}
 
     @classmethod
     def setUpClass(cls):
@@ -319,6 +348,7 @@ class TestPortalRouteFuzz(HostileCase):
             result[table] = self.env.cr.fetchone()
         self.env.cr.execute("SELECT write_date FROM res_partner WHERE id = %s", [self.customer.id])
         result["customer"] = self.env.cr.fetchone()
+        result["transaction ids"] = self._transaction_sequence()
         return result
 
     def test_every_route_holds(self):
@@ -336,64 +366,69 @@ class TestPortalRouteFuzz(HostileCase):
             "overdue": "1",
         }
         json_valid = {"amount": 700.0, "provider_id": self.provider.id, "payment_method_id": self.payment_method.id,
-                      "token_id": None, "flow": "direct", "tokenization_requested": False,
-                      "landing_route": "/", "is_validation": False}
+                      "token_id": None, "flow": "direct", "tokenization_requested": False, "landing_route": "/",
+                      "is_validation": False, "payment_reference": "INV", "csrf_token": "x"}
         identities = {"visitor": None, "another customer": "otro_portal", "owner": "cliente_portal"}
         messages = {}  # (url, parameter) -> error messages of malformed values
         routes = list(self._routes())
-        routing_of = {pattern: routing for pattern, routing, _function in routes}
         self.assertGreaterEqual(len(routes), 12, "the controller's routes are read")
         requests = 0
         for pattern, routing, function in routes:
             path_params = re.findall(r"<(?:\w+:)?(\w+)>", pattern)
             params = [name for name, p in inspect.signature(function).parameters.items()
-                      if p.kind is p.POSITIONAL_OR_KEYWORD and name != "self"]
-            query_params = [name for name in params if name not in path_params] or ["unexpected"]
-            method = "POST" if routing.get("methods") == ["POST"] or routing["type"] == "json" else "GET"
-            for who, login in identities.items():
-                self.authenticate(login, login)
-                for param in path_params + query_params:
-                    for kind, value in self.HOSTILE.items():
-                        token = self._token(plan if "plan" in pattern or "accept" in pattern or "agreement" in pattern
-                                            else self.overdue)
-                        path = {"token": token, "plan_id": str(plan.id), "move_id": str(self.overdue.id)}
-                        args = {**valid, **{name: path[name] for name in path_params}}
-                        args[param] = value
-                        # in debug mode Odoo's error pages show their traceback: none may be reached
-                        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: args[m.group(1)], pattern) + "?debug=1"
-                        with self.subTest(route=pattern, who=who, param=param, kind=kind):
-                            before = self._fingerprint()
-                            with self.env.cr.savepoint() as savepoint:
-                                refused, message = self._send(url, routing, method, param, value,
-                                                              {k: args.get(k) for k in query_params}, json_valid)
-                                requests += 1
-                                if refused:
-                                    self.assertEqual(self._fingerprint(), before, "a refused request changed data")
-                                savepoint.rollback()
-                            self.env.invalidate_all()
-                            if refused and message and kind in ("nan", "inf", "negative", "huge", "long", "html"):
-                                messages.setdefault((pattern, param), set()).add(message)
+                      if p.kind is p.POSITIONAL_OR_KEYWORD and name not in ("self", *path_params)]
+            is_json = routing["type"] == "json"
+            hostile = {**self.HOSTILE, **(self.JSON_HOSTILE if is_json else {})}
+            for method in (["POST"] if is_json else routing.get("methods") or ["GET"]):
+                for who, login in identities.items():
+                    self.authenticate(login, login)
+                    token = self._token(plan if re.search("plan|accept|agreement", pattern) else self.overdue)
+                    path = {"token": token, "plan_id": str(plan.id), "move_id": str(self.overdue.id)}
+                    for param in [*path_params, *params, "unexpected"]:
+                        for kind, value in hostile.items():
+                            args = {**(json_valid if is_json else valid), "access_token": token, **path,
+                                    param: value}
+                            # in debug mode Odoo's error pages show their traceback: none may be reached
+                            url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: quote(str(args[m.group(1)]), safe=""),
+                                         pattern) + "?debug=1"
+                            form = {name: args[name] for name in [*params, "unexpected"] if name in args}
+                            with self.subTest(route=pattern, method=method, who=who, param=param, kind=kind):
+                                before = self._fingerprint()
+                                with self.env.cr.savepoint() as savepoint:
+                                    if is_json:
+                                        refused, message = self._send_json(url, form)
+                                    else:
+                                        refused, message = self._send(url, method, form)
+                                    requests += 1
+                                    if refused:
+                                        self.assertEqual(self._fingerprint(), before, "a refused request changed data")
+                                    savepoint.rollback()
+                                self.env.invalidate_all()
+                                if param in self.TYPED and kind in self.MALFORMED and (is_json or who == "owner"):
+                                    self.assertTrue(refused, "a malformed value was accepted")
+                                    messages.setdefault((pattern, param), set()).add(message)
         for (pattern, param), texts in messages.items():
             with self.subTest(route=pattern, param=param):
                 self.assertEqual(len(texts), 1, f"one message for one kind of mistake: {texts}")
-                if param in self.TYPED and routing_of[pattern]["type"] == "http":
+                if not pattern.startswith("/cobranza/transaction"):
                     self.assertEqual(texts, {GENERIC}, "malformed numbers and dates: the generic message")
-        self.assertGreater(requests, 800)
+        self.assertGreater(requests, 1500)
 
-    def _send(self, url, routing, method, param, value, form, json_valid):
-        """Send one request; ``(refused, message)``."""
-        if routing["type"] == "json":
-            response = self._json(url, {**json_valid, **({param: value} if param in json_valid or param == "unexpected" else {})})
-            self.assertNoLeak(response)
-            if response.status_code == 404:  # no such route (an empty token)
-                return True, None
-            error = response.json().get("error")
-            return bool(error), error and error["data"]["message"]
+    def _send_json(self, url, params):
+        """Call the JSON route; ``(refused, message)``."""
+        response = self._json(url, params)
+        self.assertNoLeak(response)
+        if response.status_code == 404:  # no such route (an empty token)
+            return True, None
+        error = response.json().get("error")
+        return bool(error), error and error["data"]["message"]
+
+    def _send(self, url, method, form):
+        """Send one request to a page or form; ``(refused, message)``."""
         if method == "POST":
-            response = self._post(url, {k: v for k, v in form.items() if v is not None})
+            response = self._post(url, form)
         else:
-            query = urlencode({k: v for k, v in form.items() if v is not None})
-            response = self.url_open(f"{url}&{query}" if query else url, allow_redirects=False)
+            response = self.url_open(f"{url}&{urlencode(form)}", allow_redirects=False)
         self.assertNoLeak(response)
         self.assertNotIn("<script>alert('x')</script>", response.text, "hostile HTML reflected as is")
         if response.status_code >= 400 or "/web/login" in response.headers.get("Location", ""):

@@ -85,7 +85,7 @@ def test_installment_reminders():
 @settings(max_examples=300, deadline=None)
 @given(total=st.decimals(min_value="0.01", max_value="99999999.99", places=2),
        count=st.integers(1, 60), decimals=st.sampled_from([0, 2, 3]),
-       frequency=st.sampled_from(schedule.FREQUENCIES), offset=st.integers(0, 400),
+       frequency=st.sampled_from(schedule.FREQUENCIES), offset=st.integers(0, schedule.MAX_FIRST_DAYS - 1),
        down_share=st.integers(0, 90))
 def test_any_schedule_sums_exactly_and_dates_increase(total, count, decimals, frequency, offset, down_share):
     total = schedule.to_amount(total, decimals)
@@ -126,3 +126,13 @@ def test_promise_minimum_is_ordered_and_bounded(residuals, percent):
     assert Decimal(0) <= oldest <= total
     assert Decimal(0) <= share <= total
     assert total == sum(schedule.to_amount(r, 2) for r in residuals)
+
+
+def test_dates_beyond_the_calendar_are_a_schedule_error():
+    with pytest.raises(ScheduleError) as error:
+        schedule.build(1000, 3, date(9999, 12, 31), "monthly", 2)
+    assert error.value.code == "first_date_far"
+    with pytest.raises(ScheduleError) as error:
+        schedule.build(1000, 3, TODAY + timedelta(days=schedule.MAX_FIRST_DAYS + 1), "weekly", 2, today=TODAY)
+    assert error.value.code == "first_date_far"
+    assert schedule.build(1000, 3, TODAY + timedelta(days=schedule.MAX_FIRST_DAYS), "weekly", 2, today=TODAY)

@@ -21,6 +21,14 @@ from datetime import date, timedelta
 from math import log10
 from typing import Optional
 
+# Odoo's payment states of an invoice, as collections read them (said once, used by the
+# models' domains and SQL): money is still owed; the customer can still pay it (online, in a
+# plan, with a promise); a collector can still act on it (a blocked invoice can be resumed).
+OPEN_PAYMENT_STATES = ("not_paid", "partial", "in_payment", "blocked")
+PAYABLE_PAYMENT_STATES = ("not_paid", "partial")
+ACTIONABLE_PAYMENT_STATES = ("not_paid", "partial", "blocked")
+SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
+
 # Why an invoice is left out of the ladder (also the values of the Odoo selection field).
 EXCLUSIONS = (
     "paid",
@@ -154,7 +162,7 @@ def exclusion(invoice: Invoice, no_chase: bool = False) -> Optional[str]:
 
 def stage(invoice: Invoice, today: date) -> str:
     """The collection stage shown on the invoice."""
-    if invoice.payment_state in ("paid", "in_payment", "reversed") or invoice.residual <= 0:
+    if invoice.payment_state in SETTLED_PAYMENT_STATES or invoice.residual <= 0:
         return "paid"
     if invoice.legal:
         return "legal"

@@ -2,6 +2,8 @@ from . import cobranza_policy
 from . import cobranza_policy_level
 from . import cobranza_segment
 from . import cobranza_contact
+from . import cobranza_contact_dispatch
+from . import mail_notification
 from . import cobranza_run
 from . import res_company
 from . import res_config_settings

@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 
 from ..engine import ladder
+from ..engine.ladder import OPEN_PAYMENT_STATES, PAYABLE_PAYMENT_STATES  # noqa: F401 - the models' import point
 
 STAGES = [
     ("not_due", "Not Due"),
@@ -25,9 +26,6 @@ EXCLUSIONS = [
     ("legal", "Handed to legal"),
     ("tolerance", "Below tolerance"),
 ]
-OPEN_PAYMENT_STATES = ("not_paid", "partial", "in_payment", "blocked")
-# what a customer can still pay (online, in a plan, with a promise)
-PAYABLE_PAYMENT_STATES = ("not_paid", "partial")
 
 
 class AccountMove(models.Model):
@@ -48,6 +46,10 @@ class AccountMove(models.Model):
         store=True,
         index=True,
         copy=False,
+    )
+    cobranza_payable = fields.Boolean(
+        string="Payable", compute="_compute_cobranza_payable", search="_search_cobranza_payable",
+        help="A posted customer invoice the customer can still pay (online, in a plan, with a promise).",
     )
     cobranza_level_id = fields.Many2one(
         "cobranza.policy.level",
@@ -123,6 +125,17 @@ class AccountMove(models.Model):
                 move.cobranza_stage = False
                 continue
             move.cobranza_stage = ladder.stage(move._cobranza_engine_invoice(None, holds), today)
+
+    @api.depends("move_type", "state", "payment_state")
+    def _compute_cobranza_payable(self):
+        for move in self:
+            move.cobranza_payable = move.state == "posted" and move.payment_state in PAYABLE_PAYMENT_STATES
+
+    def _search_cobranza_payable(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(operator)
+        domain = [("state", "=", "posted"), ("payment_state", "in", PAYABLE_PAYMENT_STATES)]
+        return domain if (operator == "=") == value else ["!", "&", *domain]
 
     def _compute_cobranza_contact_count(self):
         for move in self:
@@ -237,14 +250,6 @@ class AccountMove(models.Model):
             "cobranza_level_id", "cobranza_last_contact_date", "cobranza_escalate",
         ])
 
-    def _cobranza_log_reminder(self, level, channels):
-        if level:
-            text = _("Collection reminder “%(level)s” sent to the customer (%(channels)s).",
-                     level=level.name, channels=channels)
-        else:
-            text = _("Collection reminder sent to the customer (%s).", channels)
-        self._message_log_batch(bodies={move.id: Markup("<p>%s</p>") % text for move in self})
-
     def _cobranza_mark_level(self, level):
         """Record a level applied by hand: levels never go backwards."""
         today = self._cobranza_today()
@@ -254,8 +259,9 @@ class AccountMove(models.Model):
                 values["cobranza_level_id"] = level.id
             move.write(values)
 
-    def _cobranza_pdf_attachments(self):
-        """Invoice PDFs to attach to a reminder (the stored one when Odoo has it)."""
+    def _cobranza_pdf_attachments(self, record):
+        """Invoice PDFs to attach to a reminder posted on `record` (the stored one when Odoo
+        has it, else rendered and attached to `record`)."""
         attachments = []
         for move in self:
             if move.invoice_pdf_report_id:
@@ -264,11 +270,12 @@ class AccountMove(models.Model):
             content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
                 "account.account_invoices", res_ids=move.ids
             )
-            attachment = self.env["ir.attachment"].create({
+            attachment = self.env["ir.attachment"].sudo().create({
                 "name": f"{move._get_invoice_report_filename()}",
                 "raw": content,
                 "mimetype": "application/pdf",
-                "res_model": "mail.compose.message",
+                "res_model": record._name,
+                "res_id": record.id,
             })
             attachments.append(attachment.id)
         return attachments
@@ -305,22 +312,9 @@ class AccountMove(models.Model):
         self.message_post(body=_("Late fee %(fee)s charged.", fee=fee._get_html_link()))
         return fee
 
-    def _cobranza_hand_to_legal(self, level, date):
-        """Stop automatic contacts on these invoices and give the manager a task."""
-        self.write({"cobranza_legal": True, "cobranza_legal_date": date})
-        partner = self.commercial_partner_id[:1]
-        policy = level.policy_id
-        manager = (policy.responsible_id | partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1] \
-            or self.env["res.users"]._cobranza_managers(self.company_id[:1])[:1]
-        partner._cobranza_schedule_task(
-            self, policy, self.env.ref("mail.mail_activity_data_todo"),
-            _("Hand %(customer)s's debt to legal", customer=partner.name),
-            _("Invoices: %s", ", ".join(self.mapped("name"))),
-            assignee=manager,
-        )
-
-    def _cobranza_send_thank_you(self):
-        """Thank the customers whose reminded overdue invoices got fully paid."""
+    def _cobranza_thank(self):
+        """Thank the customers whose reminded overdue invoices got fully paid: a thank-you
+        contact per customer, company and template, carried out at once."""
         moves = self.filtered(
             lambda m: m.move_type == "out_invoice" and not m.cobranza_thanked
             and m.payment_state in ("paid", "in_payment") and m.cobranza_level_id.offset_days > 0
@@ -336,20 +330,13 @@ class AccountMove(models.Model):
                 key = (move.commercial_partner_id, move.company_id, policy.thank_you_template_id)
                 by_partner.setdefault(key, self.browse())
                 by_partner[key] |= move
-        for (partner, company, template), paid in by_partner.items():
-            message = partner.with_company(company).with_context(
-                cobranza_move_ids={partner.id: paid.ids}
-            ).message_post_with_source(template, message_type="comment", subtype_xmlid="mail.mt_comment")
-            self.env["cobranza.contact"].sudo().create({
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "move_ids": [fields.Command.set(paid.ids)],
-                "channel": "email",
-                "outcome": "reached",
-                "note": _("Thank-you for the payment"),
-                "mail_message_id": message[:1].id,
-                "amount_due": 0.0,
-            })
+        contacts = self.env["cobranza.contact"].sudo()._plan([{
+            "partner_id": partner.id, "company_id": company.id, "move_ids": [fields.Command.set(paid.ids)],
+            "channel": "email", "action": "email", "channel_reason": "notice", "mail_template_id": template.id,
+            "outcome": "reached", "note": _("Thank-you for the payment"), "amount_due": 0.0,
+            "author_id": self.env.user.id, "key": f"thanks:{','.join(map(str, sorted(paid.ids)))}",
+        } for (partner, company, template), paid in by_partner.items()])
+        contacts._dispatch()
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         reversed_moves = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)

@@ -13,7 +13,7 @@ class AccountPartialReconcile(models.Model):
             lambda m: m.move_type == "out_invoice" and m.cobranza_level_id and not m.cobranza_thanked
         )
         if moves:
-            moves._cobranza_send_thank_you()
+            moves._cobranza_thank()
         # a payment on a plan's invoice (portal, bank, cashier) advances the plan at once
         invoices = (partials.debit_move_id.move_id | partials.credit_move_id.move_id).filtered(
             lambda m: m.move_type == "out_invoice")

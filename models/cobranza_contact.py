@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine import channels
+
 CHANNELS = [
     ("email", "Email"),
     ("sms", "SMS"),
@@ -10,6 +12,26 @@ CHANNELS = [
     ("visit", "Visit"),
     ("other", "Other"),
 ]
+# What the dispatcher does with a planned contact: one executor each
+# (cobranza_contact_dispatch.py). Empty for a contact a person made (a call, a visit...).
+ACTIONS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("whatsapp", "WhatsApp"),
+    ("activity", "Task"),
+    ("letter", "Letter"),
+    ("fee", "Late Fee"),
+    ("legal", "Legal Hand-off"),
+]
+CHANNEL_REASONS = [
+    ("level", "Channel of the level"),
+    ("preferred", "Customer's preferred channel"),
+    ("best", "Best channel of the segment"),
+    ("fallback", "Fallback after a failure"),
+    ("person", "Chosen by a person"),
+    ("notice", "Notice to the customer"),
+]
+assert [code for code, _label in CHANNEL_REASONS] == list(channels.REASONS)
 OUTCOMES = [
     ("no_answer", "No answer"),
     ("promise", "Promise to pay"),
@@ -19,13 +41,40 @@ OUTCOMES = [
     ("call_back", "Call back later"),
     ("reached", "Customer reached"),
 ]
+DEFER_REASONS = [
+    ("hours", "Outside the allowed hours"),
+    ("holiday", "Public holiday"),
+    ("weekly_cap", "Weekly limit reached"),
+    ("daily_cap", "Daily limit reached"),
+    ("min_days", "Too soon after the previous contact"),
+    ("consent", "No consent for the channel"),
+]
+DELIVERY_STATUSES = [
+    ("queued", "In the queue"),
+    ("retrying", "Retrying"),
+    ("delivered", "Delivered"),
+    ("failed", "Not delivered"),
+]
 # Fields that describe what happened: frozen once the contact is sent.
 FROZEN_FIELDS = {"partner_id", "move_ids", "level_id", "channel", "date", "author_id", "run_id",
                  "outcome", "note", "mail_message_id", "sms_ids", "company_id"}
 
 
+def run_key(company_id, partner_id, level_id, run_date, how):
+    """The key of a daily-run step: one per company, customer, level, date and executor."""
+    if company_id and partner_id and level_id and run_date and how:
+        return f"run:{company_id}:{partner_id}:{level_id}:{fields.Date.to_string(run_date)}:{how}"
+    return False
+
+
 class CobranzaContact(models.Model):
-    """One contact with a customer about its debt, automatic or by a person: the audit trail."""
+    """One contact with a customer about its debt, automatic or by a person: the audit trail.
+
+    Automatic contacts are first *planned* (``state`` planned, or deferred until the moment the
+    contact rules allow) by whoever decides them — the daily run, installment reminders, plan
+    notices, thank-you messages, the reminder wizard — and then carried out by the dispatcher
+    (``_dispatch``, cobranza_contact_dispatch.py), which hands each to the executor of its
+    ``action`` and records the result and, for emails and SMS, the real delivery."""
 
     _name = "cobranza.contact"
     _description = "Collection Contact"
@@ -49,6 +98,16 @@ class CobranzaContact(models.Model):
     )
     level_id = fields.Many2one("cobranza.policy.level", string="Level", index=True, ondelete="set null")
     channel = fields.Selection(CHANNELS, required=True, default="call")
+    channel_reason = fields.Selection(
+        CHANNEL_REASONS, string="Why This Channel",
+        help="Why the contact goes through this channel: the level's, the customer's preferred "
+        "one, its segment's best one, a fallback after another channel failed, or a person's choice.",
+    )
+    action = fields.Selection(
+        ACTIONS, string="Executor", index=True,
+        help="What the dispatcher does to carry out a planned contact. Empty for a contact a "
+        "person made (a call, a visit, a WhatsApp chat).",
+    )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     run_date = fields.Date(
         string="Run Date", help="Reference date of the daily run that made this contact."
@@ -57,6 +116,9 @@ class CobranzaContact(models.Model):
         "res.users", string="Author", default=lambda self: self.env.user, ondelete="restrict"
     )
     run_id = fields.Many2one("cobranza.run", string="Run", index=True, ondelete="restrict")
+    plan_id = fields.Many2one("cobranza.payment.plan", string="Payment Plan", index="btree_not_null",
+                              ondelete="set null")
+    plan_line_id = fields.Many2one("cobranza.payment.plan.line", string="Installment", ondelete="set null")
     state = fields.Selection(
         [
             ("planned", "Planned"),
@@ -69,6 +131,10 @@ class CobranzaContact(models.Model):
         default="sent",
         index=True,
     )
+    key = fields.Char(
+        compute="_compute_key", store=True, readonly=False, precompute=True, copy=False,
+        help="What makes a decision unique: planning it again (a repeated or resumed run) adds nothing.",
+    )
     outcome = fields.Selection(OUTCOMES)
     note = fields.Text()
     callback_date = fields.Date(string="Call Back On")
@@ -76,37 +142,63 @@ class CobranzaContact(models.Model):
         currency_field="company_currency_id", help="Amount due of the listed invoices at the contact."
     )
     company_currency_id = fields.Many2one(related="company_id.currency_id")
-    mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")
-    sms_ids = fields.Many2many("sms.sms", string="SMS")
-    activity_id = fields.Many2one("mail.activity", string="Task", ondelete="set null")
-    body = fields.Html(string="Letter Text", sanitize_style=True)
+    # what to send
+    mail_template_id = fields.Many2one("mail.template", string="Email Template", ondelete="set null")
+    sms_template_id = fields.Many2one("sms.template", string="SMS Template", ondelete="set null")
+    attach_invoices = fields.Boolean(string="Attach Invoices")
+    subject = fields.Char()
+    body = fields.Html(string="Text", sanitize_style=True,
+                       help="The text a person wrote (a reminder, a letter, a notice); else the template's.")
+    sms_body = fields.Text(string="SMS Text")
+    fallback_channels = fields.Char(
+        help="Message channels tried next, in order, when this one fails (e.g. sms,email).")
+    # when and what happened
     scheduled_at = fields.Datetime(
         string="Scheduled For", index=True,
-        help="A deferred contact is sent at this moment, the first one the contact rules allow.",
+        help="The moment the contact may go: now, or the first one the contact rules allow.",
     )
-    defer_reason = fields.Selection(
-        [("hours", "Outside the allowed hours"), ("holiday", "Public holiday"),
-         ("weekly_cap", "Weekly limit reached"), ("daily_cap", "Daily limit reached"),
-         ("min_days", "Too soon after the previous contact"), ("consent", "No consent for the channel")],
-        string="Deferred Because",
+    defer_reason = fields.Selection(DEFER_REASONS, string="Deferred Because")
+    dispatched_at = fields.Datetime(
+        string="Carried Out", readonly=True, copy=False,
+        help="When the dispatcher carried out the contact (queued the email or SMS, created the "
+        "task, charged the fee...).",
     )
+    mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null", index="btree_not_null")
+    sms_ids = fields.Many2many("sms.sms", string="SMS")
+    activity_id = fields.Many2one("mail.activity", string="Task", ondelete="set null")
+    fee_move_id = fields.Many2one("account.move", string="Fee Invoice", ondelete="set null", check_company=True)
+    delivery_status = fields.Selection(
+        DELIVERY_STATUSES, readonly=True, copy=False,
+        help="What became of the email or SMS after it was queued: Odoo's outgoing queue "
+        "delivers it, retries it when the mail server is unreachable, or reports it not delivered.",
+    )
+    delivery_error = fields.Char(readonly=True, copy=False)
+    delivery_attempts = fields.Integer(readonly=True, copy=False)
     override_by_id = fields.Many2one("res.users", string="Rule Overridden By", readonly=True)
     override_reason = fields.Char(string="Override Reason", readonly=True)
 
     _sql_constraints = [
         (
-            "run_contact_unique",
-            "UNIQUE (partner_id, level_id, run_date, channel, company_id)",
-            "The daily run already contacted this customer for this level on this date.",
+            "key_unique",
+            "UNIQUE (key)",
+            "This contact was already decided: the same customer, step and day.",
         ),
     ]
 
+    # ------------------------------------------------------------------ computes
     @api.depends("partner_id", "channel", "date")
     def _compute_display_name(self):
-        channels = dict(self._fields["channel"]._description_selection(self.env))
+        channels_ = dict(self._fields["channel"]._description_selection(self.env))
         for contact in self:
-            contact.display_name = f"{contact.partner_id.name} · {channels.get(contact.channel, '')}"
+            contact.display_name = f"{contact.partner_id.name} · {channels_.get(contact.channel, '')}"
 
+    @api.depends("company_id", "partner_id", "level_id", "run_date", "action", "channel")
+    def _compute_key(self):
+        for contact in self:
+            contact.key = run_key(contact.company_id.id, contact.partner_id.id, contact.level_id.id,
+                                  contact.run_date, contact.action or contact.channel) or contact.key or False
+
+    # ------------------------------------------------------------------ CRUD
     def write(self, vals):
         frozen = FROZEN_FIELDS.intersection(vals)
         if frozen and not self.env.su and any(c.state in ("sent", "failed") for c in self):
@@ -118,30 +210,7 @@ class CobranzaContact(models.Model):
         if not self.env.su:
             raise UserError(_("Contacts are the audit trail of collections: they cannot be deleted."))
 
-    def _complete(self, outcome=False, note=False):
-        """Mark planned contacts (tasks, letters) as done now by the current user."""
-        vals = {"state": "sent", "date": fields.Datetime.now(), "author_id": self.env.user.id}
-        if outcome:
-            vals["outcome"] = outcome
-        if note:
-            vals["note"] = note
-        self.filtered(lambda c: c.state in ("planned", "deferred")).write(vals)
-
-    @api.model
-    def _cron_send_deferred(self, limit=500):
-        """Send the deferred contacts whose moment came (the contact rules allow it now)."""
-        due = self.sudo().search([("state", "=", "deferred"), ("scheduled_at", "<=", fields.Datetime.now())],
-                                 limit=limit, order="scheduled_at, id")
-        for contact in due:
-            try:
-                with self.env.cr.savepoint():
-                    values = contact.level_id.with_company(contact.company_id)._cobranza_send(
-                        contact.channel, contact.partner_id, contact.move_ids)
-                    contact.write(values)
-            except Exception as error:  # noqa: BLE001 - one contact never blocks the others
-                contact.write({"state": "failed", "note": str(error)})
-        return due
-
+    # ------------------------------------------------------------------ actions
     def action_print_letters(self):
         letters = self.filtered(lambda c: c.channel == "letter" and c.state in ("planned", "sent"))
         if not letters:
@@ -154,3 +223,34 @@ class CobranzaContact(models.Model):
             raise UserError(_("Only planned or deferred contacts can be cancelled."))
         self.write({"state": "cancelled"})
         self.activity_id.unlink()
+
+    # ------------------------------------------------------------------ business methods
+    @api.model
+    def _plan(self, vals_list):
+        """Plan contacts: each is carried out by the dispatcher at its ``scheduled_at`` (now
+        by default; later when the contact rules defer it). A contact whose key was already
+        planned is not planned again: repeating or resuming a decision is harmless. Returns
+        the new contacts."""
+        now = fields.Datetime.now()
+        vals_list = [{"state": "planned", "scheduled_at": now, "date": now, **vals} for vals in vals_list]
+        keys = [vals.get("key") or run_key(vals.get("company_id"), vals.get("partner_id"), vals.get("level_id"),
+                                           vals.get("run_date"), vals.get("action") or vals.get("channel"))
+                for vals in vals_list]
+        taken = set(self.sudo().search([("key", "in", [key for key in keys if key])]).mapped("key")) \
+            if any(keys) else set()
+        fresh = []
+        for vals, key in zip(vals_list, keys):
+            if key and key in taken:
+                continue
+            taken.add(key)
+            fresh.append({**vals, "key": key or False})
+        return self.create(fresh)
+
+    def _complete(self, outcome=False, note=False):
+        """Mark planned contacts (tasks, letters) as done now by the current user."""
+        vals = {"state": "sent", "date": fields.Datetime.now(), "author_id": self.env.user.id}
+        if outcome:
+            vals["outcome"] = outcome
+        if note:
+            vals["note"] = note
+        self.filtered(lambda c: c.state in ("planned", "deferred")).write(vals)

@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -134,6 +134,45 @@ class CobranzaContactRule(models.Model):
                 days.add(day)
                 day = day.fromordinal(day.toordinal() + 1)
         return frozenset(days)
+
+    @api.model
+    def _gates(self, partners, company, moment, exclude=None):
+        """``{partner id: gate}``: the contact rules of each customer at `moment` (aware), as a
+        function of the channel that returns None (allowed) or ``(UTC datetime, reason)`` (the
+        first allowed moment, or None when the channel is never allowed). What each call lets
+        through counts for the caps of the next one. Contacts in `exclude` (those about to be
+        sent) are not history yet. Three queries."""
+        if not partners:
+            return {}
+        rules_by_partner = {pid: rule for pid, rule in self._for_partners(partners, company).items() if rule}
+        # customers who chose their contact hours are gated even without contact rules
+        rules_by_partner.update({partner.id: self.browse() for partner in partners
+                                 if partner.id not in rules_by_partner and partner._cobranza_preferred_hours()})
+        if not rules_by_partner:
+            return {}
+        day = moment.astimezone(pytz.timezone(company.partner_id.tz or "UTC")).date()
+        holidays = self._holidays(company, day, day + timedelta(days=60))
+        history = {}
+        for contact in self.env["cobranza.contact"].sudo().search_read([
+            ("partner_id", "in", list(rules_by_partner)), ("company_id", "=", company.id),
+            ("state", "in", ("sent", "planned")), ("id", "not in", (exclude or self.env["cobranza.contact"]).ids),
+            ("date", ">=", moment.astimezone(pytz.utc).replace(tzinfo=None) - timedelta(days=8)),
+        ], ["partner_id", "date", "channel"]):
+            history.setdefault(contact["partner_id"][0], []).append(
+                (pytz.utc.localize(contact["date"]), contact["channel"]))
+
+        def make_gate(partner, rule):
+            def gate(channel):
+                verdict = rule._check_contact(partner, channel, moment, history.get(partner.id, ()), holidays)
+                history.setdefault(partner.id, []).append((verdict.at or moment, channel))
+                if verdict.allowed:
+                    return None
+                at = verdict.at and verdict.at.astimezone(pytz.utc).replace(tzinfo=None)
+                return at, verdict.reason
+            return gate
+
+        return {partner.id: make_gate(partner, rules_by_partner[partner.id])
+                for partner in partners if partner.id in rules_by_partner}
 
     def _check_contact(self, partner, channel, moment, history, holidays):
         """Engine verdict for contacting `partner` on `channel` at `moment` (aware datetime).

@@ -248,22 +248,25 @@ class CobranzaPaymentPlan(models.Model):
             plan.activity_unlink(["mail.mail_activity_data_todo"])
         self._refresh_customers()
 
-    def _cobranza_notify_customer(self, text):
+    def _cobranza_notify_customer(self, text, kind):
         """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
-        the signed link to its page (schedule, agreement, online payment)."""
+        the signed link to its page (schedule, agreement, online payment): a contact of the
+        plan, carried out at once. `kind` names the notice (one of each per plan)."""
         self.ensure_one()
         url = self.env["cobranza.link"]._url(self.sudo())
-        self.message_post(
-            body=Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
-            partner_ids=self.partner_id._cobranza_reminder_partners().ids, message_type="comment", subtype_xmlid="mail.mt_comment",
-            # written by the creditor, also when the customer's own portal request triggers it
-            author_id=(self.company_id.partner_id if self.env.user.share else self.env.user.partner_id).id,
-        )
+        contact = self.env["cobranza.contact"].sudo()._plan([{
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
+            "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "email", "action": "email",
+            "channel_reason": "notice", "author_id": self.env.user.id, "key": f"plan:{self.id}:{kind}",
+            "amount_due": self.invoice_amount, "subject": self.name,
+            "body": Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
+        }])
+        contact._dispatch()
 
     def _notify_customer_approved(self):
         self._cobranza_notify_customer(_(
             "Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
-            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)))
+            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)), "approved")
 
     def _notify_customer_requested(self):
         """Acknowledge a plan the customer asked for from the portal."""
@@ -273,7 +276,7 @@ class CobranzaPaymentPlan(models.Model):
             self._cobranza_notify_customer(_(
                 "We received your request for the payment plan %s. It is outside what we can grant "
                 "at once, so a manager will review it and we will let you know. Meanwhile the "
-                "reminders of these invoices are paused.", self.name))
+                "reminders of these invoices are paused.", self.name), "requested")
 
     def action_draft(self):
         for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):
@@ -370,21 +373,26 @@ class CobranzaPaymentPlan(models.Model):
         return broken
 
     def _notify_broken(self):
+        """The customer is told (a contact of the plan) and the collector gets a task."""
         template = self.env.ref("account_cobranza.mail_template_cobranza_plan_broken", raise_if_not_found=False)
+        if template:
+            self.env["cobranza.contact"].sudo()._plan([{
+                "partner_id": plan.partner_id.id, "company_id": plan.company_id.id, "plan_id": plan.id,
+                "move_ids": [fields.Command.set(plan.move_ids.ids)], "channel": "email", "action": "email",
+                "channel_reason": "notice", "mail_template_id": template.id, "author_id": self.env.user.id,
+                "key": f"plan:{plan.id}:broken", "amount_due": plan.remaining_amount,
+            } for plan in self])
         for plan in self:
-            if template:
-                plan.with_context(lang=plan.partner_id.lang).message_post_with_source(
-                    template, message_type="comment", subtype_xmlid="mail.mt_comment")
             plan.activity_schedule(
-                "mail.mail_activity_data_todo", user_id=(plan.user_id or self.env.user).id,
+                "mail.mail_activity_data_todo", user_id=(plan.user_id | self.env.user)._cobranza_people()[:1].id,
                 summary=_("Payment plan %s is broken: the ordinary reminders resume", plan.name),
             )
 
-    def _cobranza_send_reminders(self, run):
-        """Installment reminders through the calendar (before due, due, overdue): one email
-        per plan and day, for the most urgent unpaid installment. Returns the count sent."""
+    def _cobranza_plan_reminders(self, run):
+        """Installment reminders through the calendar (before due, due, overdue): one email per
+        plan and day, about its most urgent unpaid installment, planned for `run`."""
         template = self.env.ref("account_cobranza.mail_template_cobranza_installment")
-        sent = 0
+        vals_list = []
         for plan in self:
             due = []
             for line in plan.line_ids.filtered(lambda l: l.state != "paid"):
@@ -394,27 +402,24 @@ class CobranzaPaymentPlan(models.Model):
             if not due:
                 continue
             offset, line = max(due, key=lambda item: (item[0], -item[1].sequence))
-            message = plan.with_context(cobranza_line_id=line.id).message_post_with_source(
-                template, message_type="comment", subtype_xmlid="mail.mt_comment")
             for _offset, reminded in due:
                 reminded.write({"reminded": True, "reminder_offset": _offset})
-            self.env["cobranza.contact"].create({
-                "partner_id": plan.partner_id.id,
-                "company_id": plan.company_id.id,
-                "move_ids": [fields.Command.set(plan.move_ids.ids)],
-                "channel": "email",
-                "run_id": run.id,
-                "note": _("Reminder of %s", line.display_name),
-                "mail_message_id": message[:1].id,
+            vals_list.append({
+                "partner_id": plan.partner_id.id, "company_id": plan.company_id.id, "plan_id": plan.id,
+                "plan_line_id": line.id, "move_ids": [fields.Command.set(plan.move_ids.ids)],
+                "channel": "email", "action": "email", "channel_reason": "level", "run_id": run.id,
+                "run_date": run.date, "mail_template_id": template.id, "author_id": self.env.user.id,
+                "key": f"installment:{line.id}:{offset}", "note": _("Reminder of %s", line.display_name),
                 "amount_due": line.remaining_amount,
             })
-            sent += 1
-        return sent
+        return self.env["cobranza.contact"].sudo()._plan(vals_list)
 
     def _cobranza_reminder_line(self):
-        """The installment an installment reminder is about (template helper)."""
+        """The installment an installment reminder is about (template helper): the one the
+        dispatcher put in the context (``cobranza_line_ids``: ``{plan id: line id}``)."""
         self.ensure_one()
-        line = self.env["cobranza.payment.plan.line"].browse(self.env.context.get("cobranza_line_id"))
+        line_id = (self.env.context.get("cobranza_line_ids") or {}).get(self.id)
+        line = self.env["cobranza.payment.plan.line"].browse(line_id)
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
     # ------------------------------------------------------------------ portal

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
+
+from ..engine import channels
 
 TONES = [
     ("friendly", "Friendly"),
@@ -235,138 +237,65 @@ class CobranzaPolicyLevel(models.Model):
                 return channel
         return "other"
 
-    def _cobranza_execute(self, partner, moves, contact_vals, counters, gate=None):
-        """Contact `partner` about `moves` as this level says; one contact row per channel.
-
-        `gate(channel)`: None when the contact rules allow the channel now, else
-        ``(datetime, reason)``: the contact is then deferred to that moment."""
+    def _cobranza_plan_contacts(self, partner, moves, base, gate=None):
+        """The contacts this level plans for `partner` about `moves` (values for
+        ``cobranza.contact._plan``): one per message channel, with the channels to fall back
+        to, the collector's task and the letter. `base`: what they all share (customer,
+        company, run, invoices, amount). `gate(channel)`: None when the contact rules allow
+        the channel now, else ``(datetime, reason)``: the contact is deferred to that moment,
+        or, with no moment (no consent), the next channel is tried."""
         self.ensure_one()
-        Contact = self.env["cobranza.contact"]
-        partner = partner.with_context(cobranza_move_ids={partner.id: moves.ids})
-        if not self.automatic:
-            activity = partner._cobranza_schedule_task(
-                moves, self.policy_id, self.activity_type_id,
-                _("Decide the reminder “%(level)s” for %(customer)s",
-                  level=self.name, customer=partner.name),
-                self.activity_note,
-            )
-            Contact.create({**contact_vals, "channel": self._cobranza_main_channel(),
-                            "state": "planned", "activity_id": activity.id})
-            counters["activity"] += 1
-            moves._cobranza_log_reminder(self, _("a task for the collector"))
-            return
-        labels = []
-        names = dict(Contact._fields["channel"]._description_selection(self.env))
-        done = set()
-        for chain in self._cobranza_message_chains(partner):
-            for channel in chain:
+        if not self.automatic:  # a person decides: only the collector's task
+            return [{**base, "channel": self._cobranza_main_channel(), "action": "activity", "channel_reason": "level"}]
+        message = {"mail_template_id": self.mail_template_id.id, "sms_template_id": self.sms_template_id.id,
+                   "attach_invoices": self.attach_invoices}
+        vals_list, done = [], set()
+        for reason, chain in self._cobranza_message_chains(partner):
+            for position, channel in enumerate(chain):
                 if channel in done:
                     break
                 blocked = gate and gate(channel)
-                if blocked and blocked[0]:
-                    Contact.create({**contact_vals, "channel": channel, "state": "deferred",
-                                    "scheduled_at": blocked[0], "defer_reason": blocked[1]})
-                    counters["deferred_contacts"] += 1
-                    counters[f"deferred:{blocked[1]}"] += 1
-                    done.add(channel)
-                    break
-                if blocked:  # never allowed (no consent...): try the next channel
-                    Contact.create({**contact_vals, "channel": channel, "state": "cancelled",
-                                    "defer_reason": blocked[1]})
+                vals = {**base, **message, "channel": channel, "action": channel,
+                        "channel_reason": reason if position == 0 else "fallback"}
+                if blocked and not blocked[0]:
+                    vals_list.append({**vals, "state": "cancelled", "defer_reason": blocked[1]})
                     continue
-                values = self._cobranza_send(channel, partner, moves)
-                Contact.create({**contact_vals, "channel": channel, **values})
-                if values.get("state") != "failed":
-                    counters[channel] += 1
-                    labels.append(names[channel])
-                    done.add(channel)
-                    break
+                if blocked:
+                    vals.update(state="deferred", scheduled_at=blocked[0], defer_reason=blocked[1])
+                vals["fallback_channels"] = ",".join(c for c in chain[position + 1:] if c not in done) or False
+                vals_list.append(vals)
+                done.add(channel)
+                break
         if self.create_activity:
             blocked = gate and gate("call")
-            activity = partner._cobranza_schedule_task(
-                moves, self.policy_id, self.activity_type_id,
-                self.activity_summary or self.name, self.activity_note,
-            )
-            if blocked and blocked[0]:  # the collector calls on the first allowed day
-                activity.date_deadline = blocked[0].date()
-            channel = "call" if activity.activity_type_id.category == "phonecall" else "other"
-            Contact.create({**contact_vals, "channel": channel, "state": "planned",
-                            "activity_id": activity.id})
-            counters["activity"] += 1
-            labels.append(_("task"))
+            phone = self.activity_type_id.category == "phonecall"
+            vals_list.append({**base, "channel": "call" if phone else "other", "action": "activity",
+                              "channel_reason": "level",
+                              # the collector calls on the first day the rules allow
+                              "callback_date": blocked[0].date() if blocked and blocked[0] else base.get("run_date")})
         if self.send_letter:
-            Contact.create({**contact_vals, "channel": "letter", "state": "planned"})
-            counters["letter"] += 1
-            labels.append(_("letter"))
-        if labels:
-            moves._cobranza_log_reminder(self, ", ".join(labels))
+            vals_list.append({**base, "channel": "letter", "action": "letter", "channel_reason": "level"})
+        return vals_list
 
-    def _cobranza_send(self, channel, partner, moves):
-        """Send this level's `channel` to `partner` now; returns the contact's values."""
-        self.ensure_one()
-        partner = partner.with_context(cobranza_move_ids={partner.id: moves.ids})
-        if channel == "email":
-            attachments = moves._cobranza_pdf_attachments() if self.attach_invoices else []
-            message = partner.message_post_with_source(
-                self.mail_template_id, message_type="comment", subtype_xmlid="mail.mt_comment",
-                attachment_ids=attachments,
-            )
-            return {"state": "sent", "mail_message_id": message[:1].id, "date": fields.Datetime.now()}
-        if channel == "sms":
-            if not partner._cobranza_sms_number():
-                return {"state": "failed", "note": _("The customer has no valid mobile number.")}
-            message = partner._message_sms_with_template(
-                template=self.sms_template_id, partner_ids=partner.ids, put_in_queue=True
-            )
-            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "in", message.ids)])
-            return {"state": "sent", "mail_message_id": message[:1].id, "date": fields.Datetime.now(),
-                    "sms_ids": [fields.Command.set(sms.ids)]}
-        if channel == "whatsapp":
-            number = partner._cobranza_sms_number()
-            if not number:
-                return {"state": "failed", "note": _("The customer has no valid mobile number.")}
-            company = self.env.company
-            totals = partner._cobranza_reminder_amount_text()
-            try:
-                message_id = company._cobranza_whatsapp_send(
-                    number, self.whatsapp_template_name, self.whatsapp_template_lang or "es",
-                    [partner.name, totals, partner._cobranza_portal_url()],
-                )
-            except UserError as error:
-                return {"state": "failed", "note": str(error.args[0])}
-            message = partner.message_post(
-                body=_("WhatsApp reminder “%(template)s” sent (%(id)s).",
-                       template=self.whatsapp_template_name, id=message_id),
-                message_type="comment", subtype_xmlid="mail.mt_note",
-            )
-            return {"state": "sent", "mail_message_id": message.id, "date": fields.Datetime.now()}
-        raise ValueError(channel)
-
-    def _cobranza_can_send(self, channel):
+    def _cobranza_can_send(self, channel, company=None):
         self.ensure_one()
         if channel == "email":
             return bool(self.mail_template_id)
         if channel == "sms":
             return bool(self.sms_template_id)
         if channel == "whatsapp":
-            return bool(self.whatsapp_template_name) and self.env.company._cobranza_whatsapp_ready()
+            company = company or self.policy_id.company_id or self.env.company
+            return bool(self.whatsapp_template_name) and company._cobranza_whatsapp_ready()
         return False
 
     def _cobranza_message_chains(self, partner):
-        """The message channels to try, each a chain: the channel then its fallbacks."""
+        """``[(reason, [channel, fallback, ...])]``: the message channels to try (engine.channels)."""
         self.ensure_one()
-        order = [c.strip() for c in (self.channel_fallback or "").split(",") if c.strip()]
-        order += [c for c in ("whatsapp", "sms", "email") if c not in order]
-        ticked = [c for c in ("email", "sms", "whatsapp") if self[f"send_{c}"]]
-        possible = [c for c in order if self._cobranza_can_send(c)]
-        if self.channel_mode == "fixed":
-            return [[channel] + [c for c in possible if c != channel] if channel == "whatsapp" else [channel]
-                    for channel in ticked]
-        # preferred / best (until the analytics provide the best channel: the preferred one)
-        preferred = partner.commercial_partner_id.cobranza_preferred_channel
-        first = [preferred] if preferred in possible else []
-        return [first + [c for c in possible if c in ticked and c not in first]
-                + [c for c in possible if c not in ticked and c not in first]]
+        possible = [c for c in channels.fallback_order(self.channel_fallback) if self._cobranza_can_send(c)]
+        ticked = [c for c in channels.MESSAGE_CHANNELS if self[f"send_{c}"]]
+        # until the analytics learn the best channel of a segment, "best" is the preferred one
+        return channels.chains(self.channel_mode, ticked, possible,
+                               preferred=partner.commercial_partner_id.cobranza_preferred_channel)
 
     def _cobranza_fee_amount(self, move):
         """Late fee of this level for `move`, in the invoice currency, capped."""

@@ -1,21 +1,30 @@
 import logging
 import time as timer
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pytz
 
 from odoo import _, api, fields, models, modules
 from odoo.tools import format_date
 
+from ..engine.ladder import OPEN_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
-COUNTERS = ("email", "sms", "activity", "letter", "fee", "legal")
+# counters read from the run's contacts: {counter field: executor}
+CONTACT_COUNTERS = {"email_count": "email", "sms_count": "sms", "whatsapp_count": "whatsapp",
+                    "activity_count": "activity", "letter_count": "letter", "fee_count": "fee",
+                    "legal_count": "legal"}
 
 
 class CobranzaRun(models.Model):
-    """One execution of the collection calendar for a company and a reference date."""
+    """One execution of the collection calendar for a company and a reference date.
+
+    The run decides; the dispatcher delivers. Batch by batch, the run evaluates the customers
+    (``engine.ladder``), plans their contacts (``cobranza.contact._plan``) and writes the
+    collection state they change in the same transaction; once the batch is committed, the
+    dispatcher carries its contacts out. The contact counters are read from the contacts."""
 
     _name = "cobranza.run"
     _description = "Collection Run"
@@ -35,31 +44,72 @@ class CobranzaRun(models.Model):
     )
     partner_count = fields.Integer(string="Customers Evaluated", readonly=True)
     invoice_count = fields.Integer(string="Invoices Evaluated", readonly=True)
-    action_count = fields.Integer(string="Customers Contacted", readonly=True)
-    email_count = fields.Integer(string="Emails", readonly=True)
-    sms_count = fields.Integer(string="SMS", readonly=True)
-    activity_count = fields.Integer(string="Tasks", readonly=True)
-    letter_count = fields.Integer(string="Letters", readonly=True)
-    fee_count = fields.Integer(string="Late Fees", readonly=True)
-    legal_count = fields.Integer(string="Legal Hand-offs", readonly=True)
-    deferred_count = fields.Integer(string="Deferred", readonly=True)
+    action_count = fields.Integer(string="Customers Contacted", compute="_compute_contact_counters")
+    email_count = fields.Integer(string="Emails", compute="_compute_contact_counters")
+    sms_count = fields.Integer(string="SMS", compute="_compute_contact_counters")
+    whatsapp_count = fields.Integer(string="WhatsApp", compute="_compute_contact_counters")
+    activity_count = fields.Integer(string="Tasks", compute="_compute_contact_counters")
+    letter_count = fields.Integer(string="Letters", compute="_compute_contact_counters")
+    fee_count = fields.Integer(string="Late Fees", compute="_compute_contact_counters")
+    legal_count = fields.Integer(string="Legal Hand-offs", compute="_compute_contact_counters")
+    deferred_count = fields.Integer(
+        string="Deferred", compute="_compute_contact_counters",
+        help="Contacts deferred by the contact rules, and customers contacted too recently.",
+    )
+    postponed_count = fields.Integer(
+        string="Contacted Recently", readonly=True,
+        help="Customers left for a later day: the policy's minimum days between contacts.",
+    )
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
     duration = fields.Float(string="Duration (s)", digits=(16, 2), readonly=True)
     log = fields.Text(readonly=True)
     contact_ids = fields.One2many("cobranza.contact", "run_id", string="Contacts")
-    contact_count = fields.Integer(compute="_compute_contact_count")
+    contact_count = fields.Integer(compute="_compute_contact_counters")
 
+    # ------------------------------------------------------------------ computes
     @api.depends("date", "company_id")
     def _compute_name(self):
         for run in self:
             run.name = _("Run of %(date)s", date=format_date(self.env, run.date)) if run.date else False
 
-    def _compute_contact_count(self):
-        counts = dict(self.env["cobranza.contact"]._read_group(
-            [("run_id", "in", self.ids)], ["run_id"], ["__count"]))
+    def _compute_contact_counters(self):
+        """What the run did, read from the contacts it planned (two queries for any runs)."""
+        Contact = self.env["cobranza.contact"].sudo()
+        counts = {run.id: Counter() for run in self}
+        for run, action, state, deferred, count in Contact._read_group(
+                [("run_id", "in", self.ids)], ["run_id", "action", "state", "defer_reason"], ["__count"]):
+            counter = counts[run.id]
+            counter["contacts"] += count
+            # done, or (a task, a letter) waiting for a person
+            if state == "sent" or (state == "planned" and action in ("activity", "letter")):
+                counter[action] += count
+            if deferred and state != "cancelled":
+                counter["deferred"] += count
+        contacted = dict(Contact._read_group([("run_id", "in", self.ids), ("level_id", "!=", False)],
+                                             ["run_id"], ["partner_id:count_distinct"]))
         for run in self:
-            run.contact_count = counts.get(run, 0)
+            counter = counts[run.id]
+            run.contact_count = counter["contacts"]
+            run.action_count = contacted.get(run, 0)
+            run.deferred_count = counter["deferred"] + run.postponed_count
+            for fname, action in CONTACT_COUNTERS.items():
+                run[fname] = counter[action]
+
+    # ------------------------------------------------------------------ actions
+    def action_view_contacts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    @api.model
+    def action_run_today(self):
+        runs = self.run_for_date(fields.Date.context_today(self), self.env.company)
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_run_action")
+        action.update(res_id=runs[:1].id, view_mode="form", views=[(False, "form")])
+        return action
 
     # ------------------------------------------------------------------ entry points
     @api.model
@@ -90,52 +140,65 @@ class CobranzaRun(models.Model):
 
     # ------------------------------------------------------------------ execution
     def _execute(self, commit=False, batch_size=200):
+        """Plan the calendar of every customer, batch by batch, and dispatch each batch's
+        contacts once its decisions are committed. With `commit` (the cron) each batch and
+        each chunk of deliveries is its own transaction: an interrupted run is resumed by the
+        next one, and two runs at once share the customers instead of doubling them."""
         self.ensure_one()
         started = timer.monotonic()
-        counters, skips, log = Counter(), Counter(), []
+        stats, skips, log = Counter(), Counter(), []
         run = self.with_company(self.company_id).with_context(
             cobranza_date=self.date, tracking_disable=True, mail_notify_force_send=False
         )
+        Contact = self.env["cobranza.contact"].sudo().with_context(cobranza_commit=commit)
         partner_ids = run._partners_to_evaluate()
+        if commit:
+            self.env.cr.commit()
         for start in range(0, len(partner_ids), batch_size):
-            batch = run.env["res.partner"].browse(partner_ids[start:start + batch_size])
+            batch_ids = partner_ids[start:start + batch_size]
             try:
                 with self.env.cr.savepoint():
-                    run._execute_batch(batch, counters, skips, log)
+                    run._execute_batch(batch_ids, stats, skips, log)
             except Exception as error:  # noqa: BLE001 - the other batches go on
                 _logger.warning("Collections run %s: a batch failed", self.id, exc_info=True)
-                counters["errors"] += 1
-                log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(batch), error=error))
+                stats["errors"] += 1
+                log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(batch_ids), error=error))
             if commit:
                 self.env.cr.commit()
-        skipped = sum(skips.values())
-        deferred = {key.split(":", 1)[1]: count for key, count in counters.items() if key.startswith("deferred:")}
-        if deferred:
-            Rule = self.env["cobranza.contact.rule"]
-            log.insert(0, _("Contacts deferred by the contact rules: %s", ", ".join(
-                f"{Rule._reason_label(reason)} ({count})" for reason, count in sorted(deferred.items()))))
-        for key, text in (("promises_broken", _("Broken promises: %s")),
-                          ("plans_broken", _("Broken payment plans: %s"))):
-            if counters[key]:
-                log.insert(0, text % counters[key])
-        if skips:
-            log.insert(0, _("Skipped customers: %s", ", ".join(
-                f"{self._skip_label(reason)} {count}" for reason, count in sorted(skips.items()))))
+            Contact._dispatch(domain=[("company_id", "=", self.company_id.id), ("partner_id", "in", batch_ids)],
+                              commit=commit)
         self.write({
             "state": "done",
             "partner_count": len(partner_ids),
-            "invoice_count": counters["invoices"],
-            "action_count": counters["actions"],
-            **{f"{name}_count": counters[name] for name in COUNTERS},
-            "deferred_count": skips.get("min_days", 0) + counters["deferred_contacts"],
-            "skipped_count": skipped - skips.get("min_days", 0),
-            "error_count": counters["errors"],
+            "invoice_count": stats["invoices"],
+            "postponed_count": skips["min_days"],
+            "skipped_count": sum(skips.values()) - skips["min_days"],
+            "error_count": stats["errors"],
             "duration": timer.monotonic() - started,
-            "log": "\n".join(log),
         })
-        _logger.info("Collections run %s for %s: %s actions, %s errors in %.2fs", self.date,
-                     self.company_id.name, counters["actions"], counters["errors"], self.duration)
+        self.log = "\n".join(self._summary(stats, skips) + log)
+        _logger.info("Collections run %s for %s: %s customers contacted, %s errors in %.2fs", self.date,
+                     self.company_id.name, self.action_count, stats["errors"], self.duration)
         return True
+
+    def _summary(self, stats, skips):
+        """The first lines of the run's log: what was skipped, broken and deferred."""
+        lines = []
+        if skips:
+            lines.append(_("Skipped customers: %s", ", ".join(
+                f"{self._skip_label(reason)} {count}" for reason, count in sorted(skips.items()))))
+        for key, text in (("promises_broken", _("Broken promises: %s")),
+                          ("plans_broken", _("Broken payment plans: %s"))):
+            if stats[key]:
+                lines.append(text % stats[key])
+        deferred = self.env["cobranza.contact"].sudo()._read_group(
+            [("run_id", "=", self.id), ("defer_reason", "!=", False), ("state", "!=", "cancelled")],
+            ["defer_reason"], ["__count"])
+        if deferred:
+            Rule = self.env["cobranza.contact.rule"]
+            lines.append(_("Contacts deferred by the contact rules: %s", ", ".join(
+                f"{Rule._reason_label(reason)} ({count})" for reason, count in sorted(deferred))))
+        return lines
 
     def _skip_label(self, reason):
         return {
@@ -154,49 +217,64 @@ class CobranzaRun(models.Model):
             """
             SELECT commercial_partner_id FROM account_move
              WHERE company_id = %(company)s AND move_type = 'out_invoice' AND state = 'posted'
-               AND (payment_state IN ('not_paid', 'partial', 'in_payment', 'blocked')
-                    OR (cobranza_stage = 'paid' AND cobranza_exclusion IS NULL))
+               AND (payment_state = ANY(%(open)s) OR (cobranza_stage = 'paid' AND cobranza_exclusion IS NULL))
              UNION
             SELECT id FROM res_partner
              WHERE cobranza_status->>%(key)s IN ('needs_action', 'waiting')
              ORDER BY 1
             """,
-            {"company": self.company_id.id, "key": str(self.company_id.id)},
+            {"company": self.company_id.id, "key": str(self.company_id.id), "open": list(OPEN_PAYMENT_STATES)},
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _execute_batch(self, partners, counters, skips, log):
+    def _claim_partners(self, partner_ids):
+        """The customers of a batch this run takes: another run working on some of them
+        right now keeps them (skipped, never waited for)."""
+        self.env.cr.execute(
+            "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+            [list(partner_ids)])
+        return self.env["res.partner"].browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _execute_batch(self, partner_ids, stats, skips, log):
+        """Decide for a batch of customers: settle promises and plans, plan installment
+        reminders and the ladder's contacts, and store the collection state."""
+        partners = self._claim_partners(partner_ids)
+        if not partners:
+            return
         Move = self.env["account.move"]
-        scope = [("partner_id", "in", partners.ids), ("company_id", "=", self.company_id.id)]
+        company, date = self.company_id, self.date
+        scope = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         # promises and plans first: what they decide pauses or resumes the ladder
         promises = self.env["cobranza.promise"].search([*scope, ("state", "=", "open")])
-        counters["promises_broken"] += len(promises._cobranza_evaluate(self.date))
+        stats["promises_broken"] += len(promises._cobranza_evaluate(date))
         plans = self.env["cobranza.payment.plan"].search([*scope, ("state", "=", "active")])
-        counters["plans_broken"] += len(plans._cobranza_evaluate(self.date))
-        counters["email"] += plans.filtered(lambda p: p.state == "active")._cobranza_send_reminders(self)
-        moves = Move._cobranza_open_invoices(partners, self.company_id)
-        counters["invoices"] += len(moves)
-        plan = partners._cobranza_plan(moves, self.date, self.company_id)
+        stats["plans_broken"] += len(plans._cobranza_evaluate(date))
+        plans.filtered(lambda p: p.state == "active")._cobranza_plan_reminders(self)
+        moves = Move._cobranza_open_invoices(partners, company)
+        stats["invoices"] += len(moves)
+        plan = partners._cobranza_plan(moves, date, company)
         for skip in plan.skips:
             skips[skip.reason] += 1
-        reached = {}
-        gates = self._contact_gates(partners.browse([a.partner_id for a in plan.actions]))
+        gates = self.env["cobranza.contact.rule"]._gates(
+            partners.browse([a.partner_id for a in plan.actions]), company, self._moment())
+        reached, vals_list, legal = {}, [], Move
         for action in plan.actions:
             partner = partners.browse(action.partner_id)
             try:
-                with self.env.cr.savepoint():
-                    done = self._execute_action(partner, action, counters, gates.get(partner.id))
-                reached.update(done)
-                counters["actions"] += 1
+                planned, to_legal = self._plan_action(partner, action, gates.get(partner.id))
             except Exception as error:  # noqa: BLE001 - one customer never stops the run
                 _logger.warning("Collections run %s: customer %s failed", self.id, partner.id, exc_info=True)
-                counters["errors"] += 1
-                log.append(_("Error for %(customer)s: %(error)s", customer=partner.display_name,
-                             error=str(error)))
-                for invoice_id, _level_id in action.invoice_levels:
-                    reached[invoice_id] = None
-        moves._cobranza_write_states(plan, self.date, reached)
-        partners._cobranza_write_states(plan, self.company_id, moves)
+                stats["errors"] += 1
+                log.append(_("Error for %(customer)s: %(error)s", customer=partner.display_name, error=str(error)))
+                reached.update(dict.fromkeys(action.invoice_ids))
+                continue
+            vals_list += planned
+            legal |= to_legal
+            reached.update(action.invoice_levels)
+        self.env["cobranza.contact"].sudo()._plan(vals_list)
+        legal.write({"cobranza_legal": True, "cobranza_legal_date": date})
+        moves._cobranza_write_states(plan, date, reached)
+        partners._cobranza_write_states(plan, company, moves)
 
     def _moment(self):
         """When the run contacts customers: now for today's run, 10:00 (company time) for
@@ -207,44 +285,10 @@ class CobranzaRun(models.Model):
             return pytz.utc.localize(now)
         return tz.localize(datetime.combine(self.date, time(10, 0))).astimezone(pytz.utc)
 
-    def _contact_gates(self, partners):
-        """``{partner id: gate}``: the contact rules of each customer, as a function of the
-        channel that returns None (allowed now) or (UTC datetime, reason). Three queries."""
-        if not partners:
-            return {}
-        Rule = self.env["cobranza.contact.rule"]
-        rules_by_partner = {pid: rule for pid, rule in Rule._for_partners(partners, self.company_id).items() if rule}
-        # customers who chose their contact hours are gated even without contact rules
-        rules_by_partner.update({partner.id: Rule for partner in partners
-                                 if partner.id not in rules_by_partner and partner._cobranza_preferred_hours()})
-        if not rules_by_partner:
-            return {}
-        moment = self._moment()
-        holidays = Rule._holidays(self.company_id, self.date, self.date + timedelta(days=60))
-        history = {}
-        for contact in self.env["cobranza.contact"].sudo().search_read([
-            ("partner_id", "in", partners.ids), ("company_id", "=", self.company_id.id),
-            ("state", "in", ("sent", "planned")), ("date", ">=", moment.replace(tzinfo=None) - timedelta(days=8)),
-        ], ["partner_id", "date", "channel"]):
-            history.setdefault(contact["partner_id"][0], []).append(
-                (pytz.utc.localize(contact["date"]), contact["channel"]))
-
-        def make_gate(partner, rule):
-            def gate(channel):
-                verdict = rule._check_contact(partner, channel, moment, history.get(partner.id, ()), holidays)
-                # what is sent or scheduled counts for the next channel's caps
-                history.setdefault(partner.id, []).append((verdict.at or moment, channel))
-                if verdict.allowed:
-                    return None
-                at = verdict.at and verdict.at.astimezone(pytz.utc).replace(tzinfo=None)
-                return at, verdict.reason
-            return gate
-
-        return {partner.id: make_gate(partner, rules_by_partner[partner.id])
-                for partner in partners if partner.id in rules_by_partner}
-
-    def _execute_action(self, partner, action, counters, gate=None):
-        """Carry out one customer's level; returns {invoice id: level id} of what it reached."""
+    def _plan_action(self, partner, action, gate=None):
+        """The contacts of one customer's level today: its messages, task and letter, then
+        the late fee of each invoice whose own level charges one, and the legal hand-off.
+        Returns ``(contact values, invoices handed to legal)``."""
         Level = self.env["cobranza.policy.level"]
         level = Level.browse(action.level_id)
         moves = self.env["account.move"].browse(action.invoice_ids)
@@ -258,31 +302,17 @@ class CobranzaRun(models.Model):
             "run_date": self.date,
             "author_id": self.env.user.id,
             "amount_due": sum(moves.mapped("amount_residual_signed")),
+            "scheduled_at": self._moment().replace(tzinfo=None),
         }
-        level._cobranza_execute(partner, moves, base, counters, gate)
-        # late fees and legal hand-off follow each invoice's own level
+        vals_list = level._cobranza_plan_contacts(partner, moves, base, gate)
         for move in moves:
-            lvl = invoice_levels[move.id]
-            if lvl.charge_fee and lvl.automatic:
-                if move._cobranza_charge_fee(lvl):
-                    counters["fee"] += 1
+            fee_level = invoice_levels[move.id]
+            if fee_level.charge_fee and fee_level.automatic and not move.cobranza_fee_origin_id:
+                vals_list.append({**base, "move_ids": [fields.Command.set(move.ids)], "level_id": fee_level.id,
+                                  "channel": "other", "action": "fee", "key": f"fee:{move.id}:{fee_level.id}",
+                                  "amount_due": move.amount_residual_signed})
         legal = moves.filtered(lambda m: invoice_levels[m.id].legal_handoff)
         if legal:
-            legal._cobranza_hand_to_legal(invoice_levels[legal[0].id], self.date)
-            counters["legal"] += 1
-        return {inv: lvl for inv, lvl in action.invoice_levels}
-
-    # ------------------------------------------------------------------ buttons
-    def action_view_contacts(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
-        action["domain"] = [("run_id", "=", self.id)]
-        action["context"] = {}
-        return action
-
-    @api.model
-    def action_run_today(self):
-        runs = self.run_for_date(fields.Date.context_today(self), self.env.company)
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_run_action")
-        action.update(res_id=runs[:1].id, view_mode="form", views=[(False, "form")])
-        return action
+            vals_list.append({**base, "move_ids": [fields.Command.set(legal.ids)],
+                              "level_id": invoice_levels[legal[0].id].id, "channel": "other", "action": "legal"})
+        return vals_list, legal

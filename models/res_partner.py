@@ -371,13 +371,14 @@ class ResPartner(models.Model):
             moves._cobranza_write_states(plan, today, {})
             partners._cobranza_write_states(plan, company, moves)
 
-    def _cobranza_sms_number(self):
-        """The customer's mobile number in E.164 form, or False when it has none usable."""
-        self.ensure_one()
-        number = self._sms_get_recipients_info()[self.id]["sanitized"]
-        if number and self.env["phone.blacklist"].sudo().search_count([("number", "=", number)]):
-            return False  # the customer opted out (STOP)
-        return number
+    def _cobranza_sms_numbers(self):
+        """``{commercial partner id: mobile number in E.164}`` of these customers that have a
+        usable one and did not opt out (STOP): two queries for any number of customers."""
+        infos = self.commercial_partner_id._sms_get_recipients_info()
+        numbers = {pid: info["sanitized"] for pid, info in infos.items() if info["sanitized"]}
+        stopped = set(self.env["phone.blacklist"].sudo().search(
+            [("number", "in", list(numbers.values()))]).mapped("number")) if numbers else set()
+        return {pid: number for pid, number in numbers.items() if number not in stopped}
 
     def _cobranza_task_user(self, moves, policy):
         """Who gets a collector task: the collector, the salesperson, the policy's responsible,

@@ -49,7 +49,9 @@ class TestDailyRun(CobranzaCase):
         return self.Run.run_for_date(day, companies or self.company)
 
     def _contacts(self, partner=None):
-        domain = [("run_id", "!=", False)]
+        """The run's contacts with the customer (its late fees and legal hand-offs are in the
+        contact log too, but they are no message to the customer)."""
+        domain = [("run_id", "!=", False), ("action", "not in", ("fee", "legal"))]
         if partner:
             domain.append(("partner_id", "=", partner.id))
         return self.Contact.search(domain, order="date, id")
@@ -297,14 +299,14 @@ class TestDailyRun(CobranzaCase):
         self._invoice(partner=broken, amount=100.0, due=START - timedelta(days=1))
         invoice = self._invoice(amount=100.0, due=START - timedelta(days=1))
         Level = type(self.env["cobranza.policy.level"])
-        original = Level._cobranza_execute
+        original = Level._cobranza_plan_contacts
 
-        def explode(level, partner, moves, vals, counters, gate=None):
+        def explode(level, partner, moves, base, gate=None):
             if partner == broken:
                 raise UserError("boom")
-            return original(level, partner, moves, vals, counters, gate)
+            return original(level, partner, moves, base, gate)
 
-        with patch.object(Level, "_cobranza_execute", explode):
+        with patch.object(Level, "_cobranza_plan_contacts", explode):
             run = self._run(START)
         self.assertEqual(run.error_count, 1)
         self.assertIn("Roto SA", run.log)

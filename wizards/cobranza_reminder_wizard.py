@@ -67,50 +67,45 @@ class CobranzaReminderWizard(models.TransientModel):
         )
 
     def action_send(self):
+        """Plan the reminder as the collector wrote it and carry it out now."""
         self.ensure_one()
         self._check_moves()
         if not self.move_ids:
             raise UserError(_("Select at least one invoice to remind the customer of."))
         partner = self._render_partner()
         override = {} if self.channel == "letter" else partner._cobranza_check_rules(self.channel, self.override_reason)
-        contact_vals = {
+        vals = {
             **override,
             "partner_id": partner.id,
             "company_id": self.company_id.id,
             "move_ids": [fields.Command.set(self.move_ids.ids)],
             "level_id": self.level_id.id,
             "channel": self.channel,
+            "action": self.channel,
+            "channel_reason": "person",
+            "author_id": self.env.user.id,
             "amount_due": sum(self.move_ids.mapped("amount_residual_signed")),
         }
         if self.channel == "email":
             if not (self.body and self.subject):
                 raise UserError(_("Write the subject and the text of the email."))
-            recipients = partner._cobranza_reminder_partners()
-            if not any(recipients.mapped("email")):
+            if not any(partner._cobranza_reminder_partners().mapped("email")):
                 raise UserError(_("%s has no email address.", partner.display_name))
-            attachments = self.move_ids._cobranza_pdf_attachments() if self.attach_invoices else []
-            message = partner.message_post(
-                body=self.body, subject=self.subject, partner_ids=recipients.ids,
-                message_type="comment", subtype_xmlid="mail.mt_comment", attachment_ids=attachments,
-            )
-            contact_vals["mail_message_id"] = message.id
+            vals.update(subject=self.subject, body=self.body, attach_invoices=self.attach_invoices)
         elif self.channel == "sms":
             if not (self.sms_body or "").strip():
                 raise UserError(_("Write the text of the SMS."))
-            if not partner._cobranza_sms_number():
+            if not partner._cobranza_sms_numbers().get(partner.id):
                 raise UserError(_("%s has no valid mobile number for an SMS.", partner.display_name))
-            message = partner._message_sms(self.sms_body, partner_ids=partner.ids, put_in_queue=True)
-            sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)])
-            contact_vals.update(mail_message_id=message.id, sms_ids=[fields.Command.set(sms.ids)])
+            vals.update(sms_body=self.sms_body)
         else:
-            contact_vals.update(state="planned", body=self.body)
-        contact = self.env["cobranza.contact"].create(contact_vals)
+            vals.update(body=self.body)
+        contact = self.env["cobranza.contact"]._plan([vals])
         if self.level_id:
             self.move_ids._cobranza_mark_level(self.level_id)
-        self.move_ids._cobranza_log_reminder(
-            self.level_id or self.env["cobranza.policy.level"],
-            dict(self._fields["channel"]._description_selection(self.env))[self.channel],
-        )
+        contact._dispatch()
+        if contact.state == "failed":
+            raise UserError(contact.note)
         self._refresh()
         if self.channel == "letter":
             return contact.action_print_letters()

@@ -21,7 +21,8 @@ class CobranzaWhatsappWizard(models.TransientModel):
     @api.depends("partner_id")
     def _compute_number(self):
         for wizard in self:
-            wizard.number = wizard.partner_id and wizard.partner_id._cobranza_sms_number()
+            wizard.number = wizard.partner_id and wizard.partner_id._cobranza_sms_numbers().get(
+                wizard.partner_id.commercial_partner_id.id)
 
     @api.depends("partner_id", "move_ids")
     def _compute_text(self):

@@ -1,0 +1,483 @@
+"""The dispatcher: one path from a planned contact to its delivery.
+
+Whoever decides a contact (the daily run, installment reminders, plan notices, thank-you
+messages, the reminder wizard) only plans it (``cobranza.contact._plan``). The dispatcher
+claims the planned contacts whose moment has come (``SELECT … FOR UPDATE SKIP LOCKED``, so
+that two workers never take the same one), re-checks what may have changed since they were
+planned, and hands them to the executor of their action — one method each, below, working
+on a whole chunk at once. Emails and SMS go into Odoo's queues; their real delivery is then
+followed from Odoo's notifications (``_sync_delivery``).
+"""
+import logging
+from collections import defaultdict
+
+import pytz
+from markupsafe import Markup
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import SQL, is_html_empty
+
+from ..engine import channels
+
+_logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 200
+# an email or SMS whose delivery failed this way is retried (the mail server or the SMS
+# service was unreachable); any other failure is final
+TRANSIENT_FAILURES = ("mail_smtp", "sms_server")
+MAX_DELIVERY_ATTEMPTS = 5
+EMAIL_FIELDS = ("subject", "body_html", "email_from", "reply_to", "partner_to", "auto_delete", "mail_server_id")
+
+
+class CobranzaContact(models.Model):
+    _inherit = "cobranza.contact"
+
+    # ------------------------------------------------------------------ dispatcher
+    @api.model
+    def _cron_dispatch(self):
+        """Scheduled action *Collections: send planned contacts*: every contact whose moment
+        came (deferred by the contact rules, left by an interrupted run...), then the retries
+        of deliveries that failed for a passing reason."""
+        Contact = self.sudo()
+        commit = not modules.module.current_test
+        Contact._dispatch(commit=commit)
+        Contact._retry_deliveries()
+        return True
+
+    @api.model
+    def _cron_send_deferred(self):
+        """The deferred contacts whose moment came are sent by the dispatcher's cron."""
+        return self._cron_dispatch()
+
+    def _dispatch(self, domain=None, commit=False, chunk_size=CHUNK_SIZE):
+        """Carry out the planned contacts whose moment has come — these contacts, or those
+        matching `domain` (all of them by default) — chunk by chunk, committing each chunk
+        when `commit`. Fallbacks planned on the way (another channel after a failure) are
+        carried out too. Returns the contacts carried out."""
+        done = self.browse()
+        only = set(self.ids) if self else None
+        if commit:
+            self.env.cr.commit()  # claim on a fresh snapshot
+        while True:
+            chunk = self._claim(domain, only, chunk_size)
+            if not chunk:
+                return done
+            fallbacks = chunk._execute()
+            done |= chunk
+            if only is not None:
+                only = (only - set(chunk.ids)) | set(fallbacks.ids)
+            if commit:
+                self.env.cr.commit()
+
+    def _claim(self, domain, only, limit):
+        """The next planned contacts due now, locked for this transaction; those another
+        worker holds are skipped, never waited for."""
+        if only is not None and not only:
+            return self.browse()
+        self.flush_model()
+        query = self._search([
+            ("state", "in", ("planned", "deferred")), ("dispatched_at", "=", False), ("action", "!=", False),
+            ("scheduled_at", "<=", fields.Datetime.now()),
+            *([("id", "in", list(only))] if only is not None else []),
+            *(domain or []),
+        ], order="scheduled_at, id", limit=limit)
+        self.env.cr.execute(SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _execute(self):
+        """Carry out these claimed contacts: what changed since they were planned first, then
+        each action's executor on its contacts at once. An executor that raises is retried
+        contact by contact, so that only the contacts it cannot handle fail, with the reason.
+        Returns the fallback contacts planned for the messages that failed."""
+        ready = self._recheck()
+        for action, _label in self._fields["action"].selection:
+            contacts = ready.filtered(lambda c: c.action == action)
+            if not contacts:
+                continue
+            executor = getattr(contacts, f"_execute_{action}")
+            try:
+                with self.env.cr.savepoint():
+                    executor()
+            except Exception:  # noqa: BLE001 - isolate the contact that breaks the executor
+                _logger.warning("Collections: the %s executor failed on a chunk, retrying one by one", action,
+                                exc_info=True)
+                for contact in contacts:
+                    try:
+                        with self.env.cr.savepoint():
+                            getattr(contact, f"_execute_{action}")()
+                    except Exception as error:  # noqa: BLE001 - recorded on the contact
+                        _logger.warning("Collections: contact %s failed", contact.id, exc_info=True)
+                        contact._fail(str(error) or error.__class__.__name__)
+        ready._log_on_invoices()
+        return ready.filtered(lambda c: c.state == "failed")._plan_fallbacks()
+
+    def _recheck(self):
+        """Contacts of the daily run are checked again before they go: the customer may have
+        paid, been snoozed or excluded, withdrawn a consent, or reached a contact cap since.
+        Such contacts are cancelled or deferred again; returns the others."""
+        automatic = self.filtered(lambda c: c.run_id and c.action in ("email", "sms", "whatsapp", "activity"))
+        ready = self - automatic
+        now = pytz.utc.localize(fields.Datetime.now())
+        for company in automatic.company_id:
+            today = fields.Date.context_today(self.with_context(tz=company.partner_id.tz or "UTC"))
+            # a backfill records the past: what it decided for its date stands
+            contacts = automatic.filtered(lambda c: c.company_id == company and c.run_date >= today)
+            ready |= automatic.filtered(lambda c: c.company_id == company) - contacts
+            partners = contacts.partner_id.with_company(company)
+            gates = self.env["cobranza.contact.rule"]._gates(partners, company, now, exclude=contacts)
+            for contact in contacts:
+                partner = contact.partner_id.with_company(company)
+                open_moves = contact.move_ids.filtered(lambda m: m.cobranza_payable)
+                if contact.move_ids and not open_moves:
+                    contact._cancel(_("The invoices were paid before the contact went."))
+                elif partner.cobranza_no_chase:
+                    contact._cancel(_("The customer is not chased any more."))
+                elif partner.cobranza_snooze_until and partner.cobranza_snooze_until > today:
+                    contact._cancel(_("The customer is snoozed until %s.", partner.cobranza_snooze_until))
+                elif contact.action != "activity" and (gate := gates.get(partner.id)):
+                    blocked = gate(contact.channel)
+                    if blocked and blocked[0]:
+                        contact.write({"state": "deferred", "scheduled_at": blocked[0], "defer_reason": blocked[1]})
+                    elif blocked and not blocked[0]:
+                        contact._cancel(_("The customer withdrew its consent to this channel."), blocked[1])
+                    else:
+                        ready |= contact
+                else:
+                    ready |= contact
+        return ready
+
+    def _plan_fallbacks(self):
+        """For failed messages with channels left to try: the next one, planned now."""
+        vals_list = []
+        for contact in self.filtered("fallback_channels"):
+            left = [c for c in contact.fallback_channels.split(",") if c in channels.MESSAGE_CHANNELS]
+            level = contact.level_id
+            while left and not (level and level._cobranza_can_send(left[0])):
+                left.pop(0)
+            if not left:
+                continue
+            vals_list.append({
+                **contact._copy_for_fallback(),
+                "channel": left[0], "action": left[0], "channel_reason": "fallback",
+                "fallback_channels": ",".join(left[1:]) or False,
+                "mail_template_id": level.mail_template_id.id, "sms_template_id": level.sms_template_id.id,
+            })
+        return self._plan(vals_list)
+
+    def _copy_for_fallback(self):
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id,
+            "move_ids": [fields.Command.set(self.move_ids.ids)], "level_id": self.level_id.id,
+            "run_id": self.run_id.id, "run_date": self.run_date, "author_id": self.author_id.id,
+            "amount_due": self.amount_due, "attach_invoices": self.attach_invoices,
+        }
+
+    # ------------------------------------------------------------------ outcome of a contact
+    def _done(self, **values):
+        now = fields.Datetime.now()
+        self.write({"state": "sent", "dispatched_at": now, "date": now, **values})
+
+    def _fail(self, reason):
+        self.write({"state": "failed", "dispatched_at": fields.Datetime.now(), "note": reason})
+
+    def _cancel(self, reason, defer_reason=False):
+        self.write({"state": "cancelled", "dispatched_at": fields.Datetime.now(), "note": reason,
+                    "defer_reason": defer_reason or self.defer_reason})
+
+    def _log_on_invoices(self):
+        """The invoices' chatter keeps the trail of the reminders sent about them."""
+        labels = dict(self._fields["action"]._description_selection(self.env))
+        by_step = defaultdict(list)
+        for contact in self.filtered(lambda c: c.move_ids and c.state in ("sent", "planned")
+                                     and (c.level_id or c.channel_reason == "person")):
+            by_step[contact.level_id, contact.move_ids].append(labels[contact.action])
+        bodies = {}
+        for (level, moves), done in by_step.items():
+            if level:
+                text = _("Collection reminder “%(level)s” sent to the customer (%(channels)s).",
+                         level=level.name, channels=", ".join(done))
+            else:
+                text = _("Collection reminder sent to the customer (%s).", ", ".join(done))
+            bodies.update(dict.fromkeys(moves.ids, Markup("<p>%s</p>") % text))
+        if bodies:
+            self.env["account.move"].browse(bodies).sudo()._message_log_batch(bodies=bodies)
+
+    # ------------------------------------------------------------------ executors
+    def _execute_email(self):
+        """Email: rendered once per template and chunk (Odoo's ``_generate_template``), posted
+        in the chatter of the customer (or of its payment plan) and queued in Odoo's mail
+        queue, with one notification per recipient so that delivery can be followed."""
+        groups = self.grouped(lambda c: (c.mail_template_id, c._target()._name, c.company_id))
+        for (template, model, company), contacts in groups.items():
+            for batch in contacts._split_by_target():
+                values = batch._email_values(template, model, company)
+                messages = self.env[model].browse([v["res_id"] for v in values]).sudo()._message_create(
+                    [v["message"] for v in values])
+                batch._queue_emails(messages, values, company)
+                for contact, message in zip(batch, messages):
+                    contact._done(mail_message_id=message.id, delivery_status="queued",
+                                  subject=contact.subject or message.subject)
+
+    def _target(self):
+        """The record whose chatter receives the contact's message: its plan, else the customer."""
+        self.ensure_one()
+        return self.plan_id if self.plan_id else self.partner_id.commercial_partner_id
+
+    def _split_by_target(self):
+        """Batches in which each chatter record appears once (one rendering context each)."""
+        batches = []
+        for contact in self:
+            target = contact._target()
+            batch = next((b for b in batches if target not in b[1]), None)
+            if batch is None:
+                batch = [self.browse(), set()]
+                batches.append(batch)
+            batch[0] |= contact
+            batch[1].add(target)
+        return [contacts for contacts, _targets in batches]
+
+    def _render_context(self):
+        """What the templates read: the invoices of each contact still to pay, the installment."""
+        return {
+            "cobranza_move_ids": {c._target().id: c.move_ids.filtered("cobranza_payable").ids or c.move_ids.ids
+                                  for c in self},
+            "cobranza_line_ids": {c.plan_id.id: c.plan_line_id.id for c in self if c.plan_line_id},
+        }
+
+    def _email_values(self, template, model, company):
+        """The rendered message of each contact: its template's, or the text a person wrote."""
+        targets = self.env[model].browse([c._target().id for c in self]).with_company(company)
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        rendered = {}
+        if template:
+            rendered = template.with_company(company).with_context(**self._render_context()).sudo() \
+                ._generate_template(targets.ids, EMAIL_FIELDS)
+        values = []
+        for contact in self:
+            target = contact._target()
+            render = rendered.get(target.id, {})
+            recipients = render.get("partner_ids") or contact.partner_id._cobranza_reminder_partners().ids
+            # written by the creditor when a customer's own request triggered it
+            author = company.partner_id if not contact.author_id or contact.author_id.share \
+                else contact.author_id.partner_id
+            email_from = render.get("email_from") or company.email_formatted or author.email_formatted
+            attachments = contact.move_ids._cobranza_pdf_attachments(target) if contact.attach_invoices else []
+            values.append({
+                "res_id": target.id,
+                "auto_delete": render.get("auto_delete", False),
+                "mail_server_id": render.get("mail_server_id"),
+                "message": {
+                    "model": model, "res_id": target.id, "message_type": "comment", "subtype_id": subtype_id,
+                    "subject": contact.subject or render.get("subject") or False,
+                    "body": contact.body if not is_html_empty(contact.body) else render.get("body_html", ""),
+                    "author_id": author.id, "email_from": email_from,
+                    "reply_to": render.get("reply_to") or False,
+                    "partner_ids": recipients,
+                    "attachment_ids": [fields.Command.set(attachments)], "email_add_signature": False,
+                    "record_company_id": company.id,
+                },
+            })
+        missing = [v["message"] for v in values if not v["message"]["reply_to"]]
+        if missing:
+            reply_to = targets._notify_get_reply_to(default=missing[0]["email_from"])
+            for vals in missing:
+                vals["reply_to"] = reply_to.get(vals["res_id"]) or vals["email_from"]
+        return values
+
+    def _queue_emails(self, messages, values, company):
+        """Odoo's notification email of each message, rendered in its layout and queued,
+        with the notifications that follow its delivery."""
+        QWeb = self.env["ir.qweb"]
+        website_url = company.website and (company.website if company.website.lower().startswith(("http:", "https:"))
+                                           else f"http://{company.website}")
+        mails, recipients = [], []
+        for contact, message, vals in zip(self, messages, values):
+            target = contact._target()
+            lang = contact.partner_id.lang or self.env.lang
+            layout = message.email_layout_xmlid or "mail.mail_notification_layout"
+            body = QWeb._render(layout, {
+                "message": message, "subtype": message.subtype_id, "is_discussion": True, "tracking_values": [],
+                "record": target, "record_name": target.display_name, "subtitles": [target.display_name],
+                "model_description": False, "company": company, "lang": lang, "signature": "",
+                "email_add_signature": False, "website_url": website_url, "author_user": contact.author_id,
+                "is_html_empty": is_html_empty, "has_button_access": False, "button_access": {}, "actions": [],
+                "email_notification_force_header": False, "email_notification_force_footer": False,
+                "email_notification_allow_header": True, "email_notification_allow_footer": False,
+            }, minimal_qcontext=True, raise_if_not_found=False, lang=lang) or message.body
+            partner_ids = message.partner_ids.ids
+            headers = {"X-Odoo-Objects": f"{target._name}-{target.id}"}
+            if company.bounce_email:
+                headers["Return-Path"] = company.bounce_email
+            mails.append({
+                "mail_message_id": message.id, "body_html": body, "references": message.message_id,
+                "recipient_ids": [fields.Command.set(partner_ids)], "state": "outgoing", "is_notification": True,
+                "auto_delete": vals["auto_delete"], "mail_server_id": vals["mail_server_id"], "headers": repr(headers),
+            })
+            recipients.append(partner_ids)
+        mails = self.env["mail.mail"].sudo().create(mails)
+        self.env["mail.notification"].sudo().create([
+            {"author_id": message.author_id.id, "is_read": True, "mail_mail_id": mail.id,
+             "mail_message_id": message.id, "notification_status": "ready", "notification_type": "email",
+             "res_partner_id": partner_id}
+            for message, mail, partner_ids in zip(messages, mails, recipients) for partner_id in partner_ids
+        ])
+
+    def _execute_sms(self):
+        """SMS: rendered per template and chunk, posted in the customer's chatter and put in
+        Odoo's SMS queue; a customer without a usable mobile number (or who answered STOP)
+        makes the contact fail."""
+        numbers = self.partner_id._cobranza_sms_numbers()
+        sendable = self.filtered(lambda c: numbers.get(c.partner_id.commercial_partner_id.id))
+        (self - sendable)._fail(_("The customer has no valid mobile number."))
+        texts = {}
+        for (template, company), contacts in sendable.grouped(lambda c: (c.sms_template_id, c.company_id)).items():
+            partners = contacts.partner_id.commercial_partner_id.with_company(company)
+            rendered = template.with_context(**contacts._render_context())._render_field(
+                "body", partners.ids, compute_lang=True) if template else {}
+            for contact in contacts:
+                texts[contact] = contact.sms_body or rendered.get(contact.partner_id.commercial_partner_id.id, "")
+        note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        for contact in sendable:
+            partner = contact.partner_id.commercial_partner_id
+            number = numbers[partner.id]
+            message = partner.sudo()._message_create([{
+                "model": partner._name, "res_id": partner.id, "message_type": "sms", "subtype_id": note_subtype,
+                "body": texts[contact], "author_id": contact.author_id.partner_id.id,
+                "partner_ids": partner.ids,
+            }])
+            partner.sudo()._notify_thread_by_sms(
+                message, [{"id": partner.id, "notif": "sms"}], sms_content=texts[contact],
+                sms_pid_to_number={partner.id: number}, put_in_queue=True)
+            contact._done(mail_message_id=message.id, delivery_status="queued",
+                          sms_ids=[fields.Command.set(self.env["sms.sms"].sudo().search(
+                              [("mail_message_id", "=", message.id)]).ids)])
+
+    def _execute_whatsapp(self):
+        """WhatsApp through the Cloud API (a paid service, one call per message)."""
+        numbers = self.partner_id._cobranza_sms_numbers()
+        for contact in self:
+            partner = contact.partner_id.commercial_partner_id.with_company(contact.company_id).with_context(
+                **contact._render_context())
+            number = numbers.get(partner.id)
+            if not number:
+                contact._fail(_("The customer has no valid mobile number."))
+                continue
+            try:
+                message_id = contact.company_id._cobranza_whatsapp_send(
+                    number, contact.level_id.whatsapp_template_name, contact.level_id.whatsapp_template_lang or "es",
+                    [partner.name, partner._cobranza_reminder_amount_text(), partner._cobranza_portal_url()],
+                )
+            except UserError as error:
+                contact._fail(str(error.args[0]))
+                continue
+            message = partner.sudo().message_post(
+                body=_("WhatsApp reminder “%(template)s” sent (%(id)s).",
+                       template=contact.level_id.whatsapp_template_name, id=message_id),
+                message_type="comment", subtype_xmlid="mail.mt_note",
+            )
+            contact._done(mail_message_id=message.id)
+            if self.env.context.get("cobranza_commit"):
+                self.env.cr.commit()  # the message left: never send it twice
+
+    def _execute_activity(self):
+        """A task for a person (a collector's call, a level decided by hand): the contact stays
+        planned until the task is done."""
+        Activity = self.env["mail.activity"].sudo()
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        default_type = self.env.ref("mail.mail_activity_data_call")
+        vals_list = []
+        for contact in self:
+            level, partner = contact.level_id, contact.partner_id
+            if level.automatic:
+                summary, note = level.activity_summary or level.name, level.activity_note
+            else:
+                summary = _("Decide the reminder “%(level)s” for %(customer)s", level=level.name, customer=partner.name)
+                note = level.activity_note
+            vals_list.append({
+                "res_model_id": model_id, "res_id": partner.id,
+                "activity_type_id": (level.activity_type_id or default_type).id, "summary": summary,
+                "note": note or _("Invoices: %s", ", ".join(contact.move_ids.mapped("name"))),
+                "user_id": partner._cobranza_task_user(contact.move_ids, level.policy_id).id,
+                "date_deadline": contact.callback_date or contact.run_date or fields.Date.context_today(self),
+            })
+        for contact, activity in zip(self, Activity.create(vals_list)):
+            contact.write({"activity_id": activity.id, "dispatched_at": fields.Datetime.now()})
+
+    def _execute_letter(self):
+        """A letter waits in *Letters to Print* until it is printed."""
+        self.write({"dispatched_at": fields.Datetime.now()})
+
+    def _execute_fee(self):
+        """The late fee of the contact's level on its invoice, invoiced and posted once."""
+        for contact in self:
+            fee = contact.move_ids[:1]._cobranza_charge_fee(contact.level_id)
+            if fee:
+                contact._done(fee_move_id=fee.id)
+            else:
+                contact._cancel(_("No fee to charge: already charged, or nothing left to charge."))
+
+    def _execute_legal(self):
+        """The hand-off of the invoices to legal: a task for the policy's responsible."""
+        for contact in self:
+            moves, partner = contact.move_ids, contact.partner_id
+            policy = contact.level_id.policy_id
+            responsible = (policy.responsible_id | partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1] \
+                or self.env["res.users"]._cobranza_managers(contact.company_id)[:1]
+            activity = partner._cobranza_schedule_task(
+                moves, policy, self.env.ref("mail.mail_activity_data_todo"),
+                _("Hand %(customer)s's debt to legal", customer=partner.name),
+                _("Invoices: %s", ", ".join(moves.mapped("name"))), assignee=responsible,
+            )
+            contact._done(activity_id=activity.id)
+
+    # ------------------------------------------------------------------ delivery
+    @api.model
+    def _sync_delivery(self, messages):
+        """Follow the real fate of the emails and SMS of `messages` (Odoo's notifications):
+        delivered, still in the queue, failing for a passing reason (retried), or not
+        delivered (the contact fails, with the error)."""
+        contacts = self.sudo().search([("mail_message_id", "in", messages.ids), ("action", "in", ("email", "sms"))])
+        if not contacts:
+            return
+        notifications = defaultdict(list)
+        for notif in self.env["mail.notification"].sudo().search_read(
+                [("mail_message_id", "in", contacts.mail_message_id.ids)],
+                ["mail_message_id", "notification_status", "failure_type", "failure_reason"]):
+            notifications[notif["mail_message_id"][0]].append(notif)
+        types = dict(self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env))
+        for contact in contacts:
+            notifs = notifications.get(contact.mail_message_id.id, [])
+            statuses = {n["notification_status"] for n in notifs}
+            if "sent" in statuses:
+                values = {"delivery_status": "delivered", "delivery_error": False, "state": "sent"}
+            elif not notifs or statuses & {"ready", "process", "pending"}:
+                values = {"delivery_status": "queued"}
+            else:
+                failure = next(n for n in notifs if n["notification_status"] in ("exception", "bounce", "canceled"))
+                error = failure["failure_reason"] or types.get(failure["failure_type"]) or _("Not delivered")
+                transient = all(n["failure_type"] in TRANSIENT_FAILURES for n in notifs)
+                if transient and contact.delivery_attempts < MAX_DELIVERY_ATTEMPTS:
+                    values = {"delivery_status": "retrying", "delivery_error": error}
+                else:
+                    values = {"delivery_status": "failed", "delivery_error": error, "state": "failed"}
+            if any(contact[name] != value for name, value in values.items()):
+                contact.write(values)
+
+    @api.model
+    def _retry_deliveries(self):
+        """Put back in Odoo's queues the emails and SMS that failed for a passing reason (the
+        mail server or the SMS service could not be reached): Odoo's own retry."""
+        contacts = self.sudo().search([("delivery_status", "=", "retrying")])
+        for contact in contacts:
+            mails = self.env["mail.mail"].sudo().search(
+                [("mail_message_id", "=", contact.mail_message_id.id), ("state", "=", "exception")])
+            mails.action_retry()
+            contact.sms_ids.filtered(lambda s: s.state == "error").action_set_outgoing()
+            notifications = self.env["mail.notification"].sudo().search([
+                ("mail_message_id", "=", contact.mail_message_id.id),
+                ("notification_status", "in", ("exception", "bounce"))])
+            notifications.write({"notification_status": "ready", "failure_type": False, "failure_reason": False})
+            contact.write({"delivery_attempts": contact.delivery_attempts + 1, "delivery_status": "queued"})
+        return contacts

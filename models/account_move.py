@@ -1,5 +1,3 @@
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
 
 from ..engine import ladder
@@ -222,11 +220,19 @@ class AccountMove(models.Model):
             if state is None:
                 continue
             level_id = reached.get(move.id, False)
-            rows.append((
+            row = (
                 move.id, state.stage, state.exclusion, state.next_level_id, state.next_date,
                 level_id or move.cobranza_level_id.id or None,
                 date if level_id else move.cobranza_last_contact_date or None,
-            ))
+            )
+            legal = move.cobranza_legal
+            stored = (
+                move.id, "legal" if legal else move.cobranza_stage, "legal" if legal else move.cobranza_exclusion or None,
+                None if legal else move.cobranza_next_level_id.id or None, None if legal else move.cobranza_next_date or None,
+                move.cobranza_level_id.id or None, move.cobranza_last_contact_date or None,
+            )
+            if row != stored or level_id:
+                rows.append(row)  # only what changed: a day with nothing new writes nothing
         if not rows:
             return
         self.flush_model()
@@ -249,6 +255,16 @@ class AccountMove(models.Model):
             "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
             "cobranza_level_id", "cobranza_last_contact_date", "cobranza_escalate",
         ])
+
+    def _cobranza_hand_to_legal(self, date):
+        """Hand these invoices to legal on `date`: automatic contacts stop (one statement; the
+        run stores their stage in the same transaction)."""
+        if not self:
+            return
+        self.flush_model(["cobranza_legal", "cobranza_legal_date"])
+        self.env.cr.execute("UPDATE account_move SET cobranza_legal = TRUE, cobranza_legal_date = %s WHERE id = ANY(%s)",
+                            [date, self.ids])
+        self.invalidate_recordset(["cobranza_legal", "cobranza_legal_date"])
 
     def _cobranza_mark_level(self, level):
         """Record a level applied by hand: levels never go backwards."""

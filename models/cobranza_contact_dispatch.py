@@ -17,6 +17,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL, is_html_empty
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..engine import channels
 
@@ -27,7 +28,8 @@ CHUNK_SIZE = 200
 # service was unreachable); any other failure is final
 TRANSIENT_FAILURES = ("mail_smtp", "sms_server")
 MAX_DELIVERY_ATTEMPTS = 5
-EMAIL_FIELDS = ("subject", "body_html", "email_from", "reply_to", "partner_to", "auto_delete", "mail_server_id")
+EMAIL_FIELDS = ("subject", "email_from", "reply_to", "partner_to", "auto_delete", "mail_server_id")
+BODY_SEPARATOR = "<cobranza-message-separator></cobranza-message-separator>"
 
 
 class CobranzaContact(models.Model):
@@ -202,7 +204,12 @@ class CobranzaContact(models.Model):
                 text = _("Collection reminder sent to the customer (%s).", ", ".join(done))
             bodies.update(dict.fromkeys(moves.ids, Markup("<p>%s</p>") % text))
         if bodies:
-            self.env["account.move"].browse(bodies).sudo()._message_log_batch(bodies=bodies)
+            note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+            author = self.env.user.partner_id
+            self._insert_messages([{
+                "model": "account.move", "res_id": move_id, "body": body, "message_type": "notification",
+                "subtype_id": note, "is_internal": True, "author_id": author.id, "email_from": author.email_formatted,
+            } for move_id, body in bodies.items()])
 
     # ------------------------------------------------------------------ executors
     def _execute_email(self):
@@ -213,8 +220,7 @@ class CobranzaContact(models.Model):
         for (template, model, company), contacts in groups.items():
             for batch in contacts._split_by_target():
                 values = batch._email_values(template, model, company)
-                messages = self.env[model].browse([v["res_id"] for v in values]).sudo()._message_create(
-                    [v["message"] for v in values])
+                messages = self._insert_messages([v["message"] for v in values])
                 batch._queue_emails(messages, values, company)
                 for contact, message in zip(batch, messages):
                     contact._done(mail_message_id=message.id, delivery_status="queued",
@@ -252,8 +258,10 @@ class CobranzaContact(models.Model):
         subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
         rendered = {}
         if template:
-            rendered = template.with_company(company).with_context(**self._render_context()).sudo() \
-                ._generate_template(targets.ids, EMAIL_FIELDS)
+            template = template.with_company(company).with_context(**self._render_context()).sudo()
+            rendered = template._generate_template(targets.ids, EMAIL_FIELDS)
+            for res_id, body in self._render_bodies(template, targets).items():
+                rendered[res_id]["body_html"] = body
         values = []
         for contact in self:
             target = contact._target()
@@ -275,7 +283,7 @@ class CobranzaContact(models.Model):
                     "author_id": author.id, "email_from": email_from,
                     "reply_to": render.get("reply_to") or False,
                     "partner_ids": recipients,
-                    "attachment_ids": [fields.Command.set(attachments)], "email_add_signature": False,
+                    "attachment_ids": attachments, "email_add_signature": False,
                     "record_company_id": company.id,
                 },
             })
@@ -285,6 +293,19 @@ class CobranzaContact(models.Model):
             for vals in missing:
                 vals["reply_to"] = reply_to.get(vals["res_id"]) or vals["email_from"]
         return values
+
+    @api.model
+    def _render_bodies(self, template, records):
+        """``{res_id: body}``: the template's body for `records`, compiled once per language
+        (Odoo compiles a mail template's body again for every record: for a chunk of
+        reminders, the body is rendered once in a loop over them, then cut apart)."""
+        bodies = {}
+        for _lang, (tpl, ids) in template._classify_per_lang(records.ids).items():
+            wrapped = f'<t t-foreach="cobranza_records" t-as="object">{BODY_SEPARATOR}{tpl.body_html or ""}</t>'
+            out = tpl._render_template_qweb(wrapped, records._name, ids[:1],
+                                            add_context={"cobranza_records": tpl.env[records._name].browse(ids)})[ids[0]]
+            bodies.update(zip(ids, out.split(BODY_SEPARATOR)[1:]))
+        return template._render_template_postprocess(records._name, bodies)
 
     def _queue_emails(self, messages, values, company):
         """Odoo's notification email of each message, rendered in its layout and queued,
@@ -306,7 +327,7 @@ class CobranzaContact(models.Model):
                 "email_notification_force_header": False, "email_notification_force_footer": False,
                 "email_notification_allow_header": True, "email_notification_allow_footer": False,
             }, minimal_qcontext=True, raise_if_not_found=False, lang=lang) or message.body
-            partner_ids = message.partner_ids.ids
+            partner_ids = vals["message"]["partner_ids"]
             headers = {"X-Odoo-Objects": f"{target._name}-{target.id}"}
             if company.bounce_email:
                 headers["Return-Path"] = company.bounce_email
@@ -384,26 +405,33 @@ class CobranzaContact(models.Model):
     def _execute_activity(self):
         """A task for a person (a collector's call, a level decided by hand): the contact stays
         planned until the task is done."""
-        Activity = self.env["mail.activity"].sudo()
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        default_type = self.env.ref("mail.mail_activity_data_call")
         vals_list = []
         for contact in self:
             level, partner = contact.level_id, contact.partner_id
             if level.automatic:
-                summary, note = level.activity_summary or level.name, level.activity_note
+                summary = level.activity_summary or level.name
             else:
                 summary = _("Decide the reminder “%(level)s” for %(customer)s", level=level.name, customer=partner.name)
-                note = level.activity_note
-            vals_list.append({
-                "res_model_id": model_id, "res_id": partner.id,
-                "activity_type_id": (level.activity_type_id or default_type).id, "summary": summary,
-                "note": note or _("Invoices: %s", ", ".join(contact.move_ids.mapped("name"))),
-                "user_id": partner._cobranza_task_user(contact.move_ids, level.policy_id).id,
-                "date_deadline": contact.callback_date or contact.run_date or fields.Date.context_today(self),
-            })
-        for contact, activity in zip(self, Activity.create(vals_list)):
+            vals_list.append(contact._task_values(
+                level.activity_type_id, summary, level.activity_note,
+                partner._cobranza_task_user(contact.move_ids, level.policy_id),
+                contact.callback_date or contact.run_date))
+        for contact, activity in zip(self, self._create_tasks(vals_list)):
             contact.write({"activity_id": activity.id, "dispatched_at": fields.Datetime.now()})
+
+    def _task_values(self, activity_type, summary, note, user, deadline=None):
+        self.ensure_one()
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"), "res_id": self.partner_id.id,
+            "activity_type_id": (activity_type or self.env.ref("mail.mail_activity_data_call")).id,
+            "summary": summary, "note": note or _("Invoices: %s", ", ".join(self.move_ids.mapped("name"))),
+            "user_id": user.id, "date_deadline": deadline or fields.Date.context_today(self),
+        }
+
+    def _create_tasks(self, vals_list):
+        """The activities of a chunk at once. Their people find them in their activities and
+        worklists: no email per task (a backlog day would flood them)."""
+        return self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
 
     def _execute_letter(self):
         """A letter waits in *Letters to Print* until it is printed."""
@@ -419,18 +447,65 @@ class CobranzaContact(models.Model):
                 contact._cancel(_("No fee to charge: already charged, or nothing left to charge."))
 
     def _execute_legal(self):
-        """The hand-off of the invoices to legal: a task for the policy's responsible."""
+        """The hand-off of the invoices to legal: a task for the policy's responsible (else the
+        collector, else a Collections Manager)."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        managers = {company: self.env["res.users"]._cobranza_managers(company)[:1] for company in self.company_id}
+        vals_list = []
         for contact in self:
-            moves, partner = contact.move_ids, contact.partner_id
-            policy = contact.level_id.policy_id
-            responsible = (policy.responsible_id | partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1] \
-                or self.env["res.users"]._cobranza_managers(contact.company_id)[:1]
-            activity = partner._cobranza_schedule_task(
-                moves, policy, self.env.ref("mail.mail_activity_data_todo"),
-                _("Hand %(customer)s's debt to legal", customer=partner.name),
-                _("Invoices: %s", ", ".join(moves.mapped("name"))), assignee=responsible,
-            )
+            partner = contact.partner_id
+            responsible = (contact.level_id.policy_id.responsible_id | partner.cobranza_collector_id
+                           | self.env.user)._cobranza_people()[:1] or managers[contact.company_id]
+            vals_list.append(contact._task_values(
+                todo, _("Hand %(customer)s's debt to legal", customer=partner.name), False, responsible,
+                contact.run_date))
+        for contact, activity in zip(self, self._create_tasks(vals_list)):
             contact._done(activity_id=activity.id)
+
+    @api.model
+    def _insert_messages(self, vals_list):
+        """The chatter messages of the collection trail (reminders posted on customers, notes on
+        invoices), inserted at once: on a backlog day these are tens of thousands of messages
+        of known shape, and the ORM would run its whole create machinery for each and sanitize
+        each body twice. Their bodies are safe already: a mail template's body is sanitized when
+        it is saved and QWeb escapes everything it renders into it; a text a person wrote is
+        sanitized by the contact's HTML field; our notes are escaped text. Returns the
+        messages, in order."""
+        if not vals_list:
+            return self.env["mail.message"]
+        Message = self.env["mail.message"].sudo()
+        now, uid = fields.Datetime.now(), self.env.uid
+        columns = ("model", "res_id", "body", "subject", "message_type", "subtype_id", "author_id", "email_from",
+                   "reply_to", "message_id", "is_internal", "email_add_signature", "record_company_id", "date",
+                   "create_uid", "create_date", "write_uid", "write_date")
+        rows = []
+        for vals in vals_list:
+            rows.append((
+                vals["model"], vals["res_id"], vals.get("body") or "",
+                vals.get("subject") or None, vals["message_type"], vals.get("subtype_id"), vals.get("author_id"),
+                vals.get("email_from") or None, vals.get("reply_to") or None,
+                generate_tracking_message_id(f"{vals['res_id']}-{vals['model']}"), bool(vals.get("is_internal")),
+                bool(vals.get("email_add_signature")), vals.get("record_company_id"), now, uid, now, uid, now,
+            ))
+        Message.flush_model()
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        self.env.cr.execute(
+            f"INSERT INTO mail_message ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} RETURNING id",
+            [value for row in rows for value in row],
+        )
+        messages = Message.browse([row[0] for row in self.env.cr.fetchall()])
+        for fname in ("partner_ids", "attachment_ids"):
+            field = Message._fields[fname]
+            pairs = [(message.id, rel_id) for message, vals in zip(messages, vals_list) for rel_id in vals.get(fname) or ()]
+            if pairs:
+                self.env.cr.execute(
+                    f'INSERT INTO "{field.relation}" ("{field.column1}", "{field.column2}") '
+                    f'VALUES {", ".join(["(%s, %s)"] * len(pairs))}',
+                    [value for pair in pairs for value in pair])
+        Message.invalidate_model()
+        for model in {vals["model"] for vals in vals_list}:
+            self.env[model].invalidate_model(["message_ids"])
+        return messages
 
     # ------------------------------------------------------------------ delivery
     @api.model

@@ -272,7 +272,7 @@ class CobranzaRun(models.Model):
             legal |= to_legal
             reached.update(action.invoice_levels)
         self.env["cobranza.contact"].sudo()._plan(vals_list)
-        legal.write({"cobranza_legal": True, "cobranza_legal_date": date})
+        legal._cobranza_hand_to_legal(date)
         moves._cobranza_write_states(plan, date, reached)
         partners._cobranza_write_states(plan, company, moves)
 

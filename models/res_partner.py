@@ -331,14 +331,19 @@ class ResPartner(models.Model):
             if level and (not best or level.offset_days > best.offset_days):
                 levels[move.commercial_partner_id.id] = level
         rows = []
-        for partner in self:
+        for partner in self.with_company(company):
             state = plan.customers.get(partner.id)
             if state is None:
                 continue
-            rows.append((partner.id, state.total_due, state.total_overdue,
-                         state.oldest_overdue_days, levels[partner.id].id if partner.id in levels else None,
-                         state.next_date and fields.Date.to_string(state.next_date),
-                         state.status, state.priority))
+            row = (partner.id, round(state.total_due, 6), round(state.total_overdue, 6),
+                   state.oldest_overdue_days, levels[partner.id].id if partner.id in levels else None,
+                   state.next_date and fields.Date.to_string(state.next_date), state.status, state.priority)
+            stored = (partner.id, round(partner.cobranza_total_due, 6), round(partner.cobranza_total_overdue, 6),
+                      partner.cobranza_oldest_overdue_days, partner.cobranza_level_id.id or None,
+                      partner.cobranza_next_date and fields.Date.to_string(partner.cobranza_next_date),
+                      partner.cobranza_status or None, partner.cobranza_priority)
+            if row != stored:  # only what changed: a day with nothing new writes nothing
+                rows.append(row)
         if not rows:
             return
         self.flush_model()
@@ -521,7 +526,7 @@ class ResPartner(models.Model):
         if isinstance(wanted, dict):
             wanted = wanted.get(self.id) or wanted.get(str(self.id)) or []
         if wanted:
-            moves = self.env["account.move"].browse(wanted).exists()
+            moves = self.env["account.move"].browse(wanted)
         else:
             moves = self.env["account.move"].search(
                 [

@@ -6,3 +6,5 @@ from . import test_plans
 from . import test_contact_rules
 from . import test_portal
 from . import test_portal_security
+from . import test_dispatch
+from . import test_reliability

@@ -507,18 +507,25 @@ def cmd_test(argv):
         t.start()
         return t
 
-    say("running: pure-Python engine tests, module tests without demo data, "
-        "install with demo data (in parallel; logs in .test-results/)")
+    say("running: pure-Python engine tests, module tests without demo data, then the demo data "
+        "and the reliability tests (real processes, crashes, races, SMTP) on their own databases "
+        "(two at a time; logs in .test-results/)")
+
+    def demo_then_reliability():
+        suites["demo"] = odoo_suite(e, "demo", [MODULE], f"{MODULE}_demo", True, RESULTS / "odoo-demo.log")
+        suites["reliability"] = odoo_suite(e, "reliability", [MODULE], f"{MODULE}_reliability", False,
+                                           RESULTS / "odoo-reliability.log")
+
     threads = [
         background("nodemo", odoo_suite, e, "nodemo", modules, f"/{MODULE}", False,
                    RESULTS / "odoo-nodemo.log"),
-        background("demo", odoo_suite, e, "demo", [MODULE], f"{MODULE}_demo", True,
-                   RESULTS / "odoo-demo.log"),
+        threading.Thread(target=demo_then_reliability),
     ]
+    threads[1].start()
     suites["engine"] = pytest_suite(e, RESULTS / "pytest.log")
     for t in threads:
         t.join()
-    ordered = [suites[k] for k in ("engine", "nodemo", "demo")]
+    ordered = [suites[k] for k in ("engine", "nodemo", "demo", "reliability")]
     passed = sum(s["passed"] for s in ordered)
     failed = sum(s["failed"] for s in ordered)
     seconds = round(time.time() - started, 1)

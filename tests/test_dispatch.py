@@ -1,0 +1,164 @@
+"""The path from decision to delivery inside one transaction: planned contacts, the
+dispatcher's re-checks, executors that fail, the delivery status of emails and SMS, backfills.
+(Crashes, races and a real mail server: test_reliability.py.)"""
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.sms.tests.common import SMSCase
+
+from .common import CobranzaCase
+
+DAY = date(2026, 3, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestDispatch(CobranzaCase, SMSCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Contact = cls.env["cobranza.contact"]
+        cls.others = cls.env["res.partner"].create([
+            {"name": f"Cliente {n}", "email": f"c{n}@example.com", "is_company": True} for n in range(3)])
+        cls.invoices = cls._invoice(amount=100.0, due=DAY) | cls.env["account.move"].concat(*[
+            cls._invoice(partner=partner, amount=200.0, due=DAY) for partner in cls.others])
+
+    def _run(self, day=DAY):
+        with freeze_time(day):
+            return self.env["cobranza.run"].run_for_date(day, self.company)
+
+    def _emails(self, partners=None):
+        return self.Contact.search([("partner_id", "in", (partners or self.customer | self.others).ids),
+                                    ("action", "=", "email")])
+
+    def test_every_origin_plans_then_the_dispatcher_delivers(self):
+        run = self._run()
+        contacts = self._emails()
+        self.assertEqual(len(contacts), 4)
+        self.assertEqual(set(contacts.mapped("state")), {"sent"})
+        self.assertEqual(set(contacts.mapped("channel_reason")), {"level"})
+        self.assertTrue(all(contacts.mapped("dispatched_at")))
+        self.assertEqual(set(contacts.mapped("delivery_status")), {"queued"}, "in Odoo's mail queue")
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", contacts.mail_message_id.ids)])
+        self.assertEqual(len(mails), 4)
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+        self.assertEqual(run.email_count, 4, "the run's counters are read from its contacts")
+        # the same decisions again: nothing new is planned
+        vals = [{"partner_id": c.partner_id.id, "company_id": c.company_id.id, "level_id": c.level_id.id,
+                 "run_date": c.run_date, "channel": "email", "action": "email"} for c in contacts]
+        self.assertFalse(self.Contact._plan(vals))
+
+    def test_a_failing_executor_fails_only_its_contact(self):
+        Contact = type(self.Contact)
+        original = Contact._render_bodies
+        broken = self.others[1]
+
+        def render(self, template, records):
+            if broken in records:
+                raise ValueError("template exploded")
+            return original(self, template, records)
+
+        with patch.object(Contact, "_render_bodies", render):
+            run = self._run()
+        contacts = self._emails()
+        failed = contacts.filtered(lambda c: c.partner_id == broken)
+        self.assertEqual((failed.state, failed.note), ("failed", "template exploded"))
+        self.assertEqual(set((contacts - failed).mapped("state")), {"sent"}, "the others are done")
+        self.assertEqual(run.email_count, 3)
+
+    def test_a_backfill_twice_gives_the_same_result(self):
+        late = self.env["res.partner"].create({"name": "Atrasado SA", "email": "atrasado@example.com"})
+        due = DAY - timedelta(days=40)
+        invoices = self._invoice(partner=late, amount=300.0, due=due) | self._invoice(
+            partner=late, amount=50.0, due=due + timedelta(days=10))
+        Run = self.env["cobranza.run"]
+        first = Run.run_for_date(DAY, self.company)
+        before = sorted((c.partner_id.id, c.level_id.id, c.channel, c.state, c.run_date) for c in first.contact_ids)
+        levels = invoices.mapped("cobranza_level_id")
+        second = Run.run_for_date(DAY, self.company)
+        self.assertTrue(first.contact_ids.filtered(lambda c: c.partner_id == late))
+        self.assertFalse(second.contact_ids, "no new contact")
+        self.assertEqual(sorted((c.partner_id.id, c.level_id.id, c.channel, c.state, c.run_date)
+                                for c in first.contact_ids), before, "identical result")
+        self.assertEqual(invoices.mapped("cobranza_level_id"), levels)
+        self.assertEqual((first.action_count, second.action_count), (len(first.contact_ids.partner_id), 0))
+
+    def test_rules_are_checked_again_when_the_contact_goes(self):
+        """A contact deferred to later goes only if nothing changed: the customer paid, was
+        snoozed or excluded, or withdrew its consent in between."""
+        self.env["cobranza.contact.rule"].create({"name": "Horario", "company_id": self.company.id,
+                                                  "preset": "CL"}).action_load_preset()
+        self.company.partner_id.tz = "UTC"
+        (self.customer | self.others).write({"tz": "UTC"})
+        with freeze_time(f"{DAY} 06:00:00"):  # before the allowed hours
+            self.env["cobranza.run"].run_for_date(DAY, self.company)
+        deferred = self._emails()
+        self.assertEqual(set(deferred.mapped("state")), {"deferred"})
+        paid, snoozed, excluded, fine = deferred.sorted("id")
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.move_ids.ids).create({})._create_payments()
+        snoozed.partner_id.with_company(self.company).cobranza_snooze_until = DAY + timedelta(days=5)
+        excluded.partner_id.cobranza_no_chase = True
+        with freeze_time(f"{DAY} 12:00:00"):
+            self.Contact._cron_dispatch()
+        self.assertEqual((paid.state, snoozed.state, excluded.state), ("cancelled",) * 3)
+        self.assertIn("paid", paid.note)
+        self.assertEqual(fine.state, "sent")
+
+    def test_delivery_status_follows_odoos_queue(self):
+        self._run()
+        ok, bounced, unreachable, _other = self._emails().sorted("id")
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", (ok | bounced | unreachable).mail_message_id.ids)])
+        mail_of = {mail.mail_message_id: mail for mail in mails}
+        mail_of[ok.mail_message_id]._postprocess_sent_message(success_pids=ok.mail_message_id.partner_ids.ids)
+        # what Odoo's queue does when the recipient's server refuses, and when ours is unreachable
+        mail_of[bounced.mail_message_id].write({"state": "exception", "failure_reason": "550 unknown user"})
+        mail_of[bounced.mail_message_id]._postprocess_sent_message(
+            success_pids=[], failure_reason="550 unknown user", failure_type="mail_email_invalid")
+        mail_of[unreachable.mail_message_id].write({"state": "exception", "failure_reason": "Connection refused"})
+        mail_of[unreachable.mail_message_id]._postprocess_sent_message(
+            success_pids=[], failure_reason="Connection refused", failure_type="mail_smtp")
+        self.assertEqual((ok.state, ok.delivery_status), ("sent", "delivered"))
+        self.assertEqual((bounced.state, bounced.delivery_status), ("failed", "failed"), "never silently sent")
+        self.assertIn("550 unknown user", bounced.delivery_error)
+        self.assertEqual((unreachable.state, unreachable.delivery_status), ("sent", "retrying"))
+        # the dispatcher's cron puts it back in Odoo's queue, the way Odoo retries
+        self.Contact._cron_dispatch()
+        self.assertEqual(mail_of[unreachable.mail_message_id].state, "outgoing")
+        self.assertEqual((unreachable.delivery_status, unreachable.delivery_attempts), ("queued", 1))
+        mail_of[unreachable.mail_message_id]._postprocess_sent_message(
+            success_pids=unreachable.mail_message_id.partner_ids.ids)
+        self.assertEqual(unreachable.delivery_status, "delivered")
+        # on the customer too
+        self.assertIn(bounced, bounced.partner_id.cobranza_contact_ids.filtered(lambda c: c.delivery_status == "failed"))
+
+    def test_sms_delivery_failure_shows_on_the_contact(self):
+        self.customer.mobile = "+56 9 6123 4567"
+        self.invoices[0].invoice_date_due = DAY - timedelta(days=1)  # the SMS level
+        self._run()
+        sms = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "sms")])
+        self.assertEqual((sms.state, sms.delivery_status), ("sent", "queued"))
+        with self.mockSMSGateway(sms_allow_unlink=True, nbr_t_error={"+56961234567": "wrong_number_format"}):
+            sms.sms_ids._send()
+        self.assertEqual((sms.state, sms.delivery_status), ("failed", "failed"))
+        self.assertTrue(sms.delivery_error)
+
+    def test_fees_and_legal_hand_offs_are_contacts(self):
+        strict = self.env["cobranza.policy"].create({"name": "Estricta", "company_id": self.company.id, "level_ids": [
+            Command.create({"name": "Cargo", "offset_days": 5, "charge_fee": True, "fee_type": "fixed",
+                            "fee_fixed_amount": 10.0}),
+            Command.create({"name": "Legal", "offset_days": 20, "legal_handoff": True}),
+        ]})
+        self.customer.cobranza_policy_id = strict
+        self._run(DAY + timedelta(days=5))
+        fee = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "fee")])
+        self.assertEqual((fee.state, fee.move_ids, fee.fee_move_id.amount_total), ("sent", self.invoices[0], 10.0))
+        self._run(DAY + timedelta(days=20))
+        legal = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "legal")])
+        self.assertEqual(legal.state, "sent")
+        self.assertTrue(legal.activity_id)
+        self.assertTrue(self.invoices[0].cobranza_legal)

@@ -1,0 +1,269 @@
+"""Reliability of the path from decision to delivery, against real Odoo processes.
+
+Each test commits its own company, customers and invoices in the test database, then starts
+``odoo shell`` processes on it: one killed with SIGKILL in the middle of a run or a dispatch,
+two running the same date (or dispatching) at the same moment, a mail queue sending to a real
+SMTP server on localhost that is stopped and started again. Run by ``make test`` in a suite of
+their own (tag ``account_cobranza_reliability``), on a database nobody else uses.
+"""
+import json
+import logging
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from aiosmtpd.controller import Controller
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import config
+
+RUN_DATE = date(2026, 3, 16)
+# what a script run by a process prints for the test to read
+RESULT = "COBRANZA-RESULT "
+
+
+class Inbox:
+    """A real SMTP server's handler: keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((tuple(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@tagged("post_install", "-at_install", "-standard", "account_cobranza_reliability")
+class ReliabilityCase(BaseCase):
+    """Committed data and real processes (see the module's docstring)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    @contextmanager
+    def committed(self):
+        """An environment whose work is committed when the block ends."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def _company(self, customers=40, due=RUN_DATE):
+        """A new company (chart, default policy) with `customers` customers that each owe one
+        invoice due on `due`: the run for that date emails each of them once."""
+        tag = f"{self._testMethodName}-{time.monotonic_ns()}"
+        with self.committed() as env:
+            company = env["res.company"].create({"name": f"Confiable {tag}", "email": "cobranza@confiable.example.com"})
+            env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+            env.user.company_ids = [Command.link(company.id)]
+            company.cobranza_policy_id = env.ref("account_cobranza.cobranza_policy_default")
+            partners = env["res.partner"].create([
+                {"name": f"Cliente {n:03d} {tag}", "email": f"c{n}.{tag.lower()}@example.com", "is_company": True}
+                for n in range(customers)])
+            moves = env["account.move"].with_company(company).create([{
+                "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
+                "invoice_date": due - timedelta(days=30), "invoice_date_due": due,
+                "invoice_line_ids": [Command.create({"name": "Servicio", "price_unit": 100.0 + n, "tax_ids": []})],
+            } for n, partner in enumerate(partners)])
+            moves.action_post()
+            return company.id, partners.ids
+
+    def _odoo(self, script, **values):
+        """Start an ``odoo shell`` process on the test database running `script` (Python, with
+        ``env`` and the given `values` as variables); returns the process."""
+        db = get_db_name()
+        args = [sys.executable, "-m", "odoo", "shell", "-d", db, "--no-http", "--log-level=warn",
+                f"--addons-path={config['addons_path']}", f"--data-dir={config['data_dir']}"]
+        for key, flag in (("db_host", "--db_host"), ("db_port", "--db_port"), ("db_user", "--db_user"),
+                          ("db_password", "--db_password")):
+            if config.get(key):
+                args.append(f"{flag}={config[key]}")
+        header = "".join(f"{name} = {value!r}\n" for name, value in values.items())
+        footer = "\nenv.cr.commit()\n"
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        proc.stdin.write(header + script + footer)
+        proc.stdin.close()
+        return proc
+
+    def _wait(self, proc, timeout=240):
+        output = proc.stdout.read()
+        proc.wait(timeout=timeout)
+        results = [json.loads(line[len(RESULT):]) for line in output.splitlines() if line.startswith(RESULT)]
+        return proc.returncode, results, output
+
+    def _contacts(self, env, partner_ids, **domain):
+        return env["cobranza.contact"].search([("partner_id", "in", partner_ids),
+                                               *[(k, "=", v) for k, v in domain.items()]])
+
+    def assertEachCustomerEmailedOnce(self, partner_ids):
+        """One email contact per customer, sent, with exactly one message and one mail."""
+        with self.committed() as env:
+            contacts = self._contacts(env, partner_ids, channel="email")
+            self.assertEqual(sorted(contacts.partner_id.ids), sorted(partner_ids), "one email contact each")
+            self.assertEqual(set(contacts.mapped("state")), {"sent"}, "none left planned, none failed")
+            self.assertFalse(self._contacts(env, partner_ids).filtered(lambda c: c.state == "planned" and c.action != "letter"))
+            messages = env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", partner_ids),
+                                                   ("message_type", "=", "comment")])
+            self.assertEqual(len(messages), len(partner_ids), "one reminder in each customer's chatter")
+            mails = env["mail.mail"].search([("mail_message_id", "in", messages.ids)])
+            self.assertEqual(sorted(mails.mail_message_id.ids), sorted(messages.ids), "one queued mail each")
+            self.assertEqual(len(mails), len(partner_ids))
+
+
+# The script of a daily run as the cron makes it: batches and chunks committed one by one.
+RUN = """
+import os, signal, time
+if kill_at:
+    # die like a killed worker, with SIGKILL: before the `count`-th commit, or right after
+    # the `count`-th call of a method (its work done, not committed)
+    what, count = kill_at
+    calls = {"n": 0}
+    if what == "commit":
+        real_commit = env.cr.commit
+        def commit():
+            calls["n"] += 1
+            if calls["n"] >= count:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_commit()
+        env.cr.commit = commit
+    else:
+        model, method = what.rsplit(".", 1)
+        Model = type(env[model])
+        original = getattr(Model, method)
+        def dying(*args, **kwargs):
+            result = original(*args, **kwargs)
+            calls["n"] += 1
+            if calls["n"] >= count:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+        setattr(Model, method, dying)
+if start_at:
+    time.sleep(max(start_at - time.time(), 0))
+company = env["res.company"].browse(company_id)
+run = env["cobranza.run"].sudo().with_company(company).create({"date": run_date, "company_id": company.id})
+run._execute(commit=True, batch_size=batch_size)
+print("COBRANZA-RESULT", __import__("json").dumps({"errors": run.error_count, "contacted": run.action_count}))
+"""
+
+DISPATCH = """
+import time
+time.sleep(max(start_at - time.time(), 0))
+done = env["cobranza.contact"].sudo()._dispatch(commit=True, chunk_size=chunk_size)
+print("COBRANZA-RESULT", __import__("json").dumps({"ids": done.ids}))
+"""
+
+
+class TestCrashesAndRaces(ReliabilityCase):
+
+    def test_a_killed_run_is_finished_by_the_next_one(self):
+        """SIGKILL before a batch's decisions are committed, between the decisions and their
+        delivery, and in the middle of a chunk of emails: the next run finishes the day with
+        every customer emailed exactly once."""
+        # the commits of such a run: the list of customers, then for each batch of 10 its
+        # decisions, the dispatcher's fresh start and its chunk of emails
+        for kill_at in (("commit", 6),  # the second batch decided, not delivered
+                        ("cobranza.run._execute_batch", 2),  # the second batch being decided
+                        ("cobranza.contact._queue_emails", 2)):  # its emails being queued
+            with self.subTest(kill_at=kill_at):
+                company_id, partner_ids = self._company(customers=40)
+                code, _results, output = self._wait(self._odoo(
+                    RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=10, kill_at=kill_at, start_at=None))
+                self.assertEqual(code, -9, f"the worker was killed: {output[-2000:]}")
+                with self.committed() as env:
+                    done = len(self._contacts(env, partner_ids, channel="email", state="sent"))
+                self.assertTrue(0 < done < len(partner_ids), f"killed in the middle of the run ({done} sent)")
+                code, results, output = self._wait(self._odoo(
+                    RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=10, kill_at=None, start_at=None))
+                self.assertEqual((code, results[0]["errors"]), (0, 0), output[-2000:])
+                self.assertEachCustomerEmailedOnce(partner_ids)
+
+    def test_two_workers_run_the_same_date_at_once(self):
+        company_id, partner_ids = self._company(customers=60)
+        start_at = time.time() + 15  # both processes have loaded Odoo by then
+        procs = [self._odoo(RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=5, kill_at=None,
+                            start_at=start_at) for _n in range(2)]
+        outcomes = [self._wait(proc) for proc in procs]
+        for code, results, output in outcomes:
+            self.assertEqual((code, results[0]["errors"]), (0, 0), output[-2000:])
+        self.assertEqual(sum(results[0]["contacted"] for _code, results, _output in outcomes), len(partner_ids),
+                         "the customers were shared between the two runs")
+        self.assertEachCustomerEmailedOnce(partner_ids)
+
+    def test_two_dispatchers_at_once(self):
+        company_id, partner_ids = self._company(customers=60)
+        with self.committed() as env:  # decided, not delivered
+            run = env["cobranza.run"].with_company(company_id).create({"date": RUN_DATE, "company_id": company_id})
+            Contact = type(env["cobranza.contact"])
+            original, Contact._dispatch = Contact._dispatch, lambda self, *args, **kwargs: self.browse()
+            try:
+                run._execute()
+            finally:
+                Contact._dispatch = original
+            planned = self._contacts(env, partner_ids, action="email", state="planned")
+            self.assertEqual(len(planned), len(partner_ids))
+        start_at = time.time() + 15
+        procs = [self._odoo(DISPATCH, start_at=start_at, chunk_size=4) for _n in range(2)]
+        outcomes = [self._wait(proc) for proc in procs]
+        taken = []
+        for code, results, output in outcomes:
+            self.assertEqual(code, 0, output[-2000:])
+            taken.append(set(results[0]["ids"]) & set(planned.ids))
+        self.assertFalse(taken[0] & taken[1], "no contact taken by both dispatchers")
+        self.assertEqual(taken[0] | taken[1], set(planned.ids))
+        self.assertEachCustomerEmailedOnce(partner_ids)
+
+
+QUEUE = """
+env["cobranza.contact"].sudo()._cron_dispatch()
+env["mail.mail"].sudo().process_email_queue()
+"""
+
+
+class TestMailServerDown(ReliabilityCase):
+
+    def test_mails_wait_for_the_server_and_are_delivered_once(self):
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's session log
+        inbox = Inbox()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        company_id, partner_ids = self._company(customers=8)
+        with self.committed() as env:
+            env["ir.mail_server"].search([]).active = False
+            env["ir.mail_server"].create({"name": "Local SMTP", "smtp_host": "127.0.0.1", "smtp_port": port,
+                                          "smtp_encryption": "none", "sequence": 1})
+            env["cobranza.run"].run_for_date(RUN_DATE, env["res.company"].browse(company_id))
+            emails = {c.partner_id.id: c.partner_id.email for c in self._contacts(env, partner_ids, channel="email")}
+        controller.stop()  # the server goes down
+        code, _results, output = self._wait(self._odoo(QUEUE))
+        self.assertEqual(code, 0, output[-2000:])
+        with self.committed() as env:
+            contacts = self._contacts(env, partner_ids, channel="email")
+            self.assertEqual(set(contacts.mapped("delivery_status")), {"retrying"}, "the contacts show it")
+            self.assertEqual(set(contacts.mapped("state")), {"sent"}, "not lost: they will be retried")
+            self.assertTrue(all(contacts.mapped("delivery_error")))
+        self.assertFalse(inbox.messages)
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()  # back
+        try:
+            code, _results, output = self._wait(self._odoo(QUEUE))
+            self.assertEqual(code, 0, output[-2000:])
+            code, _results, output = self._wait(self._odoo(QUEUE))  # nothing more to send
+            self.assertEqual(code, 0, output[-2000:])
+        finally:
+            controller.stop()
+        # (the mails other tests left in the queue are delivered too)
+        received = sorted(rcpt for rcpts, _content in inbox.messages for rcpt in rcpts if rcpt in emails.values())
+        self.assertEqual(received, sorted(emails.values()), "delivered exactly once")
+        with self.committed() as env:
+            contacts = self._contacts(env, partner_ids, channel="email")
+            self.assertEqual(set(contacts.mapped("delivery_status")), {"delivered"})
+            self.assertTrue(all(attempts == 1 for attempts in contacts.mapped("delivery_attempts")))

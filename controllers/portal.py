@@ -44,9 +44,8 @@ class CobranzaPortal(PortalAccount):
         partner = self._cobranza_statement_partner()
         values = self._prepare_portal_layout_values()
         values.update(partner._cobranza_statement_values())
-        limits = partner._cobranza_plan_limits()
-        plans = self._cobranza_open_plans(partner)
-        plannable_total = sum((values["moves"] - plans.move_ids).mapped("amount_residual_signed"))
+        plans = partner._cobranza_open_plans()
+        offer = partner._cobranza_plan_offer()
         values.update({
             "page_name": "cobranza_statement", "partner": partner,
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
@@ -54,11 +53,10 @@ class CobranzaPortal(PortalAccount):
             "channels": partner._fields["cobranza_preferred_channel"]._description_selection(request.env),
             "plans": plans,
             "plan_of": {move.id: plan for plan in plans for move in plan.move_ids},
-            "plan_limits": limits,
+            "plan_limits": offer["limits"],
             "max_installments": schedule.MAX_INSTALLMENTS,
-            "plannable_total": plannable_total,
-            "plan_min_down_payment": request.env.company.currency_id.round(
-                plannable_total * limits["min_down_payment"] / 100.0),
+            "plannable_total": offer["total"],
+            "plan_min_down_payment": offer["min_down_payment"],
         })
         return request.render("account_cobranza.portal_my_statement", values)
 
@@ -88,14 +86,6 @@ class CobranzaPortal(PortalAccount):
         if not wanted or len(moves) != len(wanted):
             raise NotFound()
         return moves
-
-    @staticmethod
-    def _cobranza_open_plans(partner):
-        """The customer's plans waiting for approval or active, in the current company."""
-        return request.env["cobranza.payment.plan"].sudo().search([
-            ("partner_id", "=", partner.id), ("company_id", "=", request.env.company.id),
-            ("state", "in", ("proposed", "active")),
-        ])
 
     def _cobranza_redirect(self, message=None, error=None, url="/my/statement"):
         # shown once on the next page (kept in the session, not in the URL)
@@ -223,7 +213,7 @@ class CobranzaPortal(PortalAccount):
         """The customer asks for a payment plan of its open invoices: active at once when
         inside its segment's limits, otherwise waiting for a manager's approval."""
         partner = self._cobranza_statement_partner()
-        moves = partner._cobranza_statement_moves() - self._cobranza_open_plans(partner).move_ids
+        moves = partner._cobranza_plan_offer()["moves"]
         if not moves:
             return self._cobranza_redirect(error=request.env._("There is no invoice left to include in a payment plan."))
         try:

@@ -27,7 +27,8 @@ from typing import Optional
 OPEN_PAYMENT_STATES = ("not_paid", "partial", "in_payment", "blocked")
 PAYABLE_PAYMENT_STATES = ("not_paid", "partial")
 ACTIONABLE_PAYMENT_STATES = ("not_paid", "partial", "blocked")
-SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
+PAID_PAYMENT_STATES = ("paid", "in_payment")
+SETTLED_PAYMENT_STATES = PAID_PAYMENT_STATES + ("reversed",)
 
 # Why an invoice is left out of the ladder (also the values of the Odoo selection field).
 EXCLUSIONS = (

@@ -103,6 +103,11 @@ def build(total, count: int, first: date, frequency: str, decimals: int,
     return result
 
 
+def minimum_down_payment(total, percent, decimals: int) -> Decimal:
+    """The least down payment a segment asks: `percent` of `total`, to the currency's unit."""
+    return to_amount(Decimal(str(total)) * Decimal(str(percent or 0)) / 100, decimals)
+
+
 def allocate(amounts, paid) -> list:
     """How much of each installment (oldest first) the amount `paid` covers."""
     left = Decimal(paid)

@@ -8,7 +8,10 @@ from . import cobranza_run
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_run
+from . import res_partner_statement
 from . import account_move
+from . import account_move_run
 from . import account_partial_reconcile
 from . import mail_activity
 from . import cobranza_demo

@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..engine import ladder
-from ..engine.ladder import OPEN_PAYMENT_STATES, PAYABLE_PAYMENT_STATES  # noqa: F401 - the models' import point
+from ..engine.ladder import PAID_PAYMENT_STATES, PAYABLE_PAYMENT_STATES
 
 STAGES = [
     ("not_due", "Not Due"),
@@ -113,6 +114,7 @@ class AccountMove(models.Model):
         ),
     ]
 
+    # ------------------------------------------------------------------ computes
     @api.depends("move_type", "state", "payment_state", "amount_residual", "invoice_date_due",
                  "cobranza_legal")
     def _compute_cobranza_stage(self):
@@ -139,25 +141,54 @@ class AccountMove(models.Model):
         for move in self:
             move.cobranza_contact_count = len(move.cobranza_contact_ids)
 
+    # ------------------------------------------------------------------ CRUD
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        reversed_moves = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+        dispute = self.env["cobranza.dispute"].browse(self.env.context.get("cobranza_dispute_id") or [])
+        if reversed_moves and dispute.exists() and dispute.state == "open" and dispute.move_id in self:
+            dispute.credit_note_id = reversed_moves.filtered(lambda m: m.reversed_entry_id == dispute.move_id)[:1]
+            dispute.action_resolve()
+        return reversed_moves
+
+    # ------------------------------------------------------------------ actions
+    def action_cobranza_plan(self):
+        return self.env["cobranza.plan.wizard"]._open_for(self)
+
+    def action_cobranza_promise(self):
+        return self.env["cobranza.promise.wizard"]._open_for(self)
+
+    def action_cobranza_dispute(self):
+        return self.env["cobranza.dispute.wizard"]._open_for(self)
+
+    def action_cobranza_snooze(self):
+        return self.env["cobranza.snooze.wizard"]._open_for(self)
+
+    def action_cobranza_exclude(self):
+        return self.env["cobranza.exclude.wizard"]._open_for(self)
+
+    def action_cobranza_resume(self):
+        for move in self.filtered(lambda m: m.payment_state == "blocked"):
+            move.action_toggle_block_payment()
+        self.cobranza_exclusion_note = False
+        self.env["res.partner"]._cobranza_refresh(self.commercial_partner_id, self.company_id)
+
+    def action_cobranza_view_contacts(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
+        action["domain"] = [("move_ids", "in", self.ids)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id[:1].id,
+                             "default_move_ids": self.ids}
+        return action
+
+    # ------------------------------------------------------------------ business methods
     def _cobranza_today(self):
         return fields.Date.to_date(self.env.context.get("cobranza_date")) or fields.Date.context_today(self)
 
-    def _cobranza_holds(self):
-        """``{move id: 'dispute' | 'plan' | 'promise'}``: invoices whose ladder is paused by an
-        open dispute, a running payment plan or an open promise (three queries)."""
-        if not self.ids:
-            return {}
-        holds = {}
-        for model, domain, hold in (
-            ("cobranza.promise", [("state", "=", "open")], "promise"),
-            ("cobranza.payment.plan", [("state", "in", ("proposed", "active"))], "plan"),
-        ):
-            for record in self.env[model].sudo().search([("move_ids", "in", self.ids), *domain]):
-                holds.update(dict.fromkeys(set(record.move_ids.ids) & set(self.ids), hold))
-        disputes = self.env["cobranza.dispute"].sudo().search(
-            [("move_id", "in", self.ids), ("state", "=", "open")])
-        holds.update(dict.fromkeys(disputes.move_id.ids, "dispute"))
-        return holds
+    def _cobranza_days_overdue(self):
+        """Days since the due date on the reference date (negative: days left)."""
+        self.ensure_one()
+        today = self.env.context.get("cobranza_date") or fields.Date.context_today(self)
+        due = self.invoice_date_due or self.invoice_date or self.date
+        return (fields.Date.to_date(today) - due).days
 
     def _cobranza_resolve_policy(self):
         """Effective policy of each invoice: invoice override, then the customer's override,
@@ -183,88 +214,15 @@ class AccountMove(models.Model):
                 result[move] = self.env["cobranza.policy"]
         return result
 
-    # ------------------------------------------------------------------ daily run adapters
-    @api.model
-    def _cobranza_open_invoices(self, partners, company):
-        return self.search([
-            ("company_id", "=", company.id),
-            ("commercial_partner_id", "in", partners.ids),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            "|", ("payment_state", "in", OPEN_PAYMENT_STATES),
-            # paid since the last evaluation: recorded once as paid
-            "&", ("cobranza_stage", "=", "paid"), ("cobranza_exclusion", "=", False),
-        ], order="invoice_date_due, id")
-
-    def _cobranza_engine_invoice(self, policy, holds):
-        self.ensure_one()
-        return ladder.Invoice(
-            id=self.id,
-            due=self.invoice_date_due or self.invoice_date or self.date,
-            residual=self.amount_residual_signed,
-            policy=policy,
-            reached_offset=self.cobranza_level_id.offset_days if self.cobranza_level_id else None,
-            payment_state=self.payment_state,
-            hold=holds.get(self.id),
-            legal=self.cobranza_legal,
-            escalate=self.cobranza_escalate,
-        )
-
-    def _cobranza_write_states(self, plan, date, reached):
-        """Store the evaluation of `plan` on the invoices in one statement.
-
-        `reached`: ``{invoice id: level id}`` of the levels applied today (None: failed)."""
-        rows = []
-        for move in self:
-            state = plan.invoices.get(move.id)
-            if state is None:
-                continue
-            level_id = reached.get(move.id, False)
-            row = (
-                move.id, state.stage, state.exclusion, state.next_level_id, state.next_date,
-                level_id or move.cobranza_level_id.id or None,
-                date if level_id else move.cobranza_last_contact_date or None,
-            )
-            legal = move.cobranza_legal
-            stored = (
-                move.id, "legal" if legal else move.cobranza_stage, "legal" if legal else move.cobranza_exclusion or None,
-                None if legal else move.cobranza_next_level_id.id or None, None if legal else move.cobranza_next_date or None,
-                move.cobranza_level_id.id or None, move.cobranza_last_contact_date or None,
-            )
-            if row != stored or level_id:
-                rows.append(row)  # only what changed: a day with nothing new writes nothing
-        if not rows:
-            return
-        self.flush_model()
-        values = ", ".join(["(%s, %s, %s, %s::int, %s::date, %s::int, %s::date)"] * len(rows))
-        self.env.cr.execute(
-            f"""
-            UPDATE account_move m
-               SET cobranza_stage = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.stage END,
-                   cobranza_exclusion = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.exclusion END,
-                   cobranza_next_level_id = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_level END,
-                   cobranza_next_date = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_date END,
-                   cobranza_level_id = v.level, cobranza_last_contact_date = v.last_contact,
-                   cobranza_escalate = m.cobranza_escalate AND v.level IS NOT DISTINCT FROM m.cobranza_level_id
-              FROM (VALUES {values}) AS v(id, stage, exclusion, next_level, next_date, level, last_contact)
-             WHERE m.id = v.id
-            """,
-            [value for row in rows for value in row],
-        )
-        self.invalidate_model([
-            "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
-            "cobranza_level_id", "cobranza_last_contact_date", "cobranza_escalate",
-        ])
-
-    def _cobranza_hand_to_legal(self, date):
-        """Hand these invoices to legal on `date`: automatic contacts stop (one statement; the
-        run stores their stage in the same transaction)."""
-        if not self:
-            return
-        self.flush_model(["cobranza_legal", "cobranza_legal_date"])
-        self.env.cr.execute("UPDATE account_move SET cobranza_legal = TRUE, cobranza_legal_date = %s WHERE id = ANY(%s)",
-                            [date, self.ids])
-        self.invalidate_recordset(["cobranza_legal", "cobranza_legal_date"])
+    def _cobranza_ensure_owner(self, partner, company):
+        """A promise, a plan, a reminder is about one customer's debt in one company: these
+        invoices must be `partner`'s (its commercial entity's) in `company`."""
+        foreign = self.filtered(lambda m: m.commercial_partner_id != partner.commercial_partner_id
+                                or m.company_id != company)
+        if foreign:
+            raise UserError(_("%(invoices)s are not invoices of %(customer)s in %(company)s.",
+                              invoices=", ".join(foreign.mapped("name")), customer=partner.commercial_partner_id.name,
+                              company=company.name))
 
     def _cobranza_mark_level(self, level):
         """Record a level applied by hand: levels never go backwards."""
@@ -333,7 +291,7 @@ class AccountMove(models.Model):
         contact per customer, company and template, carried out at once."""
         moves = self.filtered(
             lambda m: m.move_type == "out_invoice" and not m.cobranza_thanked
-            and m.payment_state in ("paid", "in_payment") and m.cobranza_level_id.offset_days > 0
+            and m.payment_state in PAID_PAYMENT_STATES and m.cobranza_level_id.offset_days > 0
         )
         if not moves:
             return
@@ -353,47 +311,3 @@ class AccountMove(models.Model):
             "author_id": self.env.user.id, "key": f"thanks:{','.join(map(str, sorted(paid.ids)))}",
         } for (partner, company, template), paid in by_partner.items()])
         contacts._dispatch()
-
-    def _reverse_moves(self, default_values_list=None, cancel=False):
-        reversed_moves = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
-        dispute = self.env["cobranza.dispute"].browse(self.env.context.get("cobranza_dispute_id") or [])
-        if reversed_moves and dispute.exists() and dispute.state == "open" and dispute.move_id in self:
-            dispute.credit_note_id = reversed_moves.filtered(lambda m: m.reversed_entry_id == dispute.move_id)[:1]
-            dispute.action_resolve()
-        return reversed_moves
-
-    # ------------------------------------------------------------------ buttons
-    def action_cobranza_plan(self):
-        return self.env["cobranza.plan.wizard"]._open_for(self)
-
-    def action_cobranza_promise(self):
-        return self.env["cobranza.promise.wizard"]._open_for(self)
-
-    def action_cobranza_dispute(self):
-        return self.env["cobranza.dispute.wizard"]._open_for(self)
-
-    def action_cobranza_snooze(self):
-        return self.env["cobranza.snooze.wizard"]._open_for(self)
-
-    def action_cobranza_exclude(self):
-        return self.env["cobranza.exclude.wizard"]._open_for(self)
-
-    def action_cobranza_resume(self):
-        for move in self.filtered(lambda m: m.payment_state == "blocked"):
-            move.action_toggle_block_payment()
-        self.cobranza_exclusion_note = False
-        self.env["res.partner"]._cobranza_refresh(self.commercial_partner_id, self.company_id)
-
-    def action_cobranza_view_contacts(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
-        action["domain"] = [("move_ids", "in", self.ids)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id[:1].id,
-                             "default_move_ids": self.ids}
-        return action
-
-    def _cobranza_days_overdue(self):
-        """Days since the due date on the reference date (negative: days left)."""
-        self.ensure_one()
-        today = self.env.context.get("cobranza_date") or fields.Date.context_today(self)
-        due = self.invoice_date_due or self.invoice_date or self.date
-        return (fields.Date.to_date(today) - due).days

@@ -1,8 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import channels
-
 CHANNELS = [
     ("email", "Email"),
     ("sms", "SMS"),
@@ -31,7 +29,6 @@ CHANNEL_REASONS = [
     ("person", "Chosen by a person"),
     ("notice", "Notice to the customer"),
 ]
-assert [code for code, _label in CHANNEL_REASONS] == list(channels.REASONS)
 OUTCOMES = [
     ("no_answer", "No answer"),
     ("promise", "Promise to pay"),

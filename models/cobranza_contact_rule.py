@@ -53,22 +53,26 @@ class CobranzaContactRule(models.Model):
     consent_email = fields.Boolean(string="Email Needs Consent")
     note = fields.Text(translate=True)
 
+    # ------------------------------------------------------------------ constraints
     @api.constrains("max_voice_per_week", "max_written_per_week", "max_per_day", "min_days_between")
     def _check_limits(self):
         for rule in self:
             if min(rule.max_voice_per_week, rule.max_written_per_week, rule.max_per_day, rule.min_days_between) < 0:
                 raise ValidationError(_("The limits of the contact rule “%s” cannot be negative.", rule.name))
 
+    # ------------------------------------------------------------------ onchanges
     @api.onchange("preset")
     def _onchange_preset(self):
         if self.preset:
             self.update(self._preset_values(self.preset))
 
+    # ------------------------------------------------------------------ actions
     def action_load_preset(self):
         for rule in self.filtered("preset"):
             rule.window_ids.unlink()
             rule.write(rule._preset_values(rule.preset))
 
+    # ------------------------------------------------------------------ business methods
     @api.model
     def _preset_values(self, code):
         preset = rules.PRESETS[code]
@@ -102,7 +106,6 @@ class CobranzaContactRule(models.Model):
             consent_channels=frozenset(ch for fname, ch in CONSENT_FIELDS.items() if self[fname]),
         )
 
-    # ------------------------------------------------------------------ checks
     @api.model
     def _for_partners(self, partners, company):
         """``{partner id: rule}`` of the commercial partners in `company` (one query)."""
@@ -163,7 +166,7 @@ class CobranzaContactRule(models.Model):
 
         def make_gate(partner, rule):
             def gate(channel):
-                verdict = rule._check_contact(partner, channel, moment, history.get(partner.id, ()), holidays)
+                verdict = rule._contact_verdict(partner, channel, moment, history.get(partner.id, ()), holidays)
                 history.setdefault(partner.id, []).append((verdict.at or moment, channel))
                 if verdict.allowed:
                     return None
@@ -174,7 +177,7 @@ class CobranzaContactRule(models.Model):
         return {partner.id: make_gate(partner, rules_by_partner[partner.id])
                 for partner in partners if partner.id in rules_by_partner}
 
-    def _check_contact(self, partner, channel, moment, history, holidays):
+    def _contact_verdict(self, partner, channel, moment, history, holidays):
         """Engine verdict for contacting `partner` on `channel` at `moment` (aware datetime).
         Without a rule (empty recordset) only the customer's preferred hours apply."""
         commercial = partner.commercial_partner_id

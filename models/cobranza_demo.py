@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from odoo import Command, api, fields, models
 
 from ..engine import simulation
-from .account_move import PAYABLE_PAYMENT_STATES
+from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 

@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.base.models.ir_qweb_fields import nl2br_enclose
 
+from ..engine.ladder import ACTIONABLE_PAYMENT_STATES
+
 MAX_DOCUMENT_SIZE = 10 * 1024 * 1024  # a document the customer sends with a dispute
 
 REASONS = [
@@ -61,6 +63,7 @@ class CobranzaDispute(models.Model):
     )
     resolution = fields.Text()
 
+    # ------------------------------------------------------------------ computes
     @api.depends("move_id", "reason")
     def _compute_name(self):
         reasons = dict(REASONS)
@@ -82,11 +85,12 @@ class CobranzaDispute(models.Model):
                 | self.env["res.users"]._cobranza_managers(move.company_id or self.env.company)
             )._cobranza_people()[:1]
 
+    # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
         disputes = super().create(vals_list)
         for dispute in disputes:
-            if dispute.move_id.move_type != "out_invoice" or dispute.move_id.payment_state in ("paid", "in_payment"):
+            if dispute.move_id.move_type != "out_invoice" or dispute.move_id.payment_state not in ACTIONABLE_PAYMENT_STATES:
                 raise UserError(_("Only an unpaid customer invoice can be disputed."))
             if self.search_count([("move_id", "=", dispute.move_id.id), ("state", "=", "open"),
                                   ("id", "!=", dispute.id)]):
@@ -105,21 +109,7 @@ class CobranzaDispute(models.Model):
         disputes._refresh()
         return disputes
 
-    def _cobranza_add_customer_document(self, filename, content):
-        """Post a document the customer sent with the dispute (the portal's upload)."""
-        self.ensure_one()
-        if len(content) > MAX_DOCUMENT_SIZE:
-            raise UserError(_("The attached file is too large (10 MB at most)."))
-        self.message_post(
-            body=_("Document sent by the customer with the dispute."),
-            attachments=[((filename or "document")[:200], content)],
-            author_id=self.env.user.partner_id.id,
-        )
-
-    def _refresh(self):
-        for dispute in self:
-            self.env["res.partner"]._cobranza_refresh(dispute.partner_id, dispute.company_id)
-
+    # ------------------------------------------------------------------ actions
     def action_resolve(self):
         for dispute in self:
             if dispute.state != "open":
@@ -146,3 +136,19 @@ class CobranzaDispute(models.Model):
         action["context"] = {"active_model": "account.move", "active_ids": self.move_id.ids,
                              "cobranza_dispute_id": self.id}
         return action
+
+    # ------------------------------------------------------------------ business methods
+    def _cobranza_add_customer_document(self, filename, content):
+        """Post a document the customer sent with the dispute (the portal's upload)."""
+        self.ensure_one()
+        if len(content) > MAX_DOCUMENT_SIZE:
+            raise UserError(_("The attached file is too large (10 MB at most)."))
+        self.message_post(
+            body=_("Document sent by the customer with the dispute."),
+            attachments=[((filename or "document")[:200], content)],
+            author_id=self.env.user.partner_id.id,
+        )
+
+    def _refresh(self):
+        for dispute in self:
+            self.env["res.partner"]._cobranza_refresh(dispute.partner_id, dispute.company_id)

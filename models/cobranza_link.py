@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, hmac
 
 from ..engine import links
-from .account_move import PAYABLE_PAYMENT_STATES
+from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
 DEFAULT_VALIDITY_DAYS = 30
 

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..engine import schedule
-from .account_move import PAYABLE_PAYMENT_STATES
+from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
 
@@ -62,7 +62,7 @@ class CobranzaPaymentPlan(models.Model):
         string="Invoices", check_company=True,
         domain="[('commercial_partner_id', '=', partner_id), ('company_id', '=', company_id),"
         " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        " ('cobranza_payable', '=', True)]",
     )
     state = fields.Selection(
         [("draft", "Draft"), ("proposed", "Waiting Approval"), ("active", "Active"),
@@ -105,6 +105,7 @@ class CobranzaPaymentPlan(models.Model):
     accepted_by = fields.Char(readonly=True, copy=False)
     note = fields.Text()
 
+    # ------------------------------------------------------------------ computes
     @api.depends("move_ids", "company_id")
     def _compute_currency_id(self):
         for plan in self:
@@ -128,7 +129,79 @@ class CobranzaPaymentPlan(models.Model):
             plan.needs_approval = bool(reasons)
             plan.approval_reason = "; ".join(reasons)
 
-    # ------------------------------------------------------------------ rules
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for plan in self:
+            plan.access_url = f"/my/cobranza/plans/{plan.id}"
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("installment_count", "down_payment")
+    def _check_numbers(self):
+        for plan in self:
+            if not 0 < plan.installment_count <= schedule.MAX_INSTALLMENTS:
+                raise ValidationError(_("A payment plan has between 1 and %s installments.", schedule.MAX_INSTALLMENTS))
+            if plan.down_payment < 0:
+                raise ValidationError(_("The down payment cannot be negative."))
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = super().create(vals_list)
+        for plan in plans:
+            plan.name = self.env["ir.sequence"].with_company(plan.company_id).next_by_code(
+                "cobranza.payment.plan") or _("New")
+        return plans
+
+    # ------------------------------------------------------------------ actions
+    def action_compute_schedule(self):
+        for plan in self.filtered(lambda p: p.state in ("draft", "proposed")):
+            plan._validate_invoices()
+            plan._write_schedule()
+
+    def action_confirm(self):
+        """Activate the plan when inside the limits, else ask a manager."""
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(_("Only a draft plan can be confirmed."))
+            plan._validate_invoices()
+            plan._write_schedule()
+            if plan.needs_approval and not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
+                plan.state = "proposed"
+                plan._request_approval()
+                plan._refresh_customers()
+            else:
+                plan._activate()
+        return True
+
+    def action_approve(self):
+        if not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
+            raise UserError(_("Only a Collections Manager can approve a payment plan outside the limits."))
+        for plan in self:
+            if plan.state != "proposed":
+                raise UserError(_("Only a plan waiting for approval can be approved."))
+            plan._validate_invoices()
+            plan.approved_by_id = self.env.user
+            plan.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Approved"))
+            plan._write_schedule()
+            plan._activate()
+            plan.with_context(lang=plan.partner_id.lang)._notify_customer_approved()
+
+    def action_cancel(self):
+        for plan in self:
+            if plan.state in ("done", "cancelled"):
+                raise UserError(_("This plan is already closed."))
+            plan.state = "cancelled"
+            plan.activity_unlink(["mail.mail_activity_data_todo"])
+        self._refresh_customers()
+
+    def action_draft(self):
+        for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):
+            plan.state = "draft"
+
+    def action_print_agreement(self):
+        return self.env.ref("account_cobranza.action_report_cobranza_plan").report_action(self)
+
+    # ------------------------------------------------------------------ business methods: schedule and limits
     def _limits(self):
         self.ensure_one()
         return self.partner_id.commercial_partner_id._cobranza_plan_limits()
@@ -142,8 +215,8 @@ class CobranzaPaymentPlan(models.Model):
             reasons.append(_("%(count)s installments (the limit is %(max)s)",
                              count=self.installment_count, max=limits["max_installments"]))
         total = self.invoice_amount or 0.0
-        if total and limits["min_down_payment"] and \
-                self.down_payment < total * limits["min_down_payment"] / 100.0 - 0.005:
+        minimum = schedule.minimum_down_payment(total, limits["min_down_payment"], self.currency_id.decimal_places)
+        if total and minimum and self.currency_id.compare_amounts(self.down_payment, float(minimum)) < 0:
             reasons.append(_("a down payment under %s%%", limits["min_down_payment"]))
         try:
             dates = self.first_date and self.installment_count > 0 and schedule.due_dates(
@@ -156,15 +229,12 @@ class CobranzaPaymentPlan(models.Model):
                 reasons.append(_("%(days)s days long (the limit is %(max)s)", days=days, max=limits["max_days"]))
         return reasons
 
-    def _check_invoices(self):
+    def _validate_invoices(self):
         for plan in self:
             moves = plan.move_ids
             if not moves:
                 raise UserError(_("Select the invoices the plan covers."))
-            if len(moves.commercial_partner_id) > 1 or moves.commercial_partner_id != plan.partner_id.commercial_partner_id:
-                raise UserError(_("A payment plan covers invoices of one customer only."))
-            if len(moves.company_id) > 1 or moves.company_id != plan.company_id:
-                raise UserError(_("A payment plan covers invoices of one company only."))
+            moves._cobranza_ensure_owner(plan.partner_id, plan.company_id)
             if len(moves.currency_id) > 1:
                 raise UserError(_("A payment plan covers invoices of one currency only."))
             if moves.filtered(lambda m: m.move_type != "out_invoice" or m.state != "posted"
@@ -198,93 +268,6 @@ class CobranzaPaymentPlan(models.Model):
                 "down_payment": inst.down_payment,
             }) for inst in plan._schedule()]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        plans = super().create(vals_list)
-        for plan in plans:
-            plan.name = self.env["ir.sequence"].with_company(plan.company_id).next_by_code(
-                "cobranza.payment.plan") or _("New")
-        return plans
-
-    # ------------------------------------------------------------------ buttons
-    def action_compute_schedule(self):
-        for plan in self.filtered(lambda p: p.state in ("draft", "proposed")):
-            plan._check_invoices()
-            plan._write_schedule()
-
-    def action_confirm(self):
-        """Activate the plan when inside the limits, else ask a manager."""
-        for plan in self:
-            if plan.state != "draft":
-                raise UserError(_("Only a draft plan can be confirmed."))
-            plan._check_invoices()
-            plan._write_schedule()
-            if plan.needs_approval and not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
-                plan.state = "proposed"
-                plan._request_approval()
-                plan._refresh_customers()
-            else:
-                plan._activate()
-        return True
-
-    def action_approve(self):
-        if not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
-            raise UserError(_("Only a Collections Manager can approve a payment plan outside the limits."))
-        for plan in self:
-            if plan.state != "proposed":
-                raise UserError(_("Only a plan waiting for approval can be approved."))
-            plan._check_invoices()
-            plan.approved_by_id = self.env.user
-            plan.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Approved"))
-            plan._write_schedule()
-            plan._activate()
-            plan.with_context(lang=plan.partner_id.lang)._notify_customer_approved()
-
-    def action_cancel(self):
-        for plan in self:
-            if plan.state in ("done", "cancelled"):
-                raise UserError(_("This plan is already closed."))
-            plan.state = "cancelled"
-            plan.activity_unlink(["mail.mail_activity_data_todo"])
-        self._refresh_customers()
-
-    def _cobranza_notify_customer(self, text, kind):
-        """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
-        the signed link to its page (schedule, agreement, online payment): a contact of the
-        plan, carried out at once. `kind` names the notice (one of each per plan)."""
-        self.ensure_one()
-        url = self.env["cobranza.link"]._url(self.sudo())
-        contact = self.env["cobranza.contact"].sudo()._plan([{
-            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
-            "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "email", "action": "email",
-            "channel_reason": "notice", "author_id": self.env.user.id, "key": f"plan:{self.id}:{kind}",
-            "amount_due": self.invoice_amount, "subject": self.name,
-            "body": Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
-        }])
-        contact._dispatch()
-
-    def _notify_customer_approved(self):
-        self._cobranza_notify_customer(_(
-            "Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
-            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)), "approved")
-
-    def _notify_customer_requested(self):
-        """Acknowledge a plan the customer asked for from the portal."""
-        if self.state == "active":
-            self._notify_customer_approved()
-        else:
-            self._cobranza_notify_customer(_(
-                "We received your request for the payment plan %s. It is outside what we can grant "
-                "at once, so a manager will review it and we will let you know. Meanwhile the "
-                "reminders of these invoices are paused.", self.name), "requested")
-
-    def action_draft(self):
-        for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):
-            plan.state = "draft"
-
-    def action_print_agreement(self):
-        return self.env.ref("account_cobranza.action_report_cobranza_plan").report_action(self)
-
     def _request_approval(self):
         for plan in self:
             managers = self.env["res.users"]._cobranza_managers(plan.company_id)
@@ -300,7 +283,7 @@ class CobranzaPaymentPlan(models.Model):
         policy = self.move_ids[:1]._cobranza_resolve_policy()[self.move_ids[:1]]
         if policy.plan_fee_percentage and not self.fee_move_id:
             self._create_fee(policy)
-        self._check_invoices()
+        self._validate_invoices()
         self._write_schedule()
         self.write({
             "state": "active",
@@ -342,7 +325,7 @@ class CobranzaPaymentPlan(models.Model):
             plans = self.filtered(lambda p: p.company_id == company)
             self.env["res.partner"]._cobranza_refresh(plans.partner_id, company)
 
-    # ------------------------------------------------------------------ daily evaluation
+    # ------------------------------------------------------------------ business methods: the daily evaluation
     def _cobranza_evaluate(self, today):
         """Allocate what was paid to the installments, oldest first, and close the plans that
         are paid or broken. Returns the broken plans."""
@@ -422,7 +405,37 @@ class CobranzaPaymentPlan(models.Model):
         line = self.env["cobranza.payment.plan.line"].browse(line_id)
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
-    # ------------------------------------------------------------------ portal
+    # ------------------------------------------------------------------ business methods: the customer
+    def _cobranza_notify_customer(self, text, kind):
+        """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
+        the signed link to its page (schedule, agreement, online payment): a contact of the
+        plan, carried out at once. `kind` names the notice (one of each per plan)."""
+        self.ensure_one()
+        url = self.env["cobranza.link"]._url(self.sudo())
+        contact = self.env["cobranza.contact"].sudo()._plan([{
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
+            "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "email", "action": "email",
+            "channel_reason": "notice", "author_id": self.env.user.id, "key": f"plan:{self.id}:{kind}",
+            "amount_due": self.invoice_amount, "subject": self.name,
+            "body": Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
+        }])
+        contact._dispatch()
+
+    def _notify_customer_approved(self):
+        self._cobranza_notify_customer(_(
+            "Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
+            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)), "approved")
+
+    def _notify_customer_requested(self):
+        """Acknowledge a plan the customer asked for from the portal."""
+        if self.state == "active":
+            self._notify_customer_approved()
+        else:
+            self._cobranza_notify_customer(_(
+                "We received your request for the payment plan %s. It is outside what we can grant "
+                "at once, so a manager will review it and we will let you know. Meanwhile the "
+                "reminders of these invoices are paused.", self.name), "requested")
+
     def _cobranza_accept(self, who):
         """The customer accepts the written agreement (from the portal or a signed link)."""
         self.ensure_one()
@@ -432,16 +445,3 @@ class CobranzaPaymentPlan(models.Model):
             raise UserError(_("This agreement was already accepted on %s.", format_date(self.env, self.accepted_date)))
         self.write({"accepted_date": fields.Datetime.now(), "accepted_by": who})
         self.message_post(body=_("The customer accepted the agreement online (%s).", who))
-
-    def _compute_access_url(self):
-        super()._compute_access_url()
-        for plan in self:
-            plan.access_url = f"/my/cobranza/plans/{plan.id}"
-
-    @api.constrains("installment_count", "down_payment")
-    def _check_numbers(self):
-        for plan in self:
-            if not 0 < plan.installment_count <= schedule.MAX_INSTALLMENTS:
-                raise ValidationError(_("A payment plan has between 1 and %s installments.", schedule.MAX_INSTALLMENTS))
-            if plan.down_payment < 0:
-                raise ValidationError(_("The down payment cannot be negative."))

@@ -28,6 +28,7 @@ class CobranzaPaymentPlanLine(models.Model):
     )
     reminded = fields.Boolean(readonly=True)
 
+    # ------------------------------------------------------------------ computes
     @api.depends("amount", "paid_amount", "date")
     def _compute_state(self):
         today = fields.Date.context_today(self)
@@ -46,6 +47,7 @@ class CobranzaPaymentPlanLine(models.Model):
             label = _("down payment") if line.down_payment else _("installment %s", line.sequence)
             line.display_name = f"{line.plan_id.name} · {label}"
 
+    # ------------------------------------------------------------------ business methods
     def _cobranza_payment_link(self):
         """Signed, expiring link to the plan's page, where the customer pays what is left of
         the next installment online (across the covered invoices) without logging in."""

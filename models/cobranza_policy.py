@@ -104,6 +104,19 @@ class CobranzaPolicy(models.Model):
     description = fields.Html(translate=True)
     segment_ids = fields.One2many("cobranza.segment", "policy_id", string="Segments")
 
+    # ------------------------------------------------------------------ computes
+    @api.depends("company_id")
+    @api.depends_context("company")
+    def _compute_currency_id(self):
+        for policy in self:
+            policy.currency_id = (policy.company_id or self.env.company).currency_id
+
+    @api.depends("level_ids")
+    def _compute_level_count(self):
+        for policy in self:
+            policy.level_count = len(policy.level_ids)
+
+    # ------------------------------------------------------------------ constraints
     @api.constrains("promise_max_days", "promise_grace_days", "promise_broken_limit", "promise_broken_days",
                     "plan_fee_percentage", "promise_minimum_percent")
     def _check_promise_settings(self):
@@ -124,17 +137,6 @@ class CobranzaPolicy(models.Model):
             if policy.tolerance_amount < 0:
                 raise ValidationError(_("The tolerance amount cannot be negative."))
 
-    @api.depends("company_id")
-    @api.depends_context("company")
-    def _compute_currency_id(self):
-        for policy in self:
-            policy.currency_id = (policy.company_id or self.env.company).currency_id
-
-    @api.depends("level_ids")
-    def _compute_level_count(self):
-        for policy in self:
-            policy.level_count = len(policy.level_ids)
-
     @api.constrains("company_id")
     def _check_company_users(self):
         """A policy cannot move to a company while another company relies on it."""
@@ -154,6 +156,7 @@ class CobranzaPolicy(models.Model):
                     )
                 )
 
+    # ------------------------------------------------------------------ CRUD
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         return [
@@ -161,6 +164,7 @@ class CobranzaPolicy(models.Model):
             for policy, vals in zip(self, vals_list)
         ]
 
+    # ------------------------------------------------------------------ actions
     def action_view_levels(self):
         self.ensure_one()
         return {

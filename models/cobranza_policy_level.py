@@ -117,6 +117,7 @@ class CobranzaPolicyLevel(models.Model):
     )
     channel_summary = fields.Char(compute="_compute_channel_summary", string="Actions")
 
+    # ------------------------------------------------------------------ computes
     @api.depends("policy_id.level_ids.offset_days")
     def _compute_sequence(self):
         for policy in self.policy_id:
@@ -136,17 +137,14 @@ class CobranzaPolicyLevel(models.Model):
                 label for fname, label in labels.items() if level[fname]
             ) or _("Nothing")
 
-    def _channel_labels(self):
-        return {
-            "send_email": _("Email"),
-            "send_sms": _("SMS"),
-            "send_whatsapp": _("WhatsApp"),
-            "create_activity": _("Activity"),
-            "send_letter": _("Letter"),
-            "charge_fee": _("Late fee"),
-            "legal_handoff": _("Legal hand-off"),
-        }
+    @api.depends("name", "offset_days")
+    def _compute_display_name(self):
+        for level in self:
+            level.display_name = _(
+                "%(name)s (%(days)s)", name=level.name or "", days=level._offset_label()
+            )
 
+    # ------------------------------------------------------------------ constraints
     @api.constrains("policy_id", "offset_days")
     def _check_offset_unique(self):
         for policy in self.policy_id:
@@ -201,12 +199,17 @@ class CobranzaPolicyLevel(models.Model):
                     )
                 )
 
-    @api.depends("name", "offset_days")
-    def _compute_display_name(self):
-        for level in self:
-            level.display_name = _(
-                "%(name)s (%(days)s)", name=level.name or "", days=level._offset_label()
-            )
+    # ------------------------------------------------------------------ business methods
+    def _channel_labels(self):
+        return {
+            "send_email": _("Email"),
+            "send_sms": _("SMS"),
+            "send_whatsapp": _("WhatsApp"),
+            "create_activity": _("Activity"),
+            "send_letter": _("Letter"),
+            "charge_fee": _("Late fee"),
+            "legal_handoff": _("Legal hand-off"),
+        }
 
     def _offset_label(self):
         self.ensure_one()
@@ -216,7 +219,22 @@ class CobranzaPolicyLevel(models.Model):
             return _("on due date")
         return _("%s days overdue", self.offset_days)
 
-    # ------------------------------------------------------------------ daily run
+    def _cobranza_fee_amount(self, move):
+        """Late fee of this level for `move`, in the invoice currency, capped."""
+        self.ensure_one()
+        currency = move.currency_id
+        company_currency = move.company_id.currency_id
+        date = move._cobranza_today()
+        if self.fee_type == "percentage":
+            amount = move.amount_residual * self.fee_percentage / 100.0
+        else:
+            amount = company_currency._convert(self.fee_fixed_amount, currency, move.company_id, date)
+        if self.fee_max_amount:
+            cap = company_currency._convert(self.fee_max_amount, currency, move.company_id, date)
+            amount = min(amount, cap)
+        return currency.round(amount)
+
+    # ------------------------------------------------------------------ business methods: the daily run
     def _cobranza_engine_level(self):
         from ..engine.ladder import Level
 
@@ -296,18 +314,3 @@ class CobranzaPolicyLevel(models.Model):
         # until the analytics learn the best channel of a segment, "best" is the preferred one
         return channels.chains(self.channel_mode, ticked, possible,
                                preferred=partner.commercial_partner_id.cobranza_preferred_channel)
-
-    def _cobranza_fee_amount(self, move):
-        """Late fee of this level for `move`, in the invoice currency, capped."""
-        self.ensure_one()
-        currency = move.currency_id
-        company_currency = move.company_id.currency_id
-        date = move._cobranza_today()
-        if self.fee_type == "percentage":
-            amount = move.amount_residual * self.fee_percentage / 100.0
-        else:
-            amount = company_currency._convert(self.fee_fixed_amount, currency, move.company_id, date)
-        if self.fee_max_amount:
-            cap = company_currency._convert(self.fee_max_amount, currency, move.company_id, date)
-            amount = min(amount, cap)
-        return currency.round(amount)

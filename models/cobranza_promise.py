@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
 from ..engine import schedule
-from .account_move import PAYABLE_PAYMENT_STATES
+from ..engine.ladder import PAYABLE_PAYMENT_STATES
 from .cobranza_contact import CHANNELS
 
 
@@ -47,26 +47,34 @@ class CobranzaPromise(models.Model):
     approved_by_id = fields.Many2one("res.users", string="Accepted By", readonly=True)
     note = fields.Text()
 
+    # ------------------------------------------------------------------ computes
     @api.depends("partner_id", "date")
     def _compute_name(self):
         for promise in self:
             promise.name = _("%(customer)s, %(date)s", customer=promise.partner_id.name or "",
                              date=fields.Date.to_string(promise.date) if promise.date else "")
 
+    # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
         promises = super().create(vals_list)
-        promises._check_and_start()
+        promises._start()
         return promises
 
-    def _check_and_start(self):
+    # ------------------------------------------------------------------ actions
+    def action_cancel(self):
+        self.filtered(lambda p: p.state == "open").write({"state": "cancelled"})
+        for promise in self:
+            self.env["res.partner"]._cobranza_refresh(promise.partner_id, promise.company_id)
+
+    # ------------------------------------------------------------------ business methods
+    def _start(self):
         today = fields.Date.context_today(self)
         is_manager = self.env.user.has_group("account_cobranza.group_cobranza_manager")
         for promise in self:
             moves = promise.move_ids.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             partner = promise.partner_id.commercial_partner_id
-            if moves.commercial_partner_id != partner or moves.company_id != promise.company_id:
-                raise UserError(_("A promise covers invoices of its customer and company only."))
+            moves._cobranza_ensure_owner(partner, promise.company_id)
             residual = sum(moves.mapped("amount_residual_signed"))
             if promise.amount <= 0:
                 raise UserError(_("The promised amount must be positive."))
@@ -83,7 +91,7 @@ class CobranzaPromise(models.Model):
                     plan=", ".join(plans.mapped("name"))))
             policy = moves[:1]._cobranza_resolve_policy()[moves[:1]]
             if not is_manager:
-                promise._check_minimum(policy, moves)
+                promise._validate_minimum(policy, moves)
             if promise.date < today:
                 raise UserError(_("The promised date cannot be in the past."))
             max_days = policy.promise_max_days or schedule.MAX_PROMISE_DAYS
@@ -102,7 +110,7 @@ class CobranzaPromise(models.Model):
             })
             self.env["res.partner"]._cobranza_refresh(partner, promise.company_id)
 
-    def _check_minimum(self, policy, moves):
+    def _validate_minimum(self, policy, moves):
         """A promise pauses the reminders of every invoice it names: it must cover a
         meaningful share of them (the policy says which), not a token amount."""
         self.ensure_one()
@@ -121,11 +129,6 @@ class CobranzaPromise(models.Model):
             "A promise must cover at least %(minimum)s (%(what)s). Please promise that amount or "
             "more, promise fewer invoices, or ask us for a payment plan.",
             minimum=format_amount(self.env, minimum, currency), what=what))
-
-    def action_cancel(self):
-        self.filtered(lambda p: p.state == "open").write({"state": "cancelled"})
-        for promise in self:
-            self.env["res.partner"]._cobranza_refresh(promise.partner_id, promise.company_id)
 
     def _cobranza_evaluate(self, today):
         """Close the promises whose date (plus grace) passed, or that the customer kept.

@@ -53,14 +53,7 @@ class CobranzaSegment(models.Model):
     partner_ids = fields.One2many("res.partner", "cobranza_segment_id", string="Customers")
     partner_count = fields.Integer(compute="_compute_partner_count", string="Number of Customers")
 
-    @api.constrains("plan_max_installments", "plan_min_down_payment", "plan_max_days", "plan_grace_days")
-    def _check_plan_limits(self):
-        for segment in self:
-            if min(segment.plan_max_installments, segment.plan_max_days, segment.plan_grace_days) < 0 \
-                    or not 0 <= segment.plan_min_down_payment <= 100:
-                raise ValidationError(_("The payment plan limits of the segment “%s” must be positive "
-                                        "(a down payment between 0 and 100%%).", segment.name))
-
+    # ------------------------------------------------------------------ computes
     def _compute_partner_count(self):
         counts = dict(
             self.env["res.partner"]._read_group(
@@ -72,6 +65,16 @@ class CobranzaSegment(models.Model):
         for segment in self:
             segment.partner_count = counts.get(segment, 0)
 
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("plan_max_installments", "plan_min_down_payment", "plan_max_days", "plan_grace_days")
+    def _check_plan_limits(self):
+        for segment in self:
+            if min(segment.plan_max_installments, segment.plan_max_days, segment.plan_grace_days) < 0 \
+                    or not 0 <= segment.plan_min_down_payment <= 100:
+                raise ValidationError(_("The payment plan limits of the segment “%s” must be positive "
+                                        "(a down payment between 0 and 100%%).", segment.name))
+
+    # ------------------------------------------------------------------ actions
     def action_view_partners(self):
         self.ensure_one()
         return {

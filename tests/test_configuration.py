@@ -2,6 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..engine import channels, ladder, schedule
 from .common import CobranzaCase
 
 EMAIL_TEMPLATES = [
@@ -12,6 +13,26 @@ EMAIL_TEMPLATES = [
     "account_cobranza.mail_template_cobranza_pre_legal",
     "account_cobranza.mail_template_cobranza_legal",
 ]
+
+
+@tagged("post_install", "-at_install")
+class TestCodes(CobranzaCase):
+    """The codes the engine decides with are the values of the fields that store them."""
+
+    def test_engine_codes_are_the_selection_values(self):
+        def codes(model, fname):
+            return [value for value, _label in self.env[model]._fields[fname].selection]
+
+        self.assertEqual(codes("account.move", "cobranza_stage"), list(ladder.STAGES))
+        self.assertEqual(codes("account.move", "cobranza_exclusion"), list(ladder.EXCLUSIONS))
+        self.assertEqual(codes("cobranza.contact", "channel_reason"), list(channels.REASONS))
+        self.assertEqual(codes("cobranza.policy.level", "channel_mode"), list(channels.MODES))
+        self.assertEqual(codes("cobranza.policy", "promise_minimum"), list(schedule.PROMISE_MINIMUMS))
+        self.assertEqual(codes("cobranza.payment.plan", "frequency"), list(schedule.FREQUENCIES))
+        payment_states = set(codes("account.move", "payment_state"))
+        for states in (ladder.OPEN_PAYMENT_STATES, ladder.PAYABLE_PAYMENT_STATES, ladder.ACTIONABLE_PAYMENT_STATES,
+                       ladder.SETTLED_PAYMENT_STATES):
+            self.assertLessEqual(set(states), payment_states)
 
 
 @tagged("post_install", "-at_install")

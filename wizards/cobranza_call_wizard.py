@@ -38,7 +38,7 @@ class CobranzaCallWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self._check_moves()
+        self._validate_moves()
         today = fields.Date.context_today(self)
         if self.outcome == "call_back" and (not self.callback_date or self.callback_date < today):
             raise UserError(_("Give the date to call the customer back (today or later)."))
@@ -47,7 +47,7 @@ class CobranzaCallWizard(models.TransientModel):
         if self.outcome in ("dispute", "promise") and not self.move_ids:
             raise UserError(_("Select the invoices the customer talks about."))
         partner = self.partner_id.with_company(self.company_id)
-        override = partner._cobranza_check_rules("call", self.override_reason)
+        override = partner._cobranza_contact_allowed("call", self.override_reason)
         Contact = self.env["cobranza.contact"]
         planned = Contact.search([
             ("partner_id", "=", partner.id), ("company_id", "=", self.company_id.id),

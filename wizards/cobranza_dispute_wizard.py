@@ -20,7 +20,7 @@ class CobranzaDisputeWizard(models.TransientModel):
 
     def action_create(self):
         self.ensure_one()
-        self._check_moves()
+        self._validate_moves()
         if not self.move_ids:
             raise UserError(_("Select the disputed invoices."))
         if not (self.description or "").strip():

@@ -3,6 +3,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine.ladder import PAID_PAYMENT_STATES
+
 
 class CobranzaExcludeWizard(models.TransientModel):
     """Take a customer, or some of its invoices, out of the collection ladder with a reason."""
@@ -34,8 +36,8 @@ class CobranzaExcludeWizard(models.TransientModel):
         else:
             if not self.move_ids:
                 raise UserError(_("Select the invoices to exclude."))
-            self._check_moves()
-            if any(m.payment_state in ("paid", "in_payment") for m in self.move_ids):
+            self._validate_moves()
+            if any(m.payment_state in PAID_PAYMENT_STATES for m in self.move_ids):
                 raise UserError(_("A paid invoice is already out of the collection ladder."))
             for move in self.move_ids.filtered(lambda m: m.payment_state != "blocked"):
                 move.action_toggle_block_payment()

@@ -79,7 +79,7 @@ class CobranzaPlanWizard(models.TransientModel):
 
     def action_create(self):
         self.ensure_one()
-        self._check_moves()
+        self._validate_moves()
         if not self.move_ids:
             raise UserError(_("Select the invoices the plan covers."))
         plan = self.env["cobranza.payment.plan"].create(self._plan_values())

@@ -29,7 +29,7 @@ class CobranzaPromiseWizard(models.TransientModel):
 
     def action_create(self):
         self.ensure_one()
-        self._check_moves()
+        self._validate_moves()
         if not self.move_ids:
             raise UserError(_("Select the invoices the customer promises to pay."))
         return self.env["cobranza.promise"].create({

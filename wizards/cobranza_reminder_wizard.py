@@ -69,11 +69,11 @@ class CobranzaReminderWizard(models.TransientModel):
     def action_send(self):
         """Plan the reminder as the collector wrote it and carry it out now."""
         self.ensure_one()
-        self._check_moves()
+        self._validate_moves()
         if not self.move_ids:
             raise UserError(_("Select at least one invoice to remind the customer of."))
         partner = self._render_partner()
-        override = {} if self.channel == "letter" else partner._cobranza_check_rules(self.channel, self.override_reason)
+        override = {} if self.channel == "letter" else partner._cobranza_contact_allowed(self.channel, self.override_reason)
         vals = {
             **override,
             "partner_id": partner.id,

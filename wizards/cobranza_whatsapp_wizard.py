@@ -40,11 +40,11 @@ class CobranzaWhatsappWizard(models.TransientModel):
 
     def action_open(self):
         self.ensure_one()
-        self._check_moves()
+        self._validate_moves()
         if not self.number:
             raise UserError(_("%s has no valid mobile number for WhatsApp.", self.partner_id.display_name))
         partner = self.partner_id.with_company(self.company_id)
-        override = partner._cobranza_check_rules("whatsapp", self.override_reason)
+        override = partner._cobranza_contact_allowed("whatsapp", self.override_reason)
         self.env["cobranza.contact"].create({
             **override,
             "partner_id": partner.id,

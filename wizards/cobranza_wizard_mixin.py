@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine.ladder import ACTIONABLE_PAYMENT_STATES
+
 
 def dialog_action(wizard_model, context):
     """Window action opening the wizard `wizard_model` in a dialog."""
@@ -27,7 +29,7 @@ class CobranzaWizardMixin(models.AbstractModel):
         string="Invoices",
         domain="[('commercial_partner_id', '=', partner_id), ('company_id', '=', company_id),"
         " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial', 'blocked'))]",
+        f" ('payment_state', 'in', {ACTIONABLE_PAYMENT_STATES})]",
     )
 
     @api.model
@@ -55,15 +57,11 @@ class CobranzaWizardMixin(models.AbstractModel):
             partner = self.env["res.partner"].browse(values["partner_id"])
             moves = self.env["account.move"]._cobranza_open_invoices(partner, self.env.company)
             values["move_ids"] = [fields.Command.set(
-                moves.filtered(lambda m: m.payment_state != "in_payment").ids)]
+                moves.filtered(lambda m: m.payment_state in ACTIONABLE_PAYMENT_STATES).ids)]
         return values
 
-    def _check_moves(self):
-        foreign = self.move_ids.filtered(
-            lambda m: m.commercial_partner_id != self.partner_id or m.company_id != self.company_id
-        )
-        if foreign:
-            raise UserError(_("The invoices %s are not this customer's.", ", ".join(foreign.mapped("name"))))
+    def _validate_moves(self):
+        self.move_ids._cobranza_ensure_owner(self.partner_id, self.company_id)
 
     def _refresh(self):
         self.env["res.partner"]._cobranza_refresh(self.partner_id, self.company_id)

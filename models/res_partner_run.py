@@ -1,0 +1,124 @@
+from odoo import api, fields, models
+
+from ..engine import ladder
+
+
+class ResPartner(models.Model):
+    """The daily run's adapter on customers: their snapshot for the engine, and the
+    collection state the run stores on them (per company)."""
+
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------------ daily run adapter
+    def _cobranza_plan(self, moves, date, company):
+        """Evaluate the ladder for these customers with their open invoices `moves`."""
+        holds = moves._cobranza_holds()
+        policies = moves._cobranza_resolve_policy()
+        engine_policies = {}
+        for policy in set(policies.values()):
+            if policy:
+                engine_policies[policy.id] = ladder.Policy(
+                    id=policy.id,
+                    levels=tuple(level._cobranza_engine_level() for level in policy.level_ids),
+                    tolerance=policy.tolerance_amount,
+                    min_days_between_contacts=policy.min_days_between_contacts,
+                )
+        invoices = {}
+        for move in moves:
+            policy = policies[move]
+            invoices.setdefault(move.commercial_partner_id.id, []).append(
+                move._cobranza_engine_invoice(engine_policies.get(policy.id), holds)
+            )
+        last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
+        customers = [
+            ladder.Customer(
+                id=partner.id,
+                invoices=tuple(invoices.get(partner.id, ())),
+                no_chase=partner.cobranza_no_chase,
+                snoozed_until=partner.cobranza_snooze_until or None,
+                last_contact=last_contacts.get(partner.id),
+                risk=partner.cobranza_segment_id.risk_factor or 1.0,
+                open_task=partner.id in open_tasks,
+            )
+            for partner in self
+        ]
+        return ladder.plan(customers, date)
+
+    def _cobranza_contact_facts(self, company, date):
+        """Last contact date and pending collector tasks of these customers (two queries)."""
+        Contact = self.env["cobranza.contact"].sudo()
+        Contact.flush_model(["partner_id", "company_id", "state", "run_date", "date"])
+        # a run contact counts on its run's date (backfills), a person's on the day it happened
+        self.env.cr.execute(
+            """
+            SELECT partner_id, MAX(COALESCE(run_date, date::date))
+              FROM cobranza_contact
+             WHERE partner_id = ANY(%s) AND company_id = %s AND state IN ('sent', 'planned')
+               AND COALESCE(run_date, date::date) <= %s
+             GROUP BY partner_id
+            """,
+            [self.ids, company.id, date],
+        )
+        last = dict(self.env.cr.fetchall())
+        tasks = {
+            partner.id for [partner] in Contact._read_group(
+                [("partner_id", "in", self.ids), ("company_id", "=", company.id),
+                 ("state", "=", "planned"), ("activity_id.date_deadline", "<=", date)],
+                ["partner_id"],
+            )
+        }
+        return last, tasks
+
+    def _cobranza_write_states(self, plan, company, moves):
+        """Store the customers' collection state in `company` in one statement."""
+        levels = {}
+        for move in moves.filtered(lambda m: m.cobranza_stage != "paid"):
+            level = move.cobranza_level_id
+            best = levels.get(move.commercial_partner_id.id)
+            if level and (not best or level.offset_days > best.offset_days):
+                levels[move.commercial_partner_id.id] = level
+        rows = []
+        for partner in self.with_company(company):
+            state = plan.customers.get(partner.id)
+            if state is None:
+                continue
+            row = (partner.id, round(state.total_due, 6), round(state.total_overdue, 6),
+                   state.oldest_overdue_days, levels[partner.id].id if partner.id in levels else None,
+                   state.next_date and fields.Date.to_string(state.next_date), state.status, state.priority)
+            stored = (partner.id, round(partner.cobranza_total_due, 6), round(partner.cobranza_total_overdue, 6),
+                      partner.cobranza_oldest_overdue_days, partner.cobranza_level_id.id or None,
+                      partner.cobranza_next_date and fields.Date.to_string(partner.cobranza_next_date),
+                      partner.cobranza_status or None, partner.cobranza_priority)
+            if row != stored:  # only what changed: a day with nothing new writes nothing
+                rows.append(row)
+        if not rows:
+            return
+        self.flush_model()
+        key = str(company.id)
+        fnames = ["cobranza_total_due", "cobranza_total_overdue", "cobranza_oldest_overdue_days",
+                  "cobranza_level_id", "cobranza_next_date", "cobranza_status", "cobranza_priority"]
+        sets = ", ".join(
+            f"{fname} = COALESCE(p.{fname}, '{{}}'::jsonb) || jsonb_build_object(%s, v.{fname})"
+            for fname in fnames
+        )
+        values = ", ".join(["(%s, %s::float, %s::float, %s::int, %s::int, %s::text, %s::text, %s::int)"]
+                           * len(rows))
+        self.env.cr.execute(
+            f"""UPDATE res_partner p SET {sets}
+                 FROM (VALUES {values}) AS v(id, {", ".join(fnames)})
+                WHERE p.id = v.id""",
+            [key] * len(fnames) + [value for row in rows for value in row],
+        )
+        self.invalidate_model(fnames)
+
+    @api.model
+    def _cobranza_refresh(self, partners, companies):
+        """Re-evaluate the collection state of `partners` now, without contacting anyone."""
+        partners = partners.commercial_partner_id
+        for company in companies:
+            partners = partners.with_company(company)
+            moves = self.env["account.move"].with_company(company)._cobranza_open_invoices(partners, company)
+            today = fields.Date.context_today(self)
+            plan = partners._cobranza_plan(moves, today, company)
+            moves._cobranza_write_states(plan, today, {})
+            partners._cobranza_write_states(plan, company, moves)

@@ -1,0 +1,137 @@
+from odoo import _, fields, models, tools
+
+from ..engine import aging, schedule
+from ..engine.ladder import PAYABLE_PAYMENT_STATES
+
+
+class ResPartner(models.Model):
+    """What a customer sees of its debt: the account statement (portal and PDF), the plan it
+    may ask for, and the helpers the reminder templates are rendered with."""
+
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------------ statement
+    def _cobranza_statement_moves(self):
+        """Open invoices of this customer (its commercial entity) in the current company."""
+        self.ensure_one()
+        return self.env["account.move"].sudo().search([
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("payment_state", "in", PAYABLE_PAYMENT_STATES),
+        ], order="invoice_date_due, id")
+
+    def _cobranza_open_plans(self):
+        """The customer's payment plans waiting for approval or active, in the current company."""
+        self.ensure_one()
+        return self.env["cobranza.payment.plan"].sudo().search([
+            ("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", self.env.company.id),
+            ("state", "in", ("proposed", "active")),
+        ])
+
+    def _cobranza_plan_offer(self):
+        """The payment plan the customer may ask for (the portal's form): its open invoices in
+        no plan yet, their total, its segment's limits and the least down payment they ask."""
+        self.ensure_one()
+        moves = self._cobranza_statement_moves() - self._cobranza_open_plans().move_ids
+        limits = self._cobranza_plan_limits()
+        total = sum(moves.mapped("amount_residual_signed"))
+        return {
+            "moves": moves, "total": total, "limits": limits,
+            "min_down_payment": float(schedule.minimum_down_payment(
+                total, limits["min_down_payment"], self.env.company.currency_id.decimal_places)),
+        }
+
+    def _cobranza_statement_values(self):
+        """Lines, aging buckets (company currency) and total of the account statement."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        moves = self._cobranza_statement_moves()
+        labels = {"not_due": _("Not due yet"), "1_30": _("1-30 days"), "31_60": _("31-60 days"),
+                  "61_90": _("61-90 days"), "90_plus": _("Over 90 days")}
+        amounts = dict.fromkeys(aging.BUCKETS, 0.0)
+        lines = []
+        for move in moves:
+            days = (today - (move.invoice_date_due or move.invoice_date)).days
+            amounts[aging.bucket(days)] += move.amount_residual_signed
+            lines.append({"move": move, "days": days})
+        return {
+            "today": today,
+            "moves": moves,
+            "lines": lines,
+            "currency": self.env.company.currency_id,
+            "buckets": [{"key": key, "label": labels[key], "amount": amounts[key]} for key in aging.BUCKETS],
+            "total": sum(amounts.values()),
+            "overdue_total": sum(amount for key, amount in amounts.items() if key != "not_due"),
+        }
+
+    # ------------------------------------------------------------------ reminder helpers (used by the templates, rendered on the commercial partner)
+    def _cobranza_company(self):
+        return self.env.company
+
+    def _cobranza_reminder_moves(self):
+        """Invoices a reminder is about: those the caller put in the context
+        (``cobranza_move_ids``: ``{partner_id: [move ids]}`` or a list of ids), else the
+        customer's open posted invoices of the current company, oldest due first."""
+        self.ensure_one()
+        wanted = self.env.context.get("cobranza_move_ids")
+        if isinstance(wanted, dict):
+            wanted = wanted.get(self.id) or wanted.get(str(self.id)) or []
+        if wanted:
+            moves = self.env["account.move"].browse(wanted)
+        else:
+            moves = self.env["account.move"].search(
+                [
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", self._cobranza_company().id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", PAYABLE_PAYMENT_STATES),
+                ]
+            )
+        return moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+
+    def _cobranza_reminder_totals(self, moves=None):
+        """``[(currency, amount due)]`` of the reminder's invoices, one line per currency."""
+        moves = self._cobranza_reminder_moves() if moves is None else moves
+        totals = {}
+        for move in moves:
+            totals[move.currency_id] = totals.get(move.currency_id, 0.0) + move.amount_residual
+        return sorted(totals.items(), key=lambda item: item[0].name)
+
+    def _cobranza_portal_url(self):
+        """Where the customer reviews and pays the invoices of a reminder: a signed, expiring
+        link to exactly those invoices (no login needed), else the portal statement."""
+        self.ensure_one()
+        moves = self._cobranza_reminder_moves().filtered(lambda m: m.payment_state in PAYABLE_PAYMENT_STATES)
+        if not moves:
+            return self._cobranza_statement_url()
+        return self.env["cobranza.link"]._url(moves.sudo())
+
+    def _cobranza_statement_url(self):
+        """The portal statement, short enough for paper (letters, printed statements)."""
+        return f"{self.get_base_url()}/my/statement"
+
+    def _cobranza_signatory(self):
+        """Person who signs a reminder: the customer's collector, else the current user."""
+        self.ensure_one()
+        return self.commercial_partner_id.cobranza_collector_id or self.env.user
+
+    def _cobranza_reminder_partners(self):
+        """The partners a reminder goes to: the customer's invoicing contacts that have an
+        email address, else the customer itself."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        contacts = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)
+        return contacts or commercial
+
+    def _cobranza_reminder_recipients(self):
+        """Comma-separated ids of `_cobranza_reminder_partners` (templates' ``partner_to``)."""
+        return ",".join(str(pid) for pid in self._cobranza_reminder_partners().ids)
+
+    def _cobranza_reminder_amount_text(self):
+        """Amount due of a reminder as short text, e.g. for an SMS: ``$ 1,200.00 + USD 30.00``."""
+        return " + ".join(
+            tools.format_amount(self.env, amount, currency)
+            for currency, amount in self._cobranza_reminder_totals()
+        )

@@ -6,7 +6,44 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
-class CobranzaCase(AccountTestInvoicingCommon):
+class CobranzaHelpers:
+    """Invoices and payments for any test base (transaction, portal, tours): defined once."""
+
+    @classmethod
+    def _invoice(cls, partner=None, amount=1000.0, due=None, invoice_date=None, post=True,
+                 currency=None, company=None, **values):
+        """A customer invoice of `amount` (no taxes) due on `due`."""
+        invoice_date = fields.Date.to_date(invoice_date or due or fields.Date.context_today(cls.env.user))
+        company = company or getattr(cls, "company", None) or cls.env.company
+        move = cls.env["account.move"].with_company(company).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or cls.customer).id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": fields.Date.to_date(due) if due else invoice_date,
+                "currency_id": (currency or company.currency_id).id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+                **values,
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def _pay(cls, invoice, amount=None, day=None):
+        """Register a payment of `amount` (everything due by default) on `invoice`, on `day`."""
+        return cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({
+            "amount": amount or invoice.amount_residual,
+            "payment_date": day or fields.Date.context_today(cls.env.user),
+        })._create_payments()
+
+
+class CobranzaCase(CobranzaHelpers, AccountTestInvoicingCommon):
     """Accounting test company plus collections users and quick invoice helpers."""
 
     @classmethod
@@ -35,42 +72,18 @@ class CobranzaCase(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _invoice(cls, partner=None, amount=1000.0, due=None, invoice_date=None, post=True,
-                 currency=None, company=None, **values):
-        """A customer invoice of `amount` (no taxes) due on `due`."""
-        invoice_date = fields.Date.to_date(invoice_date or due or fields.Date.context_today(cls.env.user))
-        company = company or cls.company
-        move = cls.env["account.move"].with_company(company).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or cls.customer).id,
-                "invoice_date": invoice_date,
-                "invoice_date_due": fields.Date.to_date(due) if due else invoice_date,
-                "currency_id": (currency or company.currency_id).id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": []})
-                ],
-                **values,
-            }
-        )
-        if post:
-            move.action_post()
-        return move
-
-    @classmethod
     def _cobranza_spanish(cls):
         """Activate Latin-American Spanish and load this module's translations (i18n/es.po)."""
         cls.env["res.lang"]._activate_lang("es_419")
         cls.env["ir.module.module"]._load_module_terms(["account_cobranza"], ["es_419"], overwrite=True)
 
 
-class PortalCase(HttpCase):
+class PortalCase(CobranzaHelpers, HttpCase):
     """A company customer whose treasurer has a portal login, and a stranger."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        today = fields.Date.today()
         cls.customer = cls.env["res.partner"].create({"name": "Cliente Portal SpA", "is_company": True,
                                                       "email": "portal@cliente.example.com"})
         cls.contact = cls.env["res.partner"].create({"name": "Tesorera", "parent_id": cls.customer.id,
@@ -78,24 +91,17 @@ class PortalCase(HttpCase):
         cls.portal_user = new_test_user(cls.env, login="cliente_portal", groups="base.group_portal",
                                         partner_id=cls.contact.id)
         cls.stranger = cls.env["res.partner"].create({"name": "Otro Cliente"})
-        product = cls.env["product.product"].create({"name": "Servicio", "list_price": 100.0})
-
-        def invoice(partner, amount, days_overdue):
-            move = cls.env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id,
-                "invoice_date": today - timedelta(days=days_overdue + 30),
-                "invoice_date_due": today - timedelta(days=days_overdue),
-                "invoice_line_ids": [Command.create({"product_id": product.id, "price_unit": amount, "tax_ids": []})],
-            })
-            move.action_post()
-            return move
-
-        cls.invoice = staticmethod(invoice)
-        cls.overdue = invoice(cls.customer, 700.0, 45)
-        cls.not_due = invoice(cls.customer, 300.0, -10)
-        cls.other = invoice(cls.stranger, 999.0, 10)
+        cls.overdue = cls._overdue_invoice(cls.customer, 700.0, 45)
+        cls.not_due = cls._overdue_invoice(cls.customer, 300.0, -10)
+        cls.other = cls._overdue_invoice(cls.stranger, 999.0, 10)
         cls.provider = cls.env.ref("payment.payment_provider_demo")
         cls.provider.write({"state": "test", "is_published": True})
+
+    @classmethod
+    def _overdue_invoice(cls, partner, amount, days_overdue):
+        """An invoice of `partner` issued a month before its due date, `days_overdue` ago."""
+        due = fields.Date.today() - timedelta(days=days_overdue)
+        return cls._invoice(partner=partner, amount=amount, due=due, invoice_date=due - timedelta(days=30))
 
     def _post(self, url, data, files=None):
         return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, files=files,

@@ -99,8 +99,7 @@ class TestDispatch(CobranzaCase, SMSCase):
         deferred = self._emails()
         self.assertEqual(set(deferred.mapped("state")), {"deferred"})
         paid, snoozed, excluded, fine = deferred.sorted("id")
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=paid.move_ids.ids).create({})._create_payments()
+        self._pay(paid.move_ids, day=DAY)
         snoozed.partner_id.with_company(self.company).cobranza_snooze_until = DAY + timedelta(days=5)
         excluded.partner_id.cobranza_no_chase = True
         with freeze_time(f"{DAY} 12:00:00"):

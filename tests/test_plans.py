@@ -29,10 +29,6 @@ class TestPaymentPlans(CobranzaCase):
             setattr(form, name, value)
         return form
 
-    def _pay(self, invoice, amount, day=None):
-        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
-            {"amount": amount, "payment_date": day or self.today})._create_payments()
-
     def test_plan_inside_the_limits_is_active_at_once(self):
         form = self._plan()
         self.assertIn("Within", form.limits_note)
@@ -162,8 +158,7 @@ class TestPromisesAndDisputes(CobranzaCase):
         Run = self.env["cobranza.run"]
         Run.run_for_date(self.today + timedelta(days=1), self.company)
         self.assertFalse(self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id)]))
-        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=self.invoice.ids).create(
-            {"amount": 600.0})._create_payments()
+        self._pay(self.invoice, 600.0)
         Run.run_for_date(self.today + timedelta(days=2), self.company)
         self.assertEqual(promise.state, "kept")
         self.assertEqual(self.customer.cobranza_promise_kept_rate, 100.0)

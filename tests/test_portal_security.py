@@ -162,9 +162,9 @@ class TestPortalFindings(HostileCase):
         tx = self._pay_with_demo(token, 300.0, tokenization_requested=True)
         self.assertFalse(tx.tokenize or tx.token_id, "a visitor saves no card on the customer's account")
         self.authenticate("otro_portal", "otro_portal")  # another customer's login
-        self.assertNotIn(card.payment_details, self.url_open(f"/cobranza/pay/{self._token(self.invoice(self.customer, 50.0, 3))}").text)
+        self.assertNotIn(card.payment_details, self.url_open(f"/cobranza/pay/{self._token(self._overdue_invoice(self.customer, 50.0, 3))}").text)
         self.authenticate("cliente_portal", "cliente_portal")
-        again = self.invoice(self.customer, 80.0, 2)
+        again = self._overdue_invoice(self.customer, 80.0, 2)
         values = self._transaction(self._token(again), 80.0, flow="token", token_id=card.id, payment_method_id=None)
         tx = Tx.search([("reference", "=", values["reference"])])
         self.assertEqual((tx.token_id, tx.state), (card, "done"), "the customer's own user pays with it")

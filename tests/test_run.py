@@ -56,12 +56,6 @@ class TestDailyRun(CobranzaCase):
             domain.append(("partner_id", "=", partner.id))
         return self.Contact.search(domain, order="date, id")
 
-    def _pay(self, invoice, amount=None, day=None):
-        register = self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"amount": amount or invoice.amount_residual, "payment_date": day or invoice.invoice_date})
-        return register._create_payments()
-
     # ------------------------------------------------------------------ the calendar
     def test_calendar_of_120_days(self):
         """Three customers, two segments: every contact on the exact day, at the exact level."""

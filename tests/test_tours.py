@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import CobranzaHelpers
+
 
 @tagged("post_install", "-at_install")
 class TestConfigurationTour(HttpCase):
@@ -11,7 +13,7 @@ class TestConfigurationTour(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestWorklistTour(HttpCase):
+class TestWorklistTour(CobranzaHelpers, HttpCase):
     def test_collector_logs_a_call_from_the_worklist(self):
         company = self.env.company
         collector = new_test_user(
@@ -20,20 +22,12 @@ class TestWorklistTour(HttpCase):
             company_id=company.id,
         )
         today = fields.Date.context_today(collector)
-        product = self.env["product.product"].create({"name": "Servicio", "list_price": 100.0})
         partners = {}
         for name, amount, days in (("Ferretería Urgente", 90000.0, 7), ("Bazar Tranquilo", 500.0, 8)):
             partner = self.env["res.partner"].create(
                 {"name": name, "is_company": True, "cobranza_collector_id": collector.id})
-            invoice = self.env["account.move"].create({
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": today - timedelta(days=days + 30),
-                "invoice_date_due": today - timedelta(days=days),
-                "invoice_line_ids": [fields.Command.create(
-                    {"product_id": product.id, "price_unit": amount, "tax_ids": []})],
-            })
-            invoice.action_post()
+            self._invoice(partner=partner, amount=amount, due=today - timedelta(days=days),
+                          invoice_date=today - timedelta(days=days + 30))
             partners[name] = partner
         # a week overdue: the ladder gives the collector a call task for each customer
         self.env["cobranza.run"].run_for_date(today, company)

@@ -124,16 +124,21 @@ class ResPartner(models.Model):
     cobranza_promise_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_dispute_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_contact_count = fields.Integer(compute="_compute_cobranza_contact_count")
+    cobranza_undelivered_count = fields.Integer(
+        string="Reminders Not Delivered", compute="_compute_cobranza_contact_count",
+        help="Emails and SMS that Odoo's queue could not deliver, or retries for a passing reason.",
+    )
     cobranza_currency_id = fields.Many2one(
         "res.currency", compute="_compute_cobranza_currency_id", string="Collection Currency"
     )
 
     # ------------------------------------------------------------------ computes
     def _compute_cobranza_contact_count(self):
-        counts = dict(self.env["cobranza.contact"]._read_group(
-            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
+        counts = {(partner, status): count for partner, status, count in self.env["cobranza.contact"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id", "delivery_status"], ["__count"])}
         for partner in self:
-            partner.cobranza_contact_count = counts.get(partner, 0)
+            partner.cobranza_contact_count = sum(n for (p, _status), n in counts.items() if p == partner)
+            partner.cobranza_undelivered_count = counts.get((partner, "failed"), 0) + counts.get((partner, "retrying"), 0)
 
     def _compute_cobranza_counts(self):
         for fname, model, domain in (
@@ -238,6 +243,11 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_contact_action")
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_cobranza_view_undelivered(self):
+        action = self.action_cobranza_view_contacts()
+        action["context"] = {**action["context"], "search_default_not_delivered": 1}
         return action
 
     def action_cobranza_view_invoices(self):

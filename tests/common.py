@@ -103,6 +103,14 @@ class PortalCase(CobranzaHelpers, HttpCase):
         due = fields.Date.today() - timedelta(days=days_overdue)
         return cls._invoice(partner=partner, amount=amount, due=due, invoice_date=due - timedelta(days=30))
 
+    @classmethod
+    def _foreign_currency_invoice(cls, amount):
+        """An invoice of the customer due today in a currency that is not the company's."""
+        usd = cls.env.ref("base.USD")
+        currency = usd if cls.env.company.currency_id != usd else cls.env.ref("base.EUR")
+        currency.active = True
+        return cls._invoice(partner=cls.customer, amount=amount, currency=currency)
+
     def _post(self, url, data, files=None):
         return self.url_open(url, data={**data, "csrf_token": http.Request.csrf_token(self)}, files=files,
                              allow_redirects=False)

@@ -112,14 +112,7 @@ class TestPortalLinks(PortalCase):
         self.assertIn("700.00", response.text)
 
     def test_invoices_in_another_currency_are_paid_separately(self):
-        usd = self.env.ref("base.USD") if self.env.company.currency_id != self.env.ref("base.USD") else self.env.ref("base.EUR")
-        usd.active = True
-        foreign = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "currency_id": usd.id,
-            "invoice_date": fields.Date.today(), "invoice_date_due": fields.Date.today(),
-            "invoice_line_ids": [Command.create({"name": "Flete", "price_unit": 50.0, "tax_ids": []})],
-        })
-        foreign.action_post()
+        foreign = self._foreign_currency_invoice(50.0)
         token = self._token(self.overdue | foreign)
         page = self.url_open(f"/cobranza/pay/{token}").text
         self.assertIn("paid separately", page)

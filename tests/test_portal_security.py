@@ -94,14 +94,7 @@ class TestPortalFindings(HostileCase):
 
     # 2. an expiring link that hands out a permanent key
     def test_pages_of_a_link_hand_out_no_permanent_key(self):
-        usd = self.env.ref("base.USD") if self.env.company.currency_id != self.env.ref("base.USD") else self.env.ref("base.EUR")
-        usd.active = True
-        foreign = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "currency_id": usd.id,
-            "invoice_date": fields.Date.today(), "invoice_date_due": fields.Date.today(),
-            "invoice_line_ids": [Command.create({"name": "Flete", "price_unit": 50.0, "tax_ids": []})],
-        })
-        foreign.action_post()
+        foreign = self._foreign_currency_invoice(50.0)
         moves = self.overdue | foreign
         for move in moves | self.not_due:
             move._portal_ensure_token()  # Odoo's own emails would have created it

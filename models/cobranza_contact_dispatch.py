@@ -11,6 +11,7 @@ followed from Odoo's notifications (``_sync_delivery``).
 import logging
 from collections import defaultdict
 
+import psycopg2
 import pytz
 from markupsafe import Markup
 
@@ -30,6 +31,23 @@ TRANSIENT_FAILURES = ("mail_smtp", "sms_server")
 MAX_DELIVERY_ATTEMPTS = 5
 EMAIL_FIELDS = ("subject", "email_from", "reply_to", "partner_to", "auto_delete", "mail_server_id")
 BODY_SEPARATOR = "<cobranza-message-separator></cobranza-message-separator>"
+
+
+def claim(env, query, retry=False, attempts=5):
+    """The ids `query` (a ``SELECT … FOR UPDATE SKIP LOCKED``) locks. Under Odoo's repeatable
+    read, a row another worker changed since this transaction's snapshot cannot be locked
+    (a serialization failure): with `retry`, on a transaction that holds nothing yet, roll
+    back and claim again on a fresh snapshot."""
+    for attempt in range(attempts):
+        try:
+            env.cr.execute(query)
+            return [row[0] for row in env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            if not retry or attempt == attempts - 1:
+                raise
+            env.cr.rollback()
+            env.invalidate_all()
+    return []
 
 
 class CobranzaContact(models.Model):
@@ -62,7 +80,7 @@ class CobranzaContact(models.Model):
         if commit:
             self.env.cr.commit()  # claim on a fresh snapshot
         while True:
-            chunk = self._claim(domain, only, chunk_size)
+            chunk = self._claim(domain, only, chunk_size, retry=commit)
             if not chunk:
                 return done
             fallbacks = chunk._execute()
@@ -72,9 +90,11 @@ class CobranzaContact(models.Model):
             if commit:
                 self.env.cr.commit()
 
-    def _claim(self, domain, only, limit):
+    def _claim(self, domain, only, limit, retry=False):
         """The next planned contacts due now, locked for this transaction; those another
-        worker holds are skipped, never waited for."""
+        worker holds are skipped, never waited for. With `retry` (a fresh transaction that
+        may be rolled back) a contact another worker took in the meantime only means
+        claiming again."""
         if only is not None and not only:
             return self.browse()
         self.flush_model()
@@ -84,8 +104,9 @@ class CobranzaContact(models.Model):
             *([("id", "in", list(only))] if only is not None else []),
             *(domain or []),
         ], order="scheduled_at, id", limit=limit)
-        self.env.cr.execute(SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)))
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        ids = claim(self.env, SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)),
+                    retry)
+        return self.browse(ids)
 
     def _execute(self):
         """Carry out these claimed contacts: what changed since they were planned first, then

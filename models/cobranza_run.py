@@ -6,9 +6,10 @@ from datetime import datetime, time
 import pytz
 
 from odoo import _, api, fields, models, modules
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..engine.ladder import OPEN_PAYMENT_STATES
+from .cobranza_contact_dispatch import claim
 
 _logger = logging.getLogger(__name__)
 
@@ -156,9 +157,10 @@ class CobranzaRun(models.Model):
             self.env.cr.commit()
         for start in range(0, len(partner_ids), batch_size):
             batch_ids = partner_ids[start:start + batch_size]
+            partners = run._claim_partners(batch_ids, retry=commit)
             try:
                 with self.env.cr.savepoint():
-                    run._execute_batch(batch_ids, stats, skips, log)
+                    run._execute_batch(partners, stats, skips, log)
             except Exception as error:  # noqa: BLE001 - the other batches go on
                 _logger.warning("Collections run %s: a batch failed", self.id, exc_info=True)
                 stats["errors"] += 1
@@ -227,18 +229,16 @@ class CobranzaRun(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _claim_partners(self, partner_ids):
+    def _claim_partners(self, partner_ids, retry=False):
         """The customers of a batch this run takes: another run working on some of them
         right now keeps them (skipped, never waited for)."""
-        self.env.cr.execute(
+        return self.env["res.partner"].browse(claim(self.env, SQL(
             "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
-            [list(partner_ids)])
-        return self.env["res.partner"].browse([row[0] for row in self.env.cr.fetchall()])
+            list(partner_ids)), retry))
 
-    def _execute_batch(self, partner_ids, stats, skips, log):
+    def _execute_batch(self, partners, stats, skips, log):
         """Decide for a batch of customers: settle promises and plans, plan installment
         reminders and the ladder's contacts, and store the collection state."""
-        partners = self._claim_partners(partner_ids)
         if not partners:
             return
         Move = self.env["account.move"]

@@ -310,4 +310,5 @@ class AccountMove(models.Model):
             "outcome": "reached", "note": _("Thank-you for the payment"), "amount_due": 0.0,
             "author_id": self.env.user.id, "key": f"thanks:{','.join(map(str, sorted(paid.ids)))}",
         } for (partner, company, template), paid in by_partner.items()])
-        contacts._dispatch()
+        if contacts:
+            contacts._dispatch()

@@ -47,6 +47,7 @@ DEFER_REASONS = [
     ("consent", "No consent for the channel"),
 ]
 DELIVERY_STATUSES = [
+    ("sending", "Being sent"),
     ("queued", "In the queue"),
     ("retrying", "Retrying"),
     ("delivered", "Delivered"),
@@ -54,7 +55,9 @@ DELIVERY_STATUSES = [
 ]
 # Fields that describe what happened: frozen once the contact is sent.
 FROZEN_FIELDS = {"partner_id", "move_ids", "level_id", "channel", "date", "author_id", "run_id",
-                 "outcome", "note", "mail_message_id", "sms_ids", "company_id"}
+                 "outcome", "note", "mail_message_id", "sms_ids", "company_id", "state", "key", "action",
+                 "subject", "body", "sms_body", "amount_due", "scheduled_at", "dispatched_at", "fee_move_id",
+                 "delivery_status", "delivery_error", "delivery_attempts"}
 
 
 def run_key(company_id, partner_id, level_id, run_date, how):
@@ -198,8 +201,8 @@ class CobranzaContact(models.Model):
     # ------------------------------------------------------------------ CRUD
     def write(self, vals):
         frozen = FROZEN_FIELDS.intersection(vals)
-        if frozen and not self.env.su and any(c.state in ("sent", "failed") for c in self):
-            raise UserError(_("A contact that took place is part of the audit trail and cannot be changed."))
+        if frozen and not self.env.su and any(c.state in ("sent", "failed", "cancelled") for c in self):
+            raise UserError(_("A contact carried out or cancelled is part of the audit trail and cannot be changed."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -10,6 +10,7 @@ followed from Odoo's notifications (``_sync_delivery``).
 """
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 import psycopg2
 import pytz
@@ -17,7 +18,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
-from odoo.tools import SQL, is_html_empty
+from odoo.tools import SQL, is_html_empty, plaintext2html
 from odoo.tools.mail import generate_tracking_message_id
 
 from ..engine import channels
@@ -47,13 +48,23 @@ def claim(env, query, retry=False, attempts=5):
                 raise
             env.cr.rollback()
             env.invalidate_all()
-    return []
+
+
+def customer_id(contact):
+    """The customer a message is rendered for (SMS and WhatsApp templates read the customer)."""
+    return contact.partner_id.commercial_partner_id.id
 
 
 class CobranzaContact(models.Model):
     _inherit = "cobranza.contact"
 
     # ------------------------------------------------------------------ dispatcher
+    @api.model
+    def _cron_send_deferred(self):
+        """The name of the dispatcher's cron before 18.0.1.1.0, kept for the callers of that
+        time: the deferred contacts whose moment came are the dispatcher's now."""
+        return self._cron_dispatch()
+
     @api.model
     def _cron_dispatch(self):
         """Scheduled action *Collections: send planned contacts*: every contact whose moment
@@ -63,18 +74,15 @@ class CobranzaContact(models.Model):
         commit = not modules.module.current_test
         Contact._dispatch(commit=commit)
         Contact._retry_deliveries()
+        Contact._expire_sending()
         return True
 
-    @api.model
-    def _cron_send_deferred(self):
-        """The deferred contacts whose moment came are sent by the dispatcher's cron."""
-        return self._cron_dispatch()
-
     def _dispatch(self, domain=None, commit=False, chunk_size=CHUNK_SIZE):
-        """Carry out the planned contacts whose moment has come — these contacts, or those
-        matching `domain` (all of them by default) — chunk by chunk, committing each chunk
-        when `commit`. Fallbacks planned on the way (another channel after a failure) are
-        carried out too. Returns the contacts carried out."""
+        """Carry out the planned contacts whose moment has come — these contacts, or, called
+        on the empty model, all those matching `domain` (every one by default) — chunk by
+        chunk, committing each chunk when `commit`. Fallbacks planned on the way (another
+        channel after a failure) are carried out too. Returns the contacts taken: sent,
+        failed, or cancelled and deferred again by the re-check."""
         done = self.browse()
         only = set(self.ids) if self else None
         if commit:
@@ -83,7 +91,7 @@ class CobranzaContact(models.Model):
             chunk = self._claim(domain, only, chunk_size, retry=commit)
             if not chunk:
                 return done
-            fallbacks = chunk._execute()
+            fallbacks = chunk._execute(commit=commit)
             done |= chunk
             if only is not None:
                 only = (only - set(chunk.ids)) | set(fallbacks.ids)
@@ -108,52 +116,69 @@ class CobranzaContact(models.Model):
                     retry)
         return self.browse(ids)
 
-    def _execute(self):
+    def _execute(self, commit=False):
         """Carry out these claimed contacts: what changed since they were planned first, then
         each action's executor on its contacts at once. An executor that raises is retried
         contact by contact, so that only the contacts it cannot handle fail, with the reason.
-        Returns the fallback contacts planned for the messages that failed."""
-        ready = self._recheck()
+        WhatsApp messages go last, one by one (``_execute_whatsapp``). Returns the fallback
+        contacts planned for the messages that failed or whose channel was refused."""
+        ready, refused = self._recheck()
+        whatsapp = ready.filtered(lambda c: c.action == "whatsapp")
+        in_sets = ready - whatsapp
         for action, _label in self._fields["action"].selection:
-            contacts = ready.filtered(lambda c: c.action == action)
-            if not contacts:
-                continue
-            executor = getattr(contacts, f"_execute_{action}")
-            try:
-                with self.env.cr.savepoint():
-                    executor()
-            except Exception:  # noqa: BLE001 - isolate the contact that breaks the executor
-                _logger.warning("Collections: the %s executor failed on a chunk, retrying one by one", action,
-                                exc_info=True)
-                for contact in contacts:
-                    try:
-                        with self.env.cr.savepoint():
-                            getattr(contact, f"_execute_{action}")()
-                    except Exception as error:  # noqa: BLE001 - recorded on the contact
-                        _logger.warning("Collections: contact %s failed", contact.id, exc_info=True)
-                        contact._fail(str(error) or error.__class__.__name__)
-        ready._log_on_invoices()
-        return ready.filtered(lambda c: c.state == "failed")._plan_fallbacks()
+            contacts = in_sets.filtered(lambda c: c.action == action)
+            if contacts:
+                contacts._execute_set(action)
+        in_sets._log_on_invoices()
+        fallbacks = (in_sets.filtered(lambda c: c.state == "failed") | refused)._plan_fallbacks()
+        if whatsapp:
+            whatsapp._execute_whatsapp(commit=commit)
+            whatsapp._log_on_invoices()
+            fallbacks |= whatsapp.filtered(lambda c: c.state == "failed")._plan_fallbacks()
+        return fallbacks
+
+    def _execute_set(self, action):
+        """The executor of `action` on these contacts at once; if it raises, contact by
+        contact, recording on each contact that still breaks it the reason."""
+        try:
+            with self.env.cr.savepoint():
+                getattr(self, f"_execute_{action}")()
+        except Exception:  # noqa: BLE001 - isolate the contact that breaks the executor
+            _logger.warning("Collections: the %s executor failed on a chunk, retrying one by one", action,
+                            exc_info=True)
+            for contact in self:
+                try:
+                    with self.env.cr.savepoint():
+                        getattr(contact, f"_execute_{action}")()
+                except Exception as error:  # noqa: BLE001 - recorded on the contact
+                    _logger.warning("Collections: contact %s failed", contact.id, exc_info=True)
+                    contact._fail(_("Unexpected error: %s", str(error) or error.__class__.__name__))
 
     def _recheck(self):
-        """Contacts of the daily run are checked again before they go: the customer may have
-        paid, been snoozed or excluded, withdrawn a consent, or reached a contact cap since.
-        Such contacts are cancelled or deferred again; returns the others."""
-        automatic = self.filtered(lambda c: c.run_id and c.action in ("email", "sms", "whatsapp", "activity"))
-        ready = self - automatic
+        """Automatic contacts are checked again before they go: the customer may have paid,
+        disputed, promised or agreed a plan, been snoozed or excluded, withdrawn a consent, or
+        reached a contact cap since. Such contacts are cancelled or deferred again. Returns
+        ``(ready, refused)``: the contacts to carry out, and those cancelled because their
+        channel is not allowed any more (their next channel is tried)."""
+        automatic = self.filtered(lambda c: c.run_id and c.action in ("email", "sms", "whatsapp", "activity")
+                                  # a backfill records the past: what it decided for its date stands
+                                  and not c.run_id.backfill)
+        ready, refused = self - automatic, self.browse()
+        holds = automatic.filtered(lambda c: not c.plan_id).move_ids._cobranza_holds()
         now = pytz.utc.localize(fields.Datetime.now())
         for company in automatic.company_id:
             today = fields.Date.context_today(self.with_context(tz=company.partner_id.tz or "UTC"))
-            # a backfill records the past: what it decided for its date stands
-            contacts = automatic.filtered(lambda c: c.company_id == company and c.run_date >= today)
-            ready |= automatic.filtered(lambda c: c.company_id == company) - contacts
-            partners = contacts.partner_id.with_company(company)
-            gates = self.env["cobranza.contact.rule"]._gates(partners, company, now, exclude=contacts)
+            contacts = automatic.filtered(lambda c: c.company_id == company)
+            gates = self.env["cobranza.contact.rule"]._gates(contacts.partner_id.with_company(company), company, now,
+                                                             exclude=contacts)
             for contact in contacts:
                 partner = contact.partner_id.with_company(company)
                 open_moves = contact.move_ids.filtered(lambda m: m.cobranza_payable)
                 if contact.move_ids and not open_moves:
                     contact._cancel(_("The invoices were paid before the contact went."))
+                elif not contact.plan_id and open_moves and all(holds.get(m.id) for m in open_moves):
+                    contact._cancel(_("The invoices are in a dispute, a payment plan or a promise since the "
+                                      "contact was planned."))
                 elif partner.cobranza_no_chase:
                     contact._cancel(_("The customer is not chased any more."))
                 elif partner.cobranza_snooze_until and partner.cobranza_snooze_until > today:
@@ -164,11 +189,12 @@ class CobranzaContact(models.Model):
                         contact.write({"state": "deferred", "scheduled_at": blocked[0], "defer_reason": blocked[1]})
                     elif blocked and not blocked[0]:
                         contact._cancel(_("The customer withdrew its consent to this channel."), blocked[1])
+                        refused |= contact
                     else:
                         ready |= contact
                 else:
                     ready |= contact
-        return ready
+        return ready, refused
 
     def _plan_fallbacks(self):
         """For failed messages with channels left to try: the next one, planned now."""
@@ -202,35 +228,43 @@ class CobranzaContact(models.Model):
         now = fields.Datetime.now()
         self.write({"state": "sent", "dispatched_at": now, "date": now, **values})
 
-    def _fail(self, reason):
-        self.write({"state": "failed", "dispatched_at": fields.Datetime.now(), "note": reason})
+    def _fail(self, reason, **values):
+        self.write({"state": "failed", "dispatched_at": fields.Datetime.now(), "note": reason, **values})
 
     def _cancel(self, reason, defer_reason=False):
-        self.write({"state": "cancelled", "dispatched_at": fields.Datetime.now(), "note": reason,
-                    "defer_reason": defer_reason or self.defer_reason})
+        values = {"state": "cancelled", "dispatched_at": fields.Datetime.now(), "note": reason}
+        if defer_reason:
+            values["defer_reason"] = defer_reason
+        self.write(values)
 
     def _log_on_invoices(self):
-        """The invoices' chatter keeps the trail of the reminders sent about them."""
+        """The invoices' chatter keeps the trail of the reminders sent about them: one note
+        per invoice and level, naming the channels (messages sent, letters to print)."""
         labels = dict(self._fields["action"]._description_selection(self.env))
-        by_step = defaultdict(list)
-        for contact in self.filtered(lambda c: c.move_ids and c.state in ("sent", "planned")
-                                     and (c.level_id or c.channel_reason == "person")):
-            by_step[contact.level_id, contact.move_ids].append(labels[contact.action])
-        bodies = {}
-        for (level, moves), done in by_step.items():
+        steps = defaultdict(set)
+        for contact in self.filtered(lambda c: c.move_ids and (c.level_id or c.channel_reason == "person") and (
+                (c.action in channels.MESSAGE_CHANNELS and c.state == "sent")
+                or (c.action == "letter" and c.state in ("planned", "sent")))):
+            for move_id in contact.move_ids.ids:
+                steps[move_id, contact.level_id].add(contact.action)
+        if not steps:
+            return
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        author = self.env.user.partner_id
+        vals_list = []
+        for (move_id, level), actions in steps.items():
+            done = [label for action, label in labels.items() if action in actions]
             if level:
                 text = _("Collection reminder “%(level)s” sent to the customer (%(channels)s).",
                          level=level.name, channels=", ".join(done))
             else:
                 text = _("Collection reminder sent to the customer (%s).", ", ".join(done))
-            bodies.update(dict.fromkeys(moves.ids, Markup("<p>%s</p>") % text))
-        if bodies:
-            note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-            author = self.env.user.partner_id
-            self._insert_messages([{
-                "model": "account.move", "res_id": move_id, "body": body, "message_type": "notification",
-                "subtype_id": note, "is_internal": True, "author_id": author.id, "email_from": author.email_formatted,
-            } for move_id, body in bodies.items()])
+            vals_list.append({
+                "model": "account.move", "res_id": move_id, "body": Markup("<p>%s</p>") % text,
+                "message_type": "notification", "subtype_id": note, "is_internal": True, "author_id": author.id,
+                "email_from": author.email_formatted,
+            })
+        self._insert_messages(vals_list)
 
     # ------------------------------------------------------------------ executors
     def _execute_email(self):
@@ -252,11 +286,13 @@ class CobranzaContact(models.Model):
         self.ensure_one()
         return self.plan_id if self.plan_id else self.partner_id.commercial_partner_id
 
-    def _split_by_target(self):
-        """Batches in which each chatter record appears once (one rendering context each)."""
+    def _split_by_target(self, key=None):
+        """Batches in which each record rendered (`key` of the contact, its chatter record by
+        default) appears once: one rendering context each."""
+        key = key or (lambda c: c._target())
         batches = []
         for contact in self:
-            target = contact._target()
+            target = key(contact)
             batch = next((b for b in batches if target not in b[1]), None)
             if batch is None:
                 batch = [self.browse(), set()]
@@ -265,10 +301,12 @@ class CobranzaContact(models.Model):
             batch[1].add(target)
         return [contacts for contacts, _targets in batches]
 
-    def _render_context(self):
-        """What the templates read: the invoices of each contact still to pay, the installment."""
+    def _render_context(self, key=None):
+        """What the templates read: the invoices of each contact still to pay (by the record
+        rendered: `key` of the contact, its chatter record by default), the installment."""
+        key = key or (lambda c: c._target().id)
         return {
-            "cobranza_move_ids": {c._target().id: c.move_ids.filtered("cobranza_payable").ids or c.move_ids.ids
+            "cobranza_move_ids": {key(c): c.move_ids.filtered("cobranza_payable").ids or c.move_ids.ids
                                   for c in self},
             "cobranza_line_ids": {c.plan_id.id: c.plan_line_id.id for c in self if c.plan_line_id},
         }
@@ -368,60 +406,102 @@ class CobranzaContact(models.Model):
 
     def _execute_sms(self):
         """SMS: rendered per template and chunk, posted in the customer's chatter and put in
-        Odoo's SMS queue; a customer without a usable mobile number (or who answered STOP)
-        makes the contact fail."""
+        Odoo's SMS queue (with the notifications and trackers Odoo's own SMS get, so that
+        delivery can be followed); a customer without a usable mobile number (or who answered
+        STOP) makes the contact fail."""
         numbers = self.partner_id._cobranza_sms_numbers()
         sendable = self.filtered(lambda c: numbers.get(c.partner_id.commercial_partner_id.id))
         (self - sendable)._fail(_("The customer has no valid mobile number."))
         texts = {}
         for (template, company), contacts in sendable.grouped(lambda c: (c.sms_template_id, c.company_id)).items():
-            partners = contacts.partner_id.commercial_partner_id.with_company(company)
-            rendered = template.with_context(**contacts._render_context())._render_field(
-                "body", partners.ids, compute_lang=True) if template else {}
-            for contact in contacts:
-                texts[contact] = contact.sms_body or rendered.get(contact.partner_id.commercial_partner_id.id, "")
+            for batch in contacts._split_by_target(customer_id):
+                rendered = {}
+                if template:
+                    rendered = template.with_company(company).with_context(
+                        **batch._render_context(customer_id),
+                    )._render_field("body", [customer_id(c) for c in batch], compute_lang=True)
+                texts.update({c: c.sms_body or rendered.get(customer_id(c), "") for c in batch})
+        if not sendable:
+            return
         note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        for contact in sendable:
-            partner = contact.partner_id.commercial_partner_id
-            number = numbers[partner.id]
-            message = partner.sudo()._message_create([{
-                "model": partner._name, "res_id": partner.id, "message_type": "sms", "subtype_id": note_subtype,
-                "body": texts[contact], "author_id": contact.author_id.partner_id.id,
-                "partner_ids": partner.ids,
-            }])
-            partner.sudo()._notify_thread_by_sms(
-                message, [{"id": partner.id, "notif": "sms"}], sms_content=texts[contact],
-                sms_pid_to_number={partner.id: number}, put_in_queue=True)
-            contact._done(mail_message_id=message.id, delivery_status="queued",
-                          sms_ids=[fields.Command.set(self.env["sms.sms"].sudo().search(
-                              [("mail_message_id", "=", message.id)]).ids)])
+        messages = self._insert_messages([{
+            "model": "res.partner", "res_id": customer_id(contact), "message_type": "sms", "subtype_id": note_subtype,
+            "body": plaintext2html(texts[contact]), "author_id": contact.author_id.partner_id.id,
+            "partner_ids": [customer_id(contact)], "record_company_id": contact.company_id.id,
+        } for contact in sendable])
+        sms = self.env["sms.sms"].sudo().create([{
+            "body": texts[contact], "mail_message_id": message.id, "state": "outgoing",
+            "partner_id": customer_id(contact), "number": numbers[customer_id(contact)],
+        } for contact, message in zip(sendable, messages)])
+        self.env["mail.notification"].sudo().create([{
+            "author_id": message.author_id.id, "mail_message_id": message.id, "res_partner_id": one.partner_id.id,
+            "sms_number": one.number, "notification_type": "sms", "sms_id_int": one.id,
+            "sms_tracker_ids": [fields.Command.create({"sms_uuid": one.uuid})], "is_read": True,
+            "notification_status": "ready",
+        } for message, one in zip(messages, sms)])
+        for contact, message, one in zip(sendable, messages, sms):
+            contact._done(mail_message_id=message.id, delivery_status="queued", sms_ids=[fields.Command.set(one.ids)])
 
-    def _execute_whatsapp(self):
-        """WhatsApp through the Cloud API (a paid service, one call per message)."""
+    def _execute_whatsapp(self, commit=False):
+        """WhatsApp through the Cloud API (a paid service, one call per message), at most
+        once: a message that left is never sent again. With `commit`, what the chunk did so
+        far is committed first; then each contact is claimed again (another worker may have
+        taken it since), marked *being sent* and committed before its call, and its result
+        committed after it. A worker killed during a call leaves that contact *being sent*:
+        ``_expire_sending`` turns it into a failure for a person to check."""
         numbers = self.partner_id._cobranza_sms_numbers()
+        if commit:
+            self.env.cr.commit()
         for contact in self:
-            partner = contact.partner_id.commercial_partner_id.with_company(contact.company_id).with_context(
-                **contact._render_context())
-            number = numbers.get(partner.id)
-            if not number:
-                contact._fail(_("The customer has no valid mobile number."))
-                continue
-            try:
-                message_id = contact.company_id._cobranza_whatsapp_send(
-                    number, contact.level_id.whatsapp_template_name, contact.level_id.whatsapp_template_lang or "es",
-                    [partner.name, partner._cobranza_reminder_amount_text(), partner._cobranza_portal_url()],
-                )
-            except UserError as error:
-                contact._fail(str(error.args[0]))
-                continue
-            message = partner.sudo().message_post(
-                body=_("WhatsApp reminder “%(template)s” sent (%(id)s).",
-                       template=contact.level_id.whatsapp_template_name, id=message_id),
-                message_type="comment", subtype_xmlid="mail.mt_note",
-            )
-            contact._done(mail_message_id=message.id)
-            if self.env.context.get("cobranza_commit"):
+            if commit:
+                if not contact._claim_again():
+                    continue
+                contact.write({"delivery_status": "sending", "dispatched_at": fields.Datetime.now()})
+                self.env.cr.commit()
+            contact._send_whatsapp(numbers.get(customer_id(contact)))
+            if commit:
                 self.env.cr.commit()  # the message left: never send it twice
+
+    def _claim_again(self):
+        """Lock this contact again in a new transaction, if it is still planned and nobody
+        took it in the meantime."""
+        self.ensure_one()
+        self.invalidate_recordset()
+        return bool(claim(self.env, SQL(
+            "SELECT id FROM cobranza_contact WHERE id = %s AND state IN ('planned', 'deferred') "
+            "AND dispatched_at IS NULL FOR UPDATE SKIP LOCKED", self.id), retry=True))
+
+    def _send_whatsapp(self, number):
+        self.ensure_one()
+        level = self.level_id
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id).with_context(
+            **self._render_context(customer_id))
+        if not number:
+            self._fail(_("The customer has no valid mobile number."), delivery_status=False)
+            return
+        try:
+            message_id = self.company_id._cobranza_whatsapp_send(
+                number, level.whatsapp_template_name, level.whatsapp_template_lang or "es",
+                [partner.name, partner._cobranza_reminder_amount_text(), partner._cobranza_portal_url()],
+            )
+        except UserError as error:
+            self._fail(str(error.args[0]), delivery_status=False)
+            return
+        except Exception as error:  # noqa: BLE001 - whether it left is unknown: never sent again
+            _logger.warning("Collections: WhatsApp contact %s failed", self.id, exc_info=True)
+            self._fail(_("Unexpected error: %s", str(error) or error.__class__.__name__), delivery_status=False)
+            return
+        message = self.env["mail.message"]
+        try:
+            with self.env.cr.savepoint():
+                message = partner.sudo().message_post(
+                    body=_("WhatsApp reminder “%(template)s” sent (%(id)s).",
+                           template=level.whatsapp_template_name, id=message_id),
+                    message_type="comment", subtype_xmlid="mail.mt_note",
+                )
+        except Exception:  # noqa: BLE001 - the message left: the contact is sent all the same
+            _logger.warning("Collections: WhatsApp contact %s sent but not posted", self.id, exc_info=True)
+        self._done(mail_message_id=message.id, delivery_status=False)
 
     def _execute_activity(self):
         """A task for a person (a collector's call, a level decided by hand): the contact stays
@@ -459,9 +539,15 @@ class CobranzaContact(models.Model):
         self.write({"dispatched_at": fields.Datetime.now()})
 
     def _execute_fee(self):
-        """The late fee of the contact's level on its invoice, invoiced and posted once."""
+        """The late fee of the contact's level on its invoice, invoiced and posted once, unless
+        the invoice was paid in the meantime."""
         for contact in self:
-            fee = contact.move_ids[:1]._cobranza_charge_fee(contact.level_id)
+            move = contact.move_ids[:1].with_company(contact.company_id).with_context(
+                cobranza_date=contact.run_date or False)
+            if not move.cobranza_payable:
+                contact._cancel(_("The invoice was paid before the fee was charged."))
+                continue
+            fee = move._cobranza_charge_fee(contact.level_id)
             if fee:
                 contact._done(fee_move_id=fee.id)
             else:
@@ -533,7 +619,7 @@ class CobranzaContact(models.Model):
     def _sync_delivery(self, messages):
         """Follow the real fate of the emails and SMS of `messages` (Odoo's notifications):
         delivered, still in the queue, failing for a passing reason (retried), or not
-        delivered (the contact fails, with the error)."""
+        delivered (the contact fails, with the error, and its next channel is planned)."""
         contacts = self.sudo().search([("mail_message_id", "in", messages.ids), ("action", "in", ("email", "sms"))])
         if not contacts:
             return
@@ -543,6 +629,7 @@ class CobranzaContact(models.Model):
                 ["mail_message_id", "notification_status", "failure_type", "failure_reason"]):
             notifications[notif["mail_message_id"][0]].append(notif)
         types = dict(self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env))
+        undelivered = self.browse()
         for contact in contacts:
             notifs = notifications.get(contact.mail_message_id.id, [])
             statuses = {n["notification_status"] for n in notifs}
@@ -558,22 +645,37 @@ class CobranzaContact(models.Model):
                     values = {"delivery_status": "retrying", "delivery_error": error}
                 else:
                     values = {"delivery_status": "failed", "delivery_error": error, "state": "failed"}
+                    if contact.delivery_status != "failed":
+                        undelivered |= contact
             if any(contact[name] != value for name, value in values.items()):
                 contact.write(values)
+        undelivered._plan_fallbacks()
 
     @api.model
     def _retry_deliveries(self):
         """Put back in Odoo's queues the emails and SMS that failed for a passing reason (the
         mail server or the SMS service could not be reached): Odoo's own retry."""
         contacts = self.sudo().search([("delivery_status", "=", "retrying")])
-        for contact in contacts:
-            mails = self.env["mail.mail"].sudo().search(
-                [("mail_message_id", "=", contact.mail_message_id.id), ("state", "=", "exception")])
-            mails.action_retry()
-            contact.sms_ids.filtered(lambda s: s.state == "error").action_set_outgoing()
-            notifications = self.env["mail.notification"].sudo().search([
-                ("mail_message_id", "=", contact.mail_message_id.id),
-                ("notification_status", "in", ("exception", "bounce"))])
-            notifications.write({"notification_status": "ready", "failure_type": False, "failure_reason": False})
-            contact.write({"delivery_attempts": contact.delivery_attempts + 1, "delivery_status": "queued"})
+        if not contacts:
+            return contacts
+        messages = contacts.mail_message_id
+        self.env["mail.mail"].sudo().search(
+            [("mail_message_id", "in", messages.ids), ("state", "=", "exception")]).action_retry()
+        contacts.sms_ids.filtered(lambda s: s.state == "error").action_set_outgoing()
+        self.env["mail.notification"].sudo().search([
+            ("mail_message_id", "in", messages.ids), ("notification_status", "in", ("exception", "bounce")),
+        ]).write({"notification_status": "ready", "failure_type": False, "failure_reason": False})
+        for attempts, same in contacts.grouped("delivery_attempts").items():
+            same.write({"delivery_attempts": attempts + 1, "delivery_status": "queued"})
         return contacts
+
+    @api.model
+    def _expire_sending(self, after=timedelta(hours=1)):
+        """WhatsApp messages left *being sent* by a worker that stopped: whether they left is
+        unknown, so they are never sent again; they fail for a person to check."""
+        stale = self.sudo().search([("state", "=", "planned"), ("delivery_status", "=", "sending"),
+                                    ("dispatched_at", "<", fields.Datetime.now() - after)])
+        stale.write({"state": "failed", "delivery_status": "failed", "delivery_error": _(
+            "The sending stopped half-way: check with the customer whether this message arrived "
+            "before sending it again.")})
+        return stale

@@ -406,16 +406,16 @@ class CobranzaPaymentPlan(models.Model):
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
     # ------------------------------------------------------------------ business methods: the customer
-    def _cobranza_notify_customer(self, text, kind):
+    def _cobranza_notify_customer(self, text):
         """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
         the signed link to its page (schedule, agreement, online payment): a contact of the
-        plan, carried out at once. `kind` names the notice (one of each per plan)."""
+        plan, carried out at once. A person's action sends it: each time, no key."""
         self.ensure_one()
         url = self.env["cobranza.link"]._url(self.sudo())
         contact = self.env["cobranza.contact"].sudo()._plan([{
             "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
             "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "email", "action": "email",
-            "channel_reason": "notice", "author_id": self.env.user.id, "key": f"plan:{self.id}:{kind}",
+            "channel_reason": "notice", "author_id": self.env.user.id,
             "amount_due": self.invoice_amount, "subject": self.name,
             "body": Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
         }])
@@ -424,7 +424,7 @@ class CobranzaPaymentPlan(models.Model):
     def _notify_customer_approved(self):
         self._cobranza_notify_customer(_(
             "Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
-            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)), "approved")
+            plan=self.name, date=format_date(self.env, self.line_ids[:1].date)))
 
     def _notify_customer_requested(self):
         """Acknowledge a plan the customer asked for from the portal."""
@@ -434,7 +434,7 @@ class CobranzaPaymentPlan(models.Model):
             self._cobranza_notify_customer(_(
                 "We received your request for the payment plan %s. It is outside what we can grant "
                 "at once, so a manager will review it and we will let you know. Meanwhile the "
-                "reminders of these invoices are paused.", self.name), "requested")
+                "reminders of these invoices are paused.", self.name))
 
     def _cobranza_accept(self, who):
         """The customer accepts the written agreement (from the portal or a signed link)."""

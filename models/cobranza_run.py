@@ -37,6 +37,11 @@ class CobranzaRun(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, readonly=True, default=lambda self: self.env.company
     )
+    backfill = fields.Boolean(
+        compute="_compute_backfill", store=True,
+        help="A run for a past date: it records what the ladder decided for that date, and its "
+        "contacts are not checked again before they go.",
+    )
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         default="running",
@@ -74,6 +79,12 @@ class CobranzaRun(models.Model):
         for run in self:
             run.name = _("Run of %(date)s", date=format_date(self.env, run.date)) if run.date else False
 
+    @api.depends("date", "company_id")
+    def _compute_backfill(self):
+        for run in self:
+            today = fields.Date.context_today(run.with_context(tz=run.company_id.partner_id.tz or "UTC"))
+            run.backfill = bool(run.date) and run.date < today
+
     def _compute_contact_counters(self):
         """What the run did, read from the contacts it planned (two queries for any runs)."""
         Contact = self.env["cobranza.contact"].sudo()
@@ -87,8 +98,9 @@ class CobranzaRun(models.Model):
                 counter[action] += count
             if deferred and state != "cancelled":
                 counter["deferred"] += count
-        contacted = dict(Contact._read_group([("run_id", "in", self.ids), ("level_id", "!=", False)],
-                                             ["run_id"], ["partner_id:count_distinct"]))
+        contacted = dict(Contact._read_group(
+            [("run_id", "in", self.ids), ("level_id", "!=", False), ("state", "in", ("sent", "planned", "failed"))],
+            ["run_id"], ["partner_id:count_distinct"]))
         for run in self:
             counter = counts[run.id]
             run.contact_count = counter["contacts"]
@@ -151,24 +163,14 @@ class CobranzaRun(models.Model):
         run = self.with_company(self.company_id).with_context(
             cobranza_date=self.date, tracking_disable=True, mail_notify_force_send=False
         )
-        Contact = self.env["cobranza.contact"].sudo().with_context(cobranza_commit=commit)
         partner_ids = run._partners_to_evaluate()
         if commit:
             self.env.cr.commit()
+        busy = []
         for start in range(0, len(partner_ids), batch_size):
-            batch_ids = partner_ids[start:start + batch_size]
-            partners = run._claim_partners(batch_ids, retry=commit)
-            try:
-                with self.env.cr.savepoint():
-                    run._execute_batch(partners, stats, skips, log)
-            except Exception as error:  # noqa: BLE001 - the other batches go on
-                _logger.warning("Collections run %s: a batch failed", self.id, exc_info=True)
-                stats["errors"] += 1
-                log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(batch_ids), error=error))
-            if commit:
-                self.env.cr.commit()
-            Contact._dispatch(domain=[("company_id", "=", self.company_id.id), ("partner_id", "in", batch_ids)],
-                              commit=commit)
+            busy += run._run_batch(partner_ids[start:start + batch_size], commit, stats, skips, log)
+        if busy:  # held by another transaction (another run, an invoice being posted): once more
+            skips["busy"] += len(run._run_batch(busy, commit, stats, skips, log))
         self.write({
             "state": "done",
             "partner_count": len(partner_ids),
@@ -182,6 +184,23 @@ class CobranzaRun(models.Model):
         _logger.info("Collections run %s for %s: %s customers contacted, %s errors in %.2fs", self.date,
                      self.company_id.name, self.action_count, stats["errors"], self.duration)
         return True
+
+    def _run_batch(self, batch_ids, commit, stats, skips, log):
+        """Decide for the customers of `batch_ids` this run can take, commit, then dispatch
+        their contacts. Returns the ids of the customers another transaction held."""
+        partners = self._claim_partners(batch_ids, retry=commit)
+        try:
+            with self.env.cr.savepoint():
+                self._execute_batch(partners, stats, skips, log)
+        except Exception as error:  # noqa: BLE001 - the other batches go on
+            _logger.warning("Collections run %s: a batch failed", self.id, exc_info=True)
+            stats["errors"] += 1
+            log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(partners), error=error))
+        if commit:
+            self.env.cr.commit()
+        self.env["cobranza.contact"].sudo()._dispatch(
+            domain=[("company_id", "=", self.company_id.id), ("partner_id", "in", partners.ids)], commit=commit)
+        return sorted(set(batch_ids) - set(partners.ids))
 
     def _summary(self, stats, skips):
         """The first lines of the run's log: what was skipped, broken and deferred."""
@@ -207,6 +226,7 @@ class CobranzaRun(models.Model):
             "snoozed": _("snoozed:"),
             "min_days": _("contacted recently:"),
             "no_policy": _("without policy:"),
+            "busy": _("held by another worker, left to the next run:"),
         }.get(reason, reason)
 
     def _partners_to_evaluate(self):

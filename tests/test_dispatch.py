@@ -7,6 +7,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.sms.tests.common import SMSCase
@@ -66,7 +67,7 @@ class TestDispatch(CobranzaCase, SMSCase):
             run = self._run()
         contacts = self._emails()
         failed = contacts.filtered(lambda c: c.partner_id == broken)
-        self.assertEqual((failed.state, failed.note), ("failed", "template exploded"))
+        self.assertEqual((failed.state, failed.note), ("failed", "Unexpected error: template exploded"))
         self.assertEqual(set((contacts - failed).mapped("state")), {"sent"}, "the others are done")
         self.assertEqual(run.email_count, 3)
 
@@ -161,3 +162,94 @@ class TestDispatch(CobranzaCase, SMSCase):
         self.assertEqual(legal.state, "sent")
         self.assertTrue(legal.activity_id)
         self.assertTrue(self.invoices[0].cobranza_legal)
+        self.assertFalse(self.invoices[0].message_ids.filtered(
+            lambda m: "Collection reminder" in str(m.body) and ("Late Fee" in str(m.body) or "Legal" in str(m.body))),
+            "fees and hand-offs are not reminders sent to the customer")
+
+    def _rules(self, preset):
+        self.env["cobranza.contact.rule"].create({"name": preset, "company_id": self.company.id,
+                                                  "preset": preset}).action_load_preset()
+        self.company.partner_id.tz = "UTC"
+        (self.customer | self.others).write({"tz": "UTC"})
+
+    def test_a_contact_deferred_to_the_next_day_is_checked_again(self):
+        """Deferred past midnight, the contact is still checked when it goes: the customer paid
+        or disputed its invoice in the meantime."""
+        self._rules("CL")
+        with freeze_time(f"{DAY} 21:00:00"):  # after the allowed hours: tomorrow morning
+            self.env["cobranza.run"].run_for_date(DAY, self.company)
+        deferred = self._emails()
+        self.assertEqual(set(deferred.mapped("state")), {"deferred"})
+        paid, disputed, fine, _other = deferred.sorted("id")
+        self._pay(paid.move_ids, day=DAY)
+        self.env["cobranza.dispute"].create({"move_id": disputed.move_ids.id, "reason": "wrong_amount",
+                                             "description": "El precio no es el acordado."})
+        with freeze_time(f"{DAY + timedelta(days=1)} 12:00:00"):
+            self.Contact._cron_dispatch()
+        self.assertEqual((paid.state, disputed.state), ("cancelled", "cancelled"))
+        self.assertIn("dispute", disputed.note)
+        self.assertEqual(fine.state, "sent")
+
+    def test_a_withdrawn_consent_tries_the_next_channel(self):
+        self._rules("CO")  # SMS only with the customer's consent
+        policy = self.env["cobranza.policy"].create({"name": "Preferida", "company_id": self.company.id,
+                                                     "level_ids": [Command.create({
+            "name": "Aviso", "offset_days": 0, "send_email": True, "channel_mode": "preferred",
+            "mail_template_id": self.env.ref("account_cobranza.cobranza_level_due_today").mail_template_id.id,
+            "sms_template_id": self.env.ref("account_cobranza.cobranza_level_sms").sms_template_id.id,
+        })]})
+        self.customer.write({"cobranza_policy_id": policy.id, "mobile": "+56 9 6123 4567",
+                             "cobranza_preferred_channel": "sms", "cobranza_consent_sms": True})
+        with freeze_time(f"{DAY} 06:00:00"):
+            self.env["cobranza.run"].run_for_date(DAY, self.company)
+        sms = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "sms")])
+        self.assertEqual((sms.state, sms.fallback_channels), ("deferred", "email"))
+        self.customer.cobranza_consent_sms = False
+        with freeze_time(f"{DAY} 12:00:00"):
+            self.Contact._cron_dispatch()
+        self.assertEqual((sms.state, sms.defer_reason), ("cancelled", "consent"))
+        email = self._emails(self.customer)
+        self.assertEqual((email.channel_reason, email.state), ("fallback", "sent"))
+
+    def test_no_fee_on_an_invoice_paid_in_the_meantime(self):
+        level = self.env.ref("account_cobranza.cobranza_level_late_fee")
+        invoice = self.invoices[0]
+        fee = self.Contact._plan([{"partner_id": self.customer.id, "company_id": self.company.id,
+                                   "move_ids": [Command.set(invoice.ids)], "level_id": level.id,
+                                   "channel": "other", "action": "fee", "key": f"fee:{invoice.id}:{level.id}"}])
+        self._pay(invoice)
+        fee._dispatch()
+        self.assertEqual(fee.state, "cancelled")
+        self.assertFalse(invoice.cobranza_fee_ids)
+
+    def test_a_payment_with_nothing_to_thank_sends_nothing_else(self):
+        """A paid invoice plans no thank-you (the policy sends none): the planned contacts of
+        other customers wait for their dispatcher."""
+        waiting = self.Contact._plan([{
+            "partner_id": self.others[0].id, "company_id": self.company.id, "channel": "email", "action": "email",
+            "channel_reason": "person", "move_ids": [Command.set(self.invoices[1].ids)],
+            "subject": "Recordatorio", "body": "<p>Su factura vence hoy.</p>",
+        }])
+        self.default_policy.send_thank_you = False
+        invoice = self.invoices[0]
+        invoice.cobranza_level_id = self.env.ref("account_cobranza.cobranza_level_sms")
+        self._pay(invoice)
+        self.assertTrue(invoice.cobranza_thanked)
+        self.assertEqual(waiting.state, "planned")
+
+    def test_the_audit_trail_cannot_be_reopened(self):
+        self._run()
+        sent = self._emails()[:1].with_user(self.collector)
+        for values in ({"state": "planned", "dispatched_at": False}, {"delivery_status": "delivered"},
+                       {"body": "<p>otro texto</p>"}):
+            with self.assertRaises(UserError):
+                sent.write(values)
+        self.assertEqual(sent.state, "sent")
+
+    def test_the_invoice_trail_names_every_channel_once_per_level(self):
+        self.invoices[0].invoice_date_due = DAY - timedelta(days=15)  # email and letter
+        with patch.object(type(self.env["account.move"]), "_cobranza_pdf_attachments", return_value=[]):
+            self._run()
+        notes = self.invoices[0].message_ids.filtered(lambda m: "Collection reminder" in str(m.body))
+        self.assertEqual(len(notes), 1)
+        self.assertIn("(Email, Letter)", str(notes.body))

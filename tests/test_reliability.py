@@ -195,6 +195,27 @@ class TestCrashesAndRaces(ReliabilityCase):
                          "the customers were shared between the two runs")
         self.assertEachCustomerEmailedOnce(partner_ids)
 
+    def test_a_customer_held_by_another_transaction_is_left_to_the_next_run(self):
+        """A customer row another transaction holds (an invoice being posted updates it) is
+        not waited for: tried again at the end of the run, then counted as skipped and
+        contacted by the next run."""
+        company_id, partner_ids = self._company(customers=6)
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", [partner_ids[0]])
+            code, results, output = self._wait(self._odoo(
+                RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=2, kill_at=None, start_at=None))
+            cr.rollback()
+        self.assertEqual((code, results[0]["errors"], results[0]["contacted"]), (0, 0, 5), output[-2000:])
+        with self.committed() as env:
+            self.assertFalse(self._contacts(env, partner_ids[:1]))
+            run = env["cobranza.run"].search([("company_id", "=", company_id)], limit=1)
+            self.assertEqual(run.skipped_count, 1)
+            self.assertIn("held by another worker", run.log)
+        code, results, output = self._wait(self._odoo(
+            RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=2, kill_at=None, start_at=None))
+        self.assertEqual((code, results[0]["contacted"]), (0, 1), output[-2000:])
+        self.assertEachCustomerEmailedOnce(partner_ids)
+
     def test_two_dispatchers_at_once(self):
         company_id, partner_ids = self._company(customers=60)
         with self.committed() as env:  # decided, not delivered
@@ -217,6 +238,65 @@ class TestCrashesAndRaces(ReliabilityCase):
         self.assertFalse(taken[0] & taken[1], "no contact taken by both dispatchers")
         self.assertEqual(taken[0] | taken[1], set(planned.ids))
         self.assertEachCustomerEmailedOnce(partner_ids)
+
+
+# A dispatcher whose WhatsApp calls are faked at the paid API's boundary: each call is written
+# down; with `kill_after`, the process dies with SIGKILL right after that call (the message left).
+WHATSAPP = """
+import os, signal
+Company = type(env["res.company"])
+def send(self, number, template, lang, parameters):
+    with open(calls_file, "a") as calls:
+        calls.write(number + "\\n")
+    with open(calls_file) as calls:
+        count = len(calls.readlines())
+    if count == kill_after:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return f"wamid.{count}"
+Company._cobranza_whatsapp_send = send
+Company._cobranza_whatsapp_ready = lambda self: True
+env["cobranza.contact"].sudo()._dispatch(commit=True, chunk_size=chunk_size)
+"""
+
+
+class TestWhatsAppAtMostOnce(ReliabilityCase):
+
+    def test_a_worker_killed_during_a_call_never_sends_twice(self):
+        """Emails and WhatsApp messages in the same chunks of a committing dispatcher; the
+        worker is killed right after the third WhatsApp call. The next dispatcher sends the
+        rest; the interrupted message is never sent again, and later shows as failed."""
+        company_id, partner_ids = self._company(customers=8)
+        with self.committed() as env:
+            company = env["res.company"].browse(company_id)
+            policy = env["cobranza.policy"].create({"name": "WhatsApp", "company_id": company_id, "level_ids": [
+                Command.create({"name": "Aviso", "offset_days": 0, "send_whatsapp": True,
+                                "whatsapp_template_name": "recordatorio_pago"})]})
+            partners = env["res.partner"].browse(partner_ids)
+            for n, partner in enumerate(partners):
+                partner.mobile = f"+56 9 6100 {n:04d}"
+            env["cobranza.contact"]._plan([{
+                "partner_id": partner.id, "company_id": company.id, "channel": channel, "action": channel,
+                "channel_reason": "person", "level_id": policy.level_ids.id,
+                "subject": "Recordatorio", "body": "<p>Su factura está vencida.</p>",
+            } for partner in partners for channel in ("email", "whatsapp")])
+        calls_file = f"{config['data_dir']}/whatsapp-calls-{time.monotonic_ns()}.txt"
+        code, _results, output = self._wait(self._odoo(WHATSAPP, calls_file=calls_file, kill_after=3, chunk_size=4))
+        self.assertEqual(code, -9, f"the worker was killed: {output[-2000:]}")
+        code, _results, output = self._wait(self._odoo(WHATSAPP, calls_file=calls_file, kill_after=0, chunk_size=4))
+        self.assertEqual(code, 0, output[-2000:])
+        with open(calls_file) as calls:
+            numbers = calls.read().split()
+        self.assertEqual(len(numbers), len(partner_ids), "one call per customer, none repeated")
+        self.assertEqual(len(set(numbers)), len(partner_ids))
+        with self.committed() as env:
+            whatsapp = self._contacts(env, partner_ids, action="whatsapp")
+            interrupted = whatsapp.filtered(lambda c: c.delivery_status == "sending")
+            self.assertEqual(len(interrupted), 1, "the message of the killed call")
+            self.assertEqual(set((whatsapp - interrupted).mapped("state")), {"sent"})
+            self.assertEqual(set(self._contacts(env, partner_ids, action="email").mapped("state")), {"sent"})
+            env["cobranza.contact"]._expire_sending(after=timedelta(0))
+            self.assertEqual(interrupted.state, "failed")
+            self.assertIn("check with the customer", interrupted.delivery_error)
 
 
 QUEUE = """

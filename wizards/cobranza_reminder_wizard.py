@@ -105,7 +105,7 @@ class CobranzaReminderWizard(models.TransientModel):
             self.move_ids._cobranza_mark_level(self.level_id)
         contact._dispatch()
         if contact.state == "failed":
-            raise UserError(contact.note)
+            raise UserError(_("The reminder could not be sent: %s", contact.note))
         self._refresh()
         if self.channel == "letter":
             return contact.action_print_letters()

@@ -280,6 +280,7 @@ class CobranzaContact(models.Model):
                 for contact, message in zip(batch, messages):
                     contact._done(mail_message_id=message.id, delivery_status="queued",
                                   subject=contact.subject or message.subject)
+        self._wake_queue("mail.ir_cron_mail_scheduler_action")
 
     def _target(self):
         """The record whose chatter receives the contact's message: its plan, else the customer."""
@@ -334,7 +335,6 @@ class CobranzaContact(models.Model):
             values.append({
                 "res_id": target.id,
                 "auto_delete": render.get("auto_delete", False),
-                "mail_server_id": render.get("mail_server_id"),
                 "message": {
                     "model": model, "res_id": target.id, "message_type": "comment", "subtype_id": subtype_id,
                     "subject": contact.subject or render.get("subject") or False,
@@ -343,6 +343,7 @@ class CobranzaContact(models.Model):
                     "reply_to": render.get("reply_to") or False,
                     "partner_ids": recipients,
                     "attachment_ids": attachments, "email_add_signature": False,
+                    "mail_server_id": render.get("mail_server_id"),
                     "record_company_id": company.id,
                 },
             })
@@ -392,11 +393,11 @@ class CobranzaContact(models.Model):
                 headers["Return-Path"] = company.bounce_email
             mails.append({
                 "mail_message_id": message.id, "body_html": body, "references": message.message_id,
-                "recipient_ids": [fields.Command.set(partner_ids)], "state": "outgoing", "is_notification": True,
-                "auto_delete": vals["auto_delete"], "mail_server_id": vals["mail_server_id"], "headers": repr(headers),
+                "recipient_ids": partner_ids, "state": "outgoing", "is_notification": True,
+                "auto_delete": bool(vals["auto_delete"]), "headers": repr(headers),
             })
             recipients.append(partner_ids)
-        mails = self.env["mail.mail"].sudo().create(mails)
+        mails = self._insert_rows("mail.mail", mails)
         self.env["mail.notification"].sudo().create([
             {"author_id": message.author_id.id, "is_read": True, "mail_mail_id": mail.id,
              "mail_message_id": message.id, "notification_status": "ready", "notification_type": "email",
@@ -441,6 +442,14 @@ class CobranzaContact(models.Model):
         } for message, one in zip(messages, sms)])
         for contact, message, one in zip(sendable, messages, sms):
             contact._done(mail_message_id=message.id, delivery_status="queued", sms_ids=[fields.Command.set(one.ids)])
+        self._wake_queue("sms.ir_cron_sms_scheduler_action")
+
+    def _wake_queue(self, cron_xmlid):
+        """Ask Odoo's queue to send what was just put in it, instead of at its next hourly
+        turn: reminders go out while the day's run is still running."""
+        cron = self.env.ref(cron_xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
 
     def _execute_whatsapp(self, commit=False):
         """WhatsApp through the Cloud API (a paid service, one call per message), at most
@@ -578,41 +587,53 @@ class CobranzaContact(models.Model):
         it is saved and QWeb escapes everything it renders into it; a text a person wrote is
         sanitized by the contact's HTML field; our notes are escaped text. Returns the
         messages, in order."""
-        if not vals_list:
-            return self.env["mail.message"]
-        Message = self.env["mail.message"].sudo()
-        now, uid = fields.Datetime.now(), self.env.uid
-        columns = ("model", "res_id", "body", "subject", "message_type", "subtype_id", "author_id", "email_from",
-                   "reply_to", "message_id", "is_internal", "email_add_signature", "record_company_id", "date",
-                   "create_uid", "create_date", "write_uid", "write_date")
-        rows = []
-        for vals in vals_list:
-            rows.append((
-                vals["model"], vals["res_id"], vals.get("body") or "",
-                vals.get("subject") or None, vals["message_type"], vals.get("subtype_id"), vals.get("author_id"),
-                vals.get("email_from") or None, vals.get("reply_to") or None,
-                generate_tracking_message_id(f"{vals['res_id']}-{vals['model']}"), bool(vals.get("is_internal")),
-                bool(vals.get("email_add_signature")), vals.get("record_company_id"), now, uid, now, uid, now,
-            ))
-        Message.flush_model()
-        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        self.env.cr.execute(
-            f"INSERT INTO mail_message ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} RETURNING id",
-            [value for row in rows for value in row],
-        )
-        messages = Message.browse([row[0] for row in self.env.cr.fetchall()])
-        for fname in ("partner_ids", "attachment_ids"):
-            field = Message._fields[fname]
-            pairs = [(message.id, rel_id) for message, vals in zip(messages, vals_list) for rel_id in vals.get(fname) or ()]
-            if pairs:
-                self.env.cr.execute(
-                    f'INSERT INTO "{field.relation}" ("{field.column1}", "{field.column2}") '
-                    f'VALUES {", ".join(["(%s, %s)"] * len(pairs))}',
-                    [value for pair in pairs for value in pair])
-        Message.invalidate_model()
+        now = fields.Datetime.now()
+        messages = self._insert_rows("mail.message", [{
+            "model": vals["model"], "res_id": vals["res_id"], "body": vals.get("body") or "",
+            "subject": vals.get("subject") or None, "message_type": vals["message_type"],
+            "subtype_id": vals.get("subtype_id"), "author_id": vals.get("author_id"),
+            "email_from": vals.get("email_from") or None, "reply_to": vals.get("reply_to") or None,
+            "message_id": generate_tracking_message_id(f"{vals['res_id']}-{vals['model']}"),
+            "is_internal": bool(vals.get("is_internal")), "email_add_signature": bool(vals.get("email_add_signature")),
+            "record_company_id": vals.get("record_company_id"), "mail_server_id": vals.get("mail_server_id") or None,
+            "date": now, "partner_ids": vals.get("partner_ids") or (), "attachment_ids": vals.get("attachment_ids") or (),
+        } for vals in vals_list])
         for model in {vals["model"] for vals in vals_list}:
             self.env[model].invalidate_model(["message_ids"])
         return messages
+
+    @api.model
+    def _insert_rows(self, model, vals_list):
+        """Insert records of `model` at once, bypassing the ORM's per-record machinery: for
+        the rows of known shape the executors write by thousands (chatter messages, queued
+        mails). `vals_list`: column values, all with the same keys; a many2many field's value
+        is a list of ids. Returns the records, in order."""
+        Model = self.env[model].sudo()
+        if not vals_list:
+            return Model
+        now, uid = fields.Datetime.now(), self.env.uid
+        m2m = [name for name in vals_list[0] if Model._fields[name].type == "many2many"]
+        columns = [name for name in vals_list[0] if name not in m2m] + ["create_uid", "create_date", "write_uid",
+                                                                        "write_date"]
+        rows = [[vals[name] for name in columns[:-4]] + [uid, now, uid, now] for vals in vals_list]
+        Model.flush_model()
+        self.env.cr.execute(SQL(
+            "INSERT INTO %s (%s) VALUES %s RETURNING id", SQL.identifier(Model._table),
+            SQL(", ").join(SQL.identifier(name) for name in columns),
+            SQL(", ").join(SQL("(%s)", SQL(", ").join(row)) for row in rows),
+        ))
+        records = Model.browse([row[0] for row in self.env.cr.fetchall()])
+        for name in m2m:
+            field = Model._fields[name]
+            pairs = [(record.id, rel_id) for record, vals in zip(records, vals_list) for rel_id in vals[name]]
+            if pairs:
+                self.env.cr.execute(SQL(
+                    "INSERT INTO %s (%s, %s) VALUES %s", SQL.identifier(field.relation),
+                    SQL.identifier(field.column1), SQL.identifier(field.column2),
+                    SQL(", ").join(SQL("(%s, %s)", *pair) for pair in pairs),
+                ))
+        Model.invalidate_model()
+        return records
 
     # ------------------------------------------------------------------ delivery
     @api.model
@@ -629,7 +650,7 @@ class CobranzaContact(models.Model):
                 ["mail_message_id", "notification_status", "failure_type", "failure_reason"]):
             notifications[notif["mail_message_id"][0]].append(notif)
         types = dict(self.env["mail.notification"]._fields["failure_type"]._description_selection(self.env))
-        undelivered = self.browse()
+        undelivered = contacts.browse()
         for contact in contacts:
             notifs = notifications.get(contact.mail_message_id.id, [])
             statuses = {n["notification_status"] for n in notifs}

@@ -38,6 +38,23 @@ class ResCompany(models.Model):
         string="WhatsApp API Version", default="v21.0", groups="base.group_system"
     )
 
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("cobranza_policy_id")
+    def _check_cobranza_policy_company(self):
+        for company in self:
+            company._cobranza_ensure_usable(company.cobranza_policy_id)
+
+    # ------------------------------------------------------------------ business methods
+    def _cobranza_ensure_usable(self, *records):
+        """Collection records (a policy, a segment) of another company cannot be used in this
+        one: the company's default policy, a customer's policy or segment."""
+        self.ensure_one()
+        for record in records:
+            if record.company_id and record.company_id != self:
+                raise ValidationError(_(
+                    "“%(record)s” belongs to %(other)s and cannot be used in %(company)s.",
+                    record=record.display_name, other=record.company_id.name, company=self.name))
+
     def _cobranza_whatsapp_ready(self):
         self.ensure_one()
         company = self.sudo()
@@ -89,18 +106,3 @@ class ResCompany(models.Model):
             _logger.info("WhatsApp message sent after %s attempt(s)", attempt + 1)
             return messages[0].get("id")
         raise UserError(error)
-
-    @api.constrains("cobranza_policy_id")
-    def _check_cobranza_policy_company(self):
-        for company in self:
-            policy = company.cobranza_policy_id
-            if policy.company_id and policy.company_id != company:
-                raise ValidationError(
-                    _(
-                        "The collection policy “%(policy)s” belongs to %(other)s and cannot be "
-                        "the default policy of %(company)s.",
-                        policy=policy.display_name,
-                        other=policy.company_id.name,
-                        company=company.name,
-                    )
-                )

@@ -168,18 +168,7 @@ class ResPartner(models.Model):
     @api.constrains("company_id", "cobranza_policy_id", "cobranza_segment_id")
     def _check_cobranza_company(self):
         for partner in self.filtered("company_id"):
-            for record in (partner.cobranza_policy_id, partner.cobranza_segment_id):
-                if record.company_id and record.company_id != partner.company_id:
-                    raise ValidationError(
-                        _(
-                            "“%(record)s” belongs to %(other)s and cannot be used for "
-                            "%(partner)s, a contact of %(company)s.",
-                            record=record.display_name,
-                            other=record.company_id.name,
-                            partner=partner.display_name,
-                            company=partner.company_id.name,
-                        )
-                    )
+            partner.company_id._cobranza_ensure_usable(partner.cobranza_policy_id, partner.cobranza_segment_id)
 
     # ------------------------------------------------------------------ CRUD
     @api.model

@@ -91,6 +91,11 @@ class ReliabilityCase(BaseCase):
         proc.stdin.close()
         return proc
 
+    def _daily_run(self, company_id, batch_size, kill_at=None, start_at=None):
+        """A process running the day's run of the company as the cron does (script RUN)."""
+        return self._odoo(RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=batch_size,
+                          kill_at=kill_at, start_at=start_at)
+
     def _wait(self, proc, timeout=240):
         output = proc.stdout.read()
         proc.wait(timeout=timeout)
@@ -172,22 +177,19 @@ class TestCrashesAndRaces(ReliabilityCase):
                         ("cobranza.contact._queue_emails", 2)):  # its emails being queued
             with self.subTest(kill_at=kill_at):
                 company_id, partner_ids = self._company(customers=40)
-                code, _results, output = self._wait(self._odoo(
-                    RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=10, kill_at=kill_at, start_at=None))
+                code, _results, output = self._wait(self._daily_run(company_id, 10, kill_at=kill_at))
                 self.assertEqual(code, -9, f"the worker was killed: {output[-2000:]}")
                 with self.committed() as env:
                     done = len(self._contacts(env, partner_ids, channel="email", state="sent"))
                 self.assertTrue(0 < done < len(partner_ids), f"killed in the middle of the run ({done} sent)")
-                code, results, output = self._wait(self._odoo(
-                    RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=10, kill_at=None, start_at=None))
+                code, results, output = self._wait(self._daily_run(company_id, 10))
                 self.assertEqual((code, results[0]["errors"]), (0, 0), output[-2000:])
                 self.assertEachCustomerEmailedOnce(partner_ids)
 
     def test_two_workers_run_the_same_date_at_once(self):
         company_id, partner_ids = self._company(customers=60)
         start_at = time.time() + 15  # both processes have loaded Odoo by then
-        procs = [self._odoo(RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=5, kill_at=None,
-                            start_at=start_at) for _n in range(2)]
+        procs = [self._daily_run(company_id, 5, start_at=start_at) for _n in range(2)]
         outcomes = [self._wait(proc) for proc in procs]
         for code, results, output in outcomes:
             self.assertEqual((code, results[0]["errors"]), (0, 0), output[-2000:])
@@ -202,8 +204,7 @@ class TestCrashesAndRaces(ReliabilityCase):
         company_id, partner_ids = self._company(customers=6)
         with self.registry.cursor() as cr:
             cr.execute("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", [partner_ids[0]])
-            code, results, output = self._wait(self._odoo(
-                RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=2, kill_at=None, start_at=None))
+            code, results, output = self._wait(self._daily_run(company_id, 2))
             cr.rollback()
         self.assertEqual((code, results[0]["errors"], results[0]["contacted"]), (0, 0, 5), output[-2000:])
         with self.committed() as env:
@@ -211,8 +212,7 @@ class TestCrashesAndRaces(ReliabilityCase):
             run = env["cobranza.run"].search([("company_id", "=", company_id)], limit=1)
             self.assertEqual(run.skipped_count, 1)
             self.assertIn("held by another worker", run.log)
-        code, results, output = self._wait(self._odoo(
-            RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=2, kill_at=None, start_at=None))
+        code, results, output = self._wait(self._daily_run(company_id, 2))
         self.assertEqual((code, results[0]["contacted"]), (0, 1), output[-2000:])
         self.assertEachCustomerEmailedOnce(partner_ids)
 

@@ -2,7 +2,7 @@
     "name": "Collections (Cobranza)",
     "summary": "Accounts-receivable collections: segments, dunning ladders, daily run, "
     "payment plans, promises, disputes, customer portal and KPIs",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-cobranza/account_cobranza",
     "author": "account_cobranza contributors",
@@ -42,12 +42,17 @@
         "wizards/cobranza_assign_wizard_views.xml",
         "wizards/cobranza_plan_wizard_views.xml",
         "wizards/cobranza_channel_wizard_views.xml",
+        "wizards/cobranza_backtest_wizard_views.xml",
+        "views/cobranza_kpi_views.xml",
         "views/cobranza_menus.xml",
     ],
     "demo": [
         "demo/cobranza_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "account_cobranza/static/src/dashboard/**/*",
+        ],
         "web.assets_tests": [
             "account_cobranza/static/tests/tours/**/*",
         ],

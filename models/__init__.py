@@ -1,6 +1,7 @@
 from . import cobranza_policy
 from . import cobranza_policy_level
 from . import cobranza_segment
+from . import cobranza_segment_threshold
 from . import cobranza_contact
 from . import cobranza_contact_dispatch
 from . import mail_notification
@@ -10,6 +11,7 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_run
 from . import res_partner_statement
+from . import res_partner_behaviour
 from . import account_move
 from . import account_move_run
 from . import account_partial_reconcile
@@ -24,3 +26,6 @@ from . import cobranza_contact_rule_window
 from . import cobranza_link
 from . import res_users
 from . import ir_http
+from . import cobranza_kpi
+from . import cobranza_kpi_dashboard
+from . import cobranza_aging_report

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import ladder
+from ..engine import ladder, scoring
 from ..engine.ladder import PAID_PAYMENT_STATES, PAYABLE_PAYMENT_STATES
 
 STAGES = [
@@ -57,6 +57,14 @@ class AccountMove(models.Model):
         copy=False,
         index=True,
         help="Highest level of the collection ladder this invoice reached.",
+    )
+    cobranza_predicted_date = fields.Date(
+        string="Predicted Payment",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="When the customer is expected to pay this invoice: its due date plus the "
+             "customer's expected delay (never before today while it is open).",
     )
     cobranza_last_contact_date = fields.Date(string="Last Reminder", readonly=True, copy=False)
     cobranza_next_date = fields.Date(
@@ -149,6 +157,17 @@ class AccountMove(models.Model):
             dispute.credit_note_id = reversed_moves.filtered(lambda m: m.reversed_entry_id == dispute.move_id)[:1]
             dispute.action_resolve()
         return reversed_moves
+
+    def _post(self, soft=True):
+        """Extends posting: a new customer invoice is given its predicted payment date at once
+        (the nightly segmentation refreshes it)."""
+        posted = super()._post(soft)
+        invoices = posted.filtered(lambda m: m.move_type == "out_invoice" and m.invoice_date_due)
+        today = fields.Date.context_today(self)
+        for invoice in invoices:
+            delay = invoice.commercial_partner_id.with_company(invoice.company_id).cobranza_expected_delay
+            invoice.cobranza_predicted_date = scoring.predicted_date(invoice.invoice_date_due, delay, today)
+        return posted
 
     # ------------------------------------------------------------------ actions
     def action_cobranza_plan(self):
@@ -312,3 +331,30 @@ class AccountMove(models.Model):
         } for (partner, company, template), paid in by_partner.items()])
         if contacts:
             contacts._dispatch()
+
+    @api.model
+    def _cobranza_predict(self, partners, company, expected, date):
+        """Predict the payment date of the open invoices of `partners` in `company`:
+        `expected` ``{partner id: expected delay}``; one query to read, one to write."""
+        if not partners:
+            return
+        self.flush_model(["commercial_partner_id", "company_id", "move_type", "state", "payment_state",
+                          "invoice_date_due"])
+        self.env.cr.execute(
+            """
+            SELECT id, commercial_partner_id, invoice_date_due FROM account_move
+             WHERE commercial_partner_id = ANY(%s) AND company_id = %s AND move_type = 'out_invoice'
+               AND state = 'posted' AND payment_state = ANY(%s) AND invoice_date_due IS NOT NULL
+            """,
+            [partners.ids, company.id, ["not_paid", "partial", "blocked"]],
+        )
+        rows = [(move_id, fields.Date.to_string(scoring.predicted_date(due, expected.get(partner_id), date)))
+                for move_id, partner_id, due in self.env.cr.fetchall()]
+        if rows:
+            self.env.cr.execute(
+                f"""UPDATE account_move m SET cobranza_predicted_date = v.day::date
+                      FROM (VALUES {", ".join(["(%s, %s)"] * len(rows))}) AS v(id, day)
+                     WHERE m.id = v.id""",
+                [value for row in rows for value in row],
+            )
+            self.invalidate_model(["cobranza_predicted_date"])

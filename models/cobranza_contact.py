@@ -1,5 +1,10 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..engine import scoring
 
 CHANNELS = [
     ("email", "Email"),
@@ -102,6 +107,11 @@ class CobranzaContact(models.Model):
         CHANNEL_REASONS, string="Why This Channel",
         help="Why the contact goes through this channel: the level's, the customer's preferred "
         "one, its segment's best one, a fallback after another channel failed, or a person's choice.",
+    )
+    channel_note = fields.Char(
+        string="Channel Evidence", readonly=True,
+        help="For the level mode “best channel”: the evidence that chose this channel, or why "
+             "there was too little of it.",
     )
     action = fields.Selection(
         ACTIONS, string="Executor", index=True,
@@ -225,6 +235,54 @@ class CobranzaContact(models.Model):
         self.activity_id.unlink()
 
     # ------------------------------------------------------------------ business methods
+    @api.model
+    def _cobranza_effectiveness(self, company, date_from, date_to, partners=None):
+        """``[(segment id, channel, tone, contacts, paid within 7 days)]``: the reminders and
+        calls about invoices carried out in `company` in the period, and how many were
+        followed within 7 days by a payment (or credit note) on an invoice they named. The
+        segment is the customer's current one. One query. `partners`: a Query of customers."""
+        self.flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["res.partner"].flush_model(["cobranza_segment_id"])
+        self.env.cr.execute(SQL(
+            """
+            WITH c AS (
+                SELECT c.id, c.channel, COALESCE(c.run_date, c.date::date) AS day, lvl.tone,
+                       (p.cobranza_segment_id ->> %(key)s)::int AS segment_id
+                  FROM cobranza_contact c
+                  JOIN res_partner p ON p.id = c.partner_id
+                  LEFT JOIN cobranza_policy_level lvl ON lvl.id = c.level_id
+                 WHERE c.company_id = %(company)s AND c.state = 'sent' AND c.channel IN %(channels)s
+                   AND c.channel_reason IS DISTINCT FROM 'notice'
+                   AND COALESCE(c.run_date, c.date::date) BETWEEN %(date_from)s AND %(date_to)s %(partners)s
+            )
+            SELECT c.segment_id, c.channel, c.tone, COUNT(*),
+                   COUNT(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM cobranza_contact_account_move_rel r
+                         JOIN account_move_line l ON l.move_id = r.move_id AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                         JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+                        WHERE r.contact_id = c.id AND apr.max_date BETWEEN c.day AND c.day + 7))
+              FROM c
+             WHERE EXISTS (SELECT 1 FROM cobranza_contact_account_move_rel r WHERE r.contact_id = c.id)
+             GROUP BY 1, 2, 3
+            """,
+            key=str(company.id), company=company.id, channels=tuple(scoring.EFFECTIVE_CHANNELS),
+            date_from=date_from, date_to=date_to,
+            partners=self.env["cobranza.kpi"]._cobranza_partner_sql("c.partner_id", partners),
+        ))
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _cobranza_channel_rates(self, company, date):
+        """``{segment id: {channel: (contacts, paid within 7 days)}}`` over the 180 days before
+        `date`: the evidence of the level mode “best channel”."""
+        rows = self._cobranza_effectiveness(company, date - timedelta(days=scoring.EFFECTIVENESS_DAYS), date)
+        rates = {}
+        for segment_id, channel, _tone, count, paid in rows:
+            contacts, paid_total = rates.setdefault(segment_id, {}).get(channel, (0, 0))
+            rates[segment_id][channel] = (contacts + count, paid_total + paid)
+        return rates
+
     @api.model
     def _plan(self, vals_list):
         """Plan contacts: each is carried out by the dispatcher at its ``scheduled_at`` (now

@@ -1,3 +1,4 @@
+import functools
 import logging
 import time as timer
 from collections import Counter
@@ -278,10 +279,12 @@ class CobranzaRun(models.Model):
         gates = self.env["cobranza.contact.rule"]._gates(
             partners.browse([a.partner_id for a in plan.actions]), company, self._moment())
         reached, vals_list, legal = {}, [], Move
+        # what the contacts of the last 180 days achieved, read once if a level picks the best channel
+        rates = functools.cache(lambda: self.env["cobranza.contact"]._cobranza_channel_rates(company, date))
         for action in plan.actions:
             partner = partners.browse(action.partner_id)
             try:
-                planned, to_legal = self._plan_action(partner, action, gates.get(partner.id))
+                planned, to_legal = self._plan_action(partner, action, gates.get(partner.id), rates)
             except Exception as error:  # noqa: BLE001 - one customer never stops the run
                 _logger.warning("Collections run %s: customer %s failed", self.id, partner.id, exc_info=True)
                 stats["errors"] += 1
@@ -305,7 +308,7 @@ class CobranzaRun(models.Model):
             return pytz.utc.localize(now)
         return tz.localize(datetime.combine(self.date, time(10, 0))).astimezone(pytz.utc)
 
-    def _plan_action(self, partner, action, gate=None):
+    def _plan_action(self, partner, action, gate=None, rates=None):
         """The contacts of one customer's level today: its messages, task and letter, then
         the late fee of each invoice whose own level charges one, and the legal hand-off.
         Returns ``(contact values, invoices handed to legal)``."""
@@ -324,7 +327,7 @@ class CobranzaRun(models.Model):
             "amount_due": sum(moves.mapped("amount_residual_signed")),
             "scheduled_at": self._moment().replace(tzinfo=None),
         }
-        vals_list = level._cobranza_plan_contacts(partner, moves, base, gate)
+        vals_list = level._cobranza_plan_contacts(partner, moves, base, gate, rates)
         for move in moves:
             fee_level = invoice_levels[move.id]
             if fee_level.charge_fee and fee_level.automatic and not move.cobranza_fee_origin_id:

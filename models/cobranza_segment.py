@@ -1,5 +1,24 @@
+import logging
+
+from markupsafe import Markup, escape
+
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import split_every
+
+from ..engine import scoring
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+# behaviour fields written on the customers, with their SQL types
+BEHAVIOUR_COLUMNS = [
+    ("cobranza_behaviour_date", "text"), ("cobranza_settled_count", "int"), ("cobranza_on_time_ratio", "float"),
+    ("cobranza_avg_delay", "float"), ("cobranza_p90_delay", "float"), ("cobranza_max_delay", "int"),
+    ("cobranza_broken_promises", "int"), ("cobranza_broken_plans", "int"), ("cobranza_dispute_window_count", "int"),
+    ("cobranza_expected_delay", "float"), ("cobranza_risk_score", "float"), ("cobranza_rating", "text"),
+    ("cobranza_segment_id", "int"),
+]
 
 # Commercial entities only: contacts of a company inherit its collection fields.
 COMMERCIAL_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False)]
@@ -50,7 +69,21 @@ class CobranzaSegment(models.Model):
     )
     color = fields.Integer()
     description = fields.Text(translate=True)
-    partner_ids = fields.One2many("res.partner", "cobranza_segment_id", string="Customers")
+    new_customers = fields.Boolean(
+        string="New Customers",
+        help="Customers with fewer settled invoices than the minimum history of the settings go "
+             "to this segment, whatever their behaviour.",
+    )
+    auto_assign = fields.Boolean(
+        string="Assign Automatically", default=True,
+        help="The nightly segmentation places customers here when all the thresholds hold. "
+             "Untick for a segment customers are only put in by hand.",
+    )
+    threshold_ids = fields.One2many(
+        "cobranza.segment.threshold", "segment_id", string="Thresholds", copy=True,
+        help="Segments are tried in sequence: a customer goes to the first whose thresholds all "
+             "hold on its payment behaviour. A segment without thresholds takes everyone left.",
+    )
     partner_count = fields.Integer(compute="_compute_partner_count", string="Number of Customers")
 
     # ------------------------------------------------------------------ computes
@@ -66,6 +99,13 @@ class CobranzaSegment(models.Model):
             segment.partner_count = counts.get(segment, 0)
 
     # ------------------------------------------------------------------ constraints
+    @api.constrains("new_customers", "threshold_ids")
+    def _check_new_customers(self):
+        for segment in self.filtered("new_customers"):
+            if segment.threshold_ids:
+                raise ValidationError(_("The segment of new customers “%s” takes customers by their short "
+                                        "history: it has no thresholds.", segment.name))
+
     @api.constrains("plan_max_installments", "plan_min_down_payment", "plan_max_days", "plan_grace_days")
     def _check_plan_limits(self):
         for segment in self:
@@ -85,3 +125,122 @@ class CobranzaSegment(models.Model):
             "domain": [("cobranza_segment_id", "=", self.id), *COMMERCIAL_DOMAIN],
             "context": {"default_cobranza_segment_id": self.id},
         }
+
+    # ------------------------------------------------------------------ business methods
+    def _cobranza_thresholds(self):
+        self.ensure_one()
+        return tuple(threshold._cobranza_engine_threshold() for threshold in self.threshold_ids)
+
+    def _cobranza_engine_segments(self, company):
+        """The automatic segments usable in `company`, in sequence order, for the engine."""
+        segments = self.search([("auto_assign", "=", True), ("company_id", "in", (False, company.id))])
+        return [scoring.Segment(id=segment.id, thresholds=segment._cobranza_thresholds(),
+                                new_customers=segment.new_customers) for segment in segments]
+
+    @api.model
+    def recompute_segments(self, partners=None, date=None):
+        """Compute the payment behaviour of `partners` (default: every customer with receivables
+        in the window) in the current company as of `date` (default today), place each in its
+        segment, store its expected delay, risk score and rating, and predict the payment date
+        of its open invoices. Returns ``{partner id: (old segment id, new segment id)}`` for the
+        customers whose segment changed; each change is posted in the customer's chatter."""
+        company = self.env.company
+        date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        if not self.env.user.has_group("account_cobranza.group_cobranza_user") and not self.env.su:
+            raise UserError(_("Only collection users may compute customer segments."))
+        Partner = self.env["res.partner"].with_company(company).sudo()
+        if partners is None:
+            partners = Partner._cobranza_receivable_customers(company, date)
+        else:
+            partners = Partner.browse(partners.ids if isinstance(partners, models.BaseModel) else partners)
+            partners = partners.commercial_partner_id.filtered(
+                lambda p: not p.company_id or p.company_id == company)
+        engine_segments = self._cobranza_engine_segments(company)
+        # first pass: behaviour and segment of every customer (two queries a batch), so that the
+        # priors of the second pass are the averages of the segments as they now are
+        results = {}
+        for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
+            behaviours = batch._cobranza_behaviours(company, date)
+            for partner in batch:
+                behaviour = behaviours[partner.id]
+                old = partner.cobranza_segment_id.id or False
+                if partner.cobranza_segment_locked:
+                    new, reason = old, "locked"
+                else:
+                    new, reason = scoring.choose_segment(behaviour, engine_segments, company.cobranza_min_history)
+                    new = new or old
+                results[partner.id] = (behaviour, old, new or False)
+        priors = scoring.priors({pid: (behaviour, new) for pid, (behaviour, _old, new) in results.items()})
+        changes = {}
+        for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
+            changes.update(self._cobranza_store_behaviours(batch, company, date, results, priors))
+        return changes
+
+    @api.model
+    def _cobranza_store_behaviours(self, partners, company, date, results, priors):
+        """Write the behaviour, segment, expected delay, risk and rating of `partners` (one
+        statement), post the segment changes and predict their open invoices."""
+        weight = company.cobranza_shrink_weight
+        limits = (company.cobranza_rating_a, company.cobranza_rating_b, company.cobranza_rating_c)
+        rows, changes, expected = [], {}, {}
+        for partner in partners:
+            behaviour, old, new = results[partner.id]
+            prior_delay, prior_rate = priors.get(new) or priors[None]
+            delay = scoring.shrunk_delay(behaviour.settled_count, behaviour.avg_delay, prior_delay, weight)
+            risk = scoring.risk_score(behaviour.late_count + behaviour.open_late_count,
+                                      behaviour.settled_count + behaviour.open_late_count, prior_rate, weight)
+            expected[partner.id] = delay
+            rows.append((partner.id, fields.Date.to_string(date), behaviour.settled_count,
+                         behaviour.on_time_ratio, behaviour.avg_delay, behaviour.p90_delay,
+                         behaviour.max_delay is not None and int(behaviour.max_delay) or None,
+                         behaviour.broken_promises, behaviour.broken_plans, behaviour.disputes,
+                         round(delay, 2), round(risk, 4), scoring.rating(risk, limits), new or None))
+            if new != old:
+                changes[partner.id] = (old, new)
+        partners._cobranza_write_company_values(company, BEHAVIOUR_COLUMNS, rows)
+        self._cobranza_post_changes(partners.filtered(lambda p: p.id in changes), company, results, changes)
+        self.env["account.move"]._cobranza_predict(partners, company, expected, date)
+        return changes
+
+    @api.model
+    def _cobranza_post_changes(self, partners, company, results, changes):
+        """One chatter note per customer whose segment changed, with the numbers behind it
+        (inserted in one statement)."""
+        if not partners:
+            return
+        names = dict((segment.id, segment.name) for segment in self.browse(
+            {segment_id for pair in changes.values() for segment_id in pair if segment_id}))
+        note = self.env.ref("mail.mt_note").id
+        author = self.env.user.partner_id.id
+        vals_list = []
+        for partner in partners:
+            behaviour, _old, _new = results[partner.id]
+            old, new = changes[partner.id]
+            facts = _(
+                "%(settled)s invoices settled, %(on_time)s on time, average delay %(avg)s days, "
+                "90th percentile %(p90)s days, %(overdue_days)s days overdue, %(promises)s broken "
+                "promises, %(plans)s broken plans, %(disputes)s disputes",
+                settled=behaviour.settled_count,
+                on_time="—" if behaviour.on_time_ratio is None else f"{behaviour.on_time_ratio:.0%}",
+                avg="—" if behaviour.avg_delay is None else f"{behaviour.avg_delay:.1f}",
+                p90="—" if behaviour.p90_delay is None else f"{behaviour.p90_delay:.0f}",
+                overdue_days=behaviour.overdue_days, promises=behaviour.broken_promises,
+                plans=behaviour.broken_plans, disputes=behaviour.disputes,
+            )
+            body = Markup("<p>%s</p><p>%s</p>") % (
+                _("Collection segment in %(company)s: %(old)s → %(new)s", company=company.name,
+                  old=names.get(old) or _("none"), new=names.get(new) or _("none")),
+                facts,
+            )
+            vals_list.append({"model": "res.partner", "res_id": partner.id, "body": body,
+                              "message_type": "notification", "subtype_id": note, "author_id": author,
+                              "is_internal": True, "record_company_id": company.id})
+        self.env["cobranza.contact"]._insert_messages(vals_list)
+
+    @api.model
+    def _cron_recompute_segments(self):
+        """Nightly: behaviour, segments and predictions of every company's customers."""
+        for company in self.env["res.company"].search([]):
+            changes = self.with_company(company).recompute_segments()
+            _logger.info("Collection segments of %s: %d customers changed segment", company.name, len(changes))
+            self.env.cr.commit()

@@ -38,7 +38,48 @@ class ResCompany(models.Model):
         string="WhatsApp API Version", default="v21.0", groups="base.group_system"
     )
 
+    # payment behaviour, segments, predictions
+    cobranza_behaviour_months = fields.Integer(
+        string="Payment History Window (Months)", default=12,
+        help="Payments of this many months back give each customer's payment behaviour.",
+    )
+    cobranza_on_time_days = fields.Integer(
+        string="On-Time Tolerance (Days)", default=3,
+        help="An invoice settled no later than its due date plus these days counts as paid on time.",
+    )
+    cobranza_min_history = fields.Integer(
+        string="Minimum History (Invoices)", default=3,
+        help="Customers with fewer invoices settled in the window go to the segment of new customers.",
+    )
+    cobranza_shrink_weight = fields.Float(
+        string="Prior Weight (Invoices)", default=3.0, digits=(16, 1),
+        help="Expected delay and risk of a customer are shrunk toward its segment's (else the "
+             "company's) as if the segment had this many invoices of the customer's own.",
+    )
+    cobranza_rating_a = fields.Float(
+        string="Rating A up to (Risk)", default=0.10, digits=(16, 2),
+        help="Customers whose risk score (probability of settling an invoice more than 30 days "
+             "late) is at most this value are rated A.",
+    )
+    cobranza_rating_b = fields.Float(string="Rating B up to (Risk)", default=0.25, digits=(16, 2))
+    cobranza_rating_c = fields.Float(
+        string="Rating C up to (Risk)", default=0.50, digits=(16, 2),
+        help="Above this risk score a customer is rated D.",
+    )
+
     # ------------------------------------------------------------------ constraints
+    @api.constrains("cobranza_behaviour_months", "cobranza_on_time_days", "cobranza_min_history",
+                    "cobranza_shrink_weight", "cobranza_rating_a", "cobranza_rating_b", "cobranza_rating_c")
+    def _check_cobranza_scoring(self):
+        for company in self:
+            if company.cobranza_behaviour_months <= 0:
+                raise ValidationError(_("The payment history window must be at least one month."))
+            if min(company.cobranza_on_time_days, company.cobranza_min_history, company.cobranza_shrink_weight) < 0:
+                raise ValidationError(_("The on-time tolerance, minimum history and prior weight cannot be negative."))
+            if not 0 <= company.cobranza_rating_a <= company.cobranza_rating_b <= company.cobranza_rating_c <= 1:
+                raise ValidationError(_("The rating limits must be risk scores between 0 and 1, "
+                                        "with A ≤ B ≤ C."))
+
     @api.constrains("cobranza_policy_id")
     def _check_cobranza_policy_company(self):
         for company in self:

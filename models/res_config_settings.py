@@ -12,6 +12,13 @@ class ResConfigSettings(models.TransientModel):
     cobranza_whatsapp_phone_id = fields.Char(related="company_id.cobranza_whatsapp_phone_id", readonly=False)
     cobranza_whatsapp_token = fields.Char(related="company_id.cobranza_whatsapp_token", readonly=False)
     cobranza_whatsapp_api_version = fields.Char(related="company_id.cobranza_whatsapp_api_version", readonly=False)
+    cobranza_behaviour_months = fields.Integer(related="company_id.cobranza_behaviour_months", readonly=False)
+    cobranza_on_time_days = fields.Integer(related="company_id.cobranza_on_time_days", readonly=False)
+    cobranza_min_history = fields.Integer(related="company_id.cobranza_min_history", readonly=False)
+    cobranza_shrink_weight = fields.Float(related="company_id.cobranza_shrink_weight", readonly=False)
+    cobranza_rating_a = fields.Float(related="company_id.cobranza_rating_a", readonly=False)
+    cobranza_rating_b = fields.Float(related="company_id.cobranza_rating_b", readonly=False)
+    cobranza_rating_c = fields.Float(related="company_id.cobranza_rating_c", readonly=False)
     cobranza_link_validity_days = fields.Integer(
         string="Payment Links Valid For (days)",
         config_parameter="account_cobranza.link_validity_days",

@@ -37,9 +37,10 @@ class ResPartner(models.Model):
     cobranza_segment_id = fields.Many2one(
         "cobranza.segment",
         string="Collection Segment",
-        index=True,
+        company_dependent=True,
         tracking=True,
-        help="Group of customers with a similar payment behaviour; its policy applies unless "
+        help="Group of customers with a similar payment behaviour in this company, set every "
+        "night from its payment history unless the segment is kept; its policy applies unless "
         "the customer has a policy of its own.",
     )
     cobranza_policy_id = fields.Many2one(
@@ -167,8 +168,10 @@ class ResPartner(models.Model):
 
     @api.constrains("company_id", "cobranza_policy_id", "cobranza_segment_id")
     def _check_cobranza_company(self):
-        for partner in self.filtered("company_id"):
-            partner.company_id._cobranza_ensure_usable(partner.cobranza_policy_id, partner.cobranza_segment_id)
+        for partner in self:
+            (partner.company_id or self.env.company)._cobranza_ensure_usable(
+                partner.cobranza_policy_id if partner.company_id else partner.cobranza_policy_id.browse(),
+                partner.cobranza_segment_id)
 
     # ------------------------------------------------------------------ CRUD
     @api.model

@@ -37,7 +37,7 @@ class ResPartner(models.Model):
                 no_chase=partner.cobranza_no_chase,
                 snoozed_until=partner.cobranza_snooze_until or None,
                 last_contact=last_contacts.get(partner.id),
-                risk=partner.cobranza_segment_id.risk_factor or 1.0,
+                risk=partner._cobranza_risk_weight(),
                 open_task=partner.id in open_tasks,
             )
             for partner in self
@@ -91,25 +91,11 @@ class ResPartner(models.Model):
                       partner.cobranza_status or None, partner.cobranza_priority)
             if row != stored:  # only what changed: a day with nothing new writes nothing
                 rows.append(row)
-        if not rows:
-            return
-        self.flush_model()
-        key = str(company.id)
-        fnames = ["cobranza_total_due", "cobranza_total_overdue", "cobranza_oldest_overdue_days",
-                  "cobranza_level_id", "cobranza_next_date", "cobranza_status", "cobranza_priority"]
-        sets = ", ".join(
-            f"{fname} = COALESCE(p.{fname}, '{{}}'::jsonb) || jsonb_build_object(%s, v.{fname})"
-            for fname in fnames
-        )
-        values = ", ".join(["(%s, %s::float, %s::float, %s::int, %s::int, %s::text, %s::text, %s::int)"]
-                           * len(rows))
-        self.env.cr.execute(
-            f"""UPDATE res_partner p SET {sets}
-                 FROM (VALUES {values}) AS v(id, {", ".join(fnames)})
-                WHERE p.id = v.id""",
-            [key] * len(fnames) + [value for row in rows for value in row],
-        )
-        self.invalidate_model(fnames)
+        self._cobranza_write_company_values(company, [
+            ("cobranza_total_due", "float"), ("cobranza_total_overdue", "float"),
+            ("cobranza_oldest_overdue_days", "int"), ("cobranza_level_id", "int"), ("cobranza_next_date", "text"),
+            ("cobranza_status", "text"), ("cobranza_priority", "int"),
+        ], rows)
 
     @api.model
     def _cobranza_refresh(self, partners, companies):

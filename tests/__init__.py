@@ -8,3 +8,4 @@ from . import test_portal
 from . import test_portal_security
 from . import test_dispatch
 from . import test_reliability
+from . import test_analytics

@@ -42,6 +42,14 @@ class CobranzaHelpers:
             "payment_date": day or fields.Date.context_today(cls.env.user),
         })._create_payments()
 
+    @classmethod
+    def _credit_note(cls, invoice, amount, day):
+        """A credit note of `amount` dated `day`, applied to `invoice`."""
+        refund = cls._invoice(partner=invoice.partner_id, amount=amount, due=day, invoice_date=day,
+                              move_type="out_refund", company=invoice.company_id)
+        (refund | invoice).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").reconcile()
+        return refund
+
 
 class CobranzaCase(CobranzaHelpers, AccountTestInvoicingCommon):
     """Accounting test company plus collections users and quick invoice helpers."""

@@ -9,3 +9,4 @@ from . import cobranza_promise_wizard
 from . import cobranza_dispute_wizard
 from . import cobranza_contact_export
 from . import cobranza_whatsapp_wizard
+from . import cobranza_backtest_wizard

@@ -1,0 +1,147 @@
+"""Collection KPIs: the formulas, on amounts the models read from the ledger.
+
+Every function takes plain numbers, dates and tuples and returns a number (or None when the
+figure is undefined, e.g. no sales in the period), so that the definitions live in one
+place, are unit-tested, and are the ones written in the help of the fields and the README.
+
+* DSO (standard) = ending AR / credit sales of the period x days of the period.
+* DSO (count-back) = walk back calendar months from the end date, subtracting each month's
+  credit sales from the ending AR and counting its days; in the month where the AR left is
+  smaller than its sales, add (AR left / that month's sales) x its days. The first month is
+  the one of the end date, counted up to it.
+* Best possible DSO = the count-back with only the AR not yet due.
+* Average days delinquent (ADD) = DSO (count-back) - best possible DSO.
+* CEI = (opening AR + credit sales - closing AR) / (opening AR + credit sales - closing
+  current AR) x 100.
+* Average payment delay = sum(amount x (paid date - due date)) / sum(amount); open overdue
+  amounts count with the end date as their paid date.
+"""
+import calendar
+from datetime import date, timedelta
+
+from .aging import BUCKETS, bucket
+
+PERIOD_KINDS = ("week", "month", "quarter")
+# Aging bucket of engine.aging -> key of the public KPI dict.
+KPI_AGING_KEYS = {"not_due": "not_due", "1_30": "1_30", "31_60": "31_60", "61_90": "61_90", "90_plus": "over_90"}
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator, or None when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
+def percent(numerator, denominator):
+    value = ratio(numerator, denominator)
+    return None if value is None else value * 100.0
+
+
+def dso_standard(ar_end, sales, days):
+    """Ending AR over the credit sales of a period of `days` days, in days."""
+    if sales <= 0:
+        return None
+    return ar_end / sales * days
+
+
+def countback_months(date_to, count):
+    """``[(start, end), ...]``: the calendar months walked back from `date_to`, most recent
+    first; the first one ends on `date_to` (it is whole when `date_to` ends its month)."""
+    months = []
+    end = date_to
+    for _index in range(count):
+        start = end.replace(day=1)
+        months.append((start, end))
+        end = start - timedelta(days=1)
+    return months
+
+
+def dso_countback(ar_end, months):
+    """Count-back DSO. `months`: ``[(days, credit sales), ...]``, most recent first. AR left
+    after the months given counts them all (an AR older than the sales history)."""
+    if ar_end <= 0:
+        return 0.0
+    left, days = ar_end, 0.0
+    for month_days, sales in months:
+        if sales <= 0:
+            days += month_days
+            continue
+        if left <= sales:
+            return days + left / sales * month_days
+        left -= sales
+        days += month_days
+    return days if months else None
+
+
+def cei(opening_ar, sales, closing_ar, closing_current_ar):
+    """Collection effectiveness index, in percent."""
+    collectible = opening_ar + sales - closing_current_ar
+    if collectible <= 0:
+        return None
+    return (opening_ar + sales - closing_ar) / collectible * 100.0
+
+
+def weighted_delay(items):
+    """Amount-weighted average of `items` ``(amount, days late)`` (negative days: early)."""
+    total = sum(amount for amount, _days in items)
+    if total <= 0:
+        return None
+    return sum(amount * days for amount, days in items) / total
+
+
+def aging(items):
+    """``{bucket: amount}`` of open `items` ``(amount, days overdue)``; every bucket present."""
+    result = dict.fromkeys(BUCKETS, 0.0)
+    for amount, days in items:
+        result[bucket(days)] += amount
+    return result
+
+
+def aging_keys(result):
+    """`result` of :func:`aging` with the public KPI keys (``over_90`` for ``90_plus``)."""
+    return {KPI_AGING_KEYS[key]: amount for key, amount in result.items()}
+
+
+def public_aging(items):
+    """:func:`aging` of `items` under the public KPI keys."""
+    return aging_keys(aging(items))
+
+
+def change(current, previous):
+    """Relative change from `previous` to `current`, in percent (None without a base)."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / abs(previous) * 100.0
+
+
+def period_ends(kind, date_to, count):
+    """The last `count` ends of weeks (Sunday), months or quarters up to `date_to`, oldest
+    first; the last one is `date_to` itself (the period in progress)."""
+    if kind not in PERIOD_KINDS:
+        raise ValueError(f"unknown period {kind!r}")
+    ends = [date_to]
+    current = date_to
+    for _index in range(count - 1):
+        if kind == "week":
+            current = current - timedelta(days=current.isoweekday() % 7 or 7)
+        else:
+            first = current.replace(day=1)
+            if kind == "quarter":
+                first = first.replace(month=(first.month - 1) // 3 * 3 + 1)
+            current = first - timedelta(days=1)
+        ends.append(current)
+    return ends[::-1]
+
+
+def period_start(kind, end):
+    """First day of the week (Monday), month or quarter that ends on or contains `end`."""
+    if kind == "week":
+        return end - timedelta(days=end.weekday())
+    if kind == "month":
+        return end.replace(day=1)
+    if kind == "quarter":
+        return date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
+    raise ValueError(f"unknown period {kind!r}")
+
+
+def month_days(day):
+    return calendar.monthrange(day.year, day.month)[1]

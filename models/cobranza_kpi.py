@@ -1,0 +1,384 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..engine import kpi, scoring
+
+SNAPSHOT_DAYS = 30  # a snapshot's period-based figures (CEI, standard DSO...) cover its last 30 days
+COUNTBACK_MONTHS = 24
+CONTACT_CHANNELS = ["email", "sms", "whatsapp", "call", "letter", "visit"]
+AGING_KEYS = tuple(kpi.KPI_AGING_KEYS.values())
+
+
+class CobranzaKpi(models.Model):
+    """The collection indicators of a company on one day, kept every night so that their
+    history can be charted. `compute` gives them for any period (and collector or segment),
+    reconstructed from the ledger as they were on the period's last day."""
+
+    _name = "cobranza.kpi"
+    _description = "Collection KPI Snapshot"
+    _order = "date desc, id desc"
+    _rec_name = "date"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(required=True, index=True, readonly=True)
+    ar_total = fields.Monetary(
+        string="Receivables", readonly=True,
+        help="Σ of the open receivable items on the date (invoices, credit notes and unapplied "
+             "payments), as the ledger stood that day.")
+    current_ar = fields.Monetary(string="Not Yet Due", readonly=True, help="Receivables not yet due on the date.")
+    overdue_total = fields.Monetary(string="Overdue", readonly=True, help="Receivables past their due date.")
+    overdue_pct = fields.Float(string="Overdue (%)", readonly=True, digits=(16, 1),
+                               help="Overdue / receivables × 100.")
+    aging_not_due = fields.Monetary(string="Not Due", readonly=True)
+    aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
+    aging_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
+    aging_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
+    aging_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
+    sales = fields.Monetary(
+        string="Credit Sales of the Day", readonly=True,
+        help="Customer invoices less credit notes posted on the date (lets the CEI of any "
+             "period be read from the snapshots).")
+    period_sales = fields.Monetary(string="Credit Sales (30 Days)", readonly=True)
+    dso_standard = fields.Float(
+        string="DSO (Standard)", readonly=True, digits=(16, 1),
+        help="Receivables at the end / credit sales of the period × days of the period.")
+    dso_countback = fields.Float(
+        string="DSO (Count-Back)", readonly=True, digits=(16, 1),
+        help="Walk back calendar months from the end date, subtracting each month's credit sales "
+             "from the receivables and counting its days; in the month where what is left is "
+             "smaller than its sales, add (left / that month's sales) × its days. The first month "
+             "counts up to the end date.")
+    bpdso = fields.Float(
+        string="Best Possible DSO", readonly=True, digits=(16, 1),
+        help="The count-back DSO of the receivables not yet due only.")
+    add = fields.Float(
+        string="Average Days Delinquent", readonly=True, digits=(16, 1),
+        help="DSO (count-back) − best possible DSO.")
+    cei = fields.Float(
+        string="Collection Effectiveness (CEI)", readonly=True, digits=(16, 1),
+        help="(opening receivables + credit sales − closing receivables) / (opening receivables "
+             "+ credit sales − closing receivables not yet due) × 100.")
+    avg_payment_delay = fields.Float(
+        string="Average Payment Delay", readonly=True, digits=(16, 1),
+        help="Σ(amount × (payment date − due date)) / Σ amount over the payments and credit notes "
+             "applied to invoices in the period, open overdue amounts counting with the end date.")
+    promise_kept_rate = fields.Float(
+        string="Promises Kept (%)", readonly=True, digits=(16, 1),
+        help="Kept / (kept + broken) × 100 over the promises to pay that fell due in the period.")
+    plan_compliance = fields.Float(
+        string="Plan Compliance (%)", readonly=True, digits=(16, 1),
+        help="Paid / due × 100 over the payment plan installments that fell due in the period.")
+    disputed_amount = fields.Monetary(
+        string="Disputed", readonly=True,
+        help="Amount due on the invoices under an open dispute at the end of the period.")
+    contact_count = fields.Integer(string="Contacts", readonly=True,
+                                   help="Reminders and calls carried out in the period.")
+    paid_within_7d_pct = fields.Float(
+        string="Paid Within 7 Days (%)", readonly=True, digits=(16, 1),
+        help="Share of the period's contacts followed within 7 days by a payment on the invoices they named.")
+
+    _sql_constraints = [
+        ("company_date_unique", "UNIQUE(company_id, date)", "One collection KPI snapshot per company and day."),
+    ]
+
+    # ------------------------------------------------------------------ business methods: KPIs
+    @api.model
+    def compute(self, company, date_from, date_to, collector_id=None, segment_id=None):
+        """The collection KPIs of `company` for the period, in its currency; balances and aging
+        as of `date_to`, rebuilt from the ledger. Filters: a collector, a segment (ids)."""
+        company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
+        partners = self._cobranza_partner_filter(company, collector_id, segment_id)
+        closing = self._cobranza_open_items(company, date_to, partners)
+        opening = self._cobranza_open_items(company, date_from - timedelta(days=1), partners)
+        months = kpi.countback_months(date_to, COUNTBACK_MONTHS)
+        monthly, period_sales = self._cobranza_sales(company, date_from, date_to, months[-1][0], partners)
+        month_sales = [((end - start).days + 1, monthly.get(start, 0.0)) for start, end in months]
+        ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
+        dso = kpi.dso_countback(ar_total, month_sales)
+        bpdso = kpi.dso_countback(current, month_sales)
+        delay_sum, delay_amount = self._cobranza_payment_delays(company, date_from, date_to, partners)
+        contacts = self.env["cobranza.contact"]._cobranza_effectiveness(company, date_from, date_to, partners)
+        by_channel = {}
+        for _segment, channel, _tone, count, paid in contacts:
+            totals = by_channel.setdefault(channel, [0, 0])
+            totals[0] += count
+            totals[1] += paid
+        kept, broken = self._cobranza_promises(company, date_from, date_to, partners)
+        plan_paid, plan_due = self._cobranza_plan_installments(company, date_from, date_to, partners)
+        return {
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "ar_total": ar_total,
+            "current_ar": current,
+            "overdue_total": closing["overdue_total"],
+            "overdue_pct": kpi.percent(closing["overdue_total"], ar_total),
+            "aging": closing["aging"],
+            "sales": period_sales,
+            "dso_standard": kpi.dso_standard(ar_total, period_sales, (date_to - date_from).days + 1),
+            "dso_countback": dso,
+            "bpdso": bpdso,
+            "add": dso - bpdso if dso is not None and bpdso is not None else None,
+            "cei": kpi.cei(opening["ar_total"], period_sales, ar_total, current),
+            "avg_payment_delay": kpi.ratio(delay_sum + closing["overdue_days_amount"],
+                                           delay_amount + closing["overdue_positive"]),
+            "promise_kept_rate": kpi.percent(kept, kept + broken),
+            "plan_compliance": kpi.percent(plan_paid, plan_due),
+            "disputed_amount": self._cobranza_disputed(company, date_to, partners),
+            "contacts_by_channel": {channel: totals[0] for channel, totals in by_channel.items()},
+            "paid_within_7d_by_channel": {channel: kpi.percent(totals[1], totals[0])
+                                          for channel, totals in by_channel.items()},
+        }
+
+    @api.model
+    def _cobranza_check_period(self, company, date_from, date_to):
+        """The company record and dates of a KPI request, or a clear error."""
+        if not self.env.su and not self.env.user.has_group("account_cobranza.group_cobranza_user"):
+            raise AccessError(_("Only collection users may read the collection indicators."))
+        company = self.env["res.company"].browse(company.id if isinstance(company, models.BaseModel) else company)
+        if not company.exists() or (not self.env.su and company not in self.env.user.company_ids):
+            raise AccessError(_("You may not read the collection indicators of this company."))
+        try:
+            date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        except ValueError as error:
+            raise UserError(_("The period of the indicators needs two real dates.")) from error
+        if not date_from or not date_to:
+            raise UserError(_("The period of the indicators needs a start and an end date."))
+        if date_from > date_to:
+            raise UserError(_("The period of the indicators starts (%(start)s) after it ends (%(end)s).",
+                              start=date_from, end=date_to))
+        return company, date_from, date_to
+
+    @api.model
+    def _cobranza_partner_filter(self, company, collector_id=None, segment_id=None):
+        """Ids of the customers of a collector and/or a segment (None: no filter)."""
+        if not collector_id and not segment_id:
+            return None
+        domain = []
+        if collector_id:
+            domain.append(("cobranza_collector_id", "=", int(collector_id)))
+        if segment_id:
+            domain.append(("cobranza_segment_id", "=", int(segment_id)))
+        return self.env["res.partner"].sudo().with_company(company).with_context(active_test=False)._search(domain)
+
+    @api.model
+    def _cobranza_partner_sql(self, column, partners):
+        if partners is None:
+            return SQL()
+        return SQL("AND %s IN %s", SQL.identifier(*column.split(".")), partners.subselect())
+
+    @api.model
+    def _cobranza_open_items(self, company, day, partners=None):
+        """Receivables of `company` open on `day` as the ledger then stood (a payment applied
+        later still leaves its invoice open): totals, aging, and Σ amount × days overdue."""
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env.cr.execute(SQL(
+            """
+            WITH line AS (
+                SELECT l.id, l.balance, COALESCE(l.date_maturity, l.date) AS due
+                  FROM account_move_line l
+                 WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                   AND l.parent_state = 'posted' AND l.date <= %(day)s %(partners)s
+                   AND (NOT l.reconciled
+                        OR EXISTS (SELECT 1 FROM account_partial_reconcile p
+                                    WHERE p.debit_move_id = l.id AND p.max_date > %(day)s)
+                        OR EXISTS (SELECT 1 FROM account_partial_reconcile p
+                                    WHERE p.credit_move_id = l.id AND p.max_date > %(day)s))
+            ), applied AS (
+                SELECT p.debit_move_id AS id, -p.amount AS amount
+                  FROM account_partial_reconcile p JOIN line ON line.id = p.debit_move_id
+                 WHERE p.max_date <= %(day)s
+                 UNION ALL
+                SELECT p.credit_move_id, p.amount
+                  FROM account_partial_reconcile p JOIN line ON line.id = p.credit_move_id
+                 WHERE p.max_date <= %(day)s
+            ), item AS (
+                SELECT line.due, line.balance + COALESCE(SUM(applied.amount), 0) AS open
+                  FROM line LEFT JOIN applied ON applied.id = line.id
+                 GROUP BY line.id, line.due, line.balance
+            )
+            SELECT %(bucket)s, SUM(open),
+                   COALESCE(SUM(open * (%(day)s - due)) FILTER (WHERE open > 0 AND due < %(day)s), 0),
+                   COALESCE(SUM(open) FILTER (WHERE open > 0 AND due < %(day)s), 0)
+              FROM item WHERE open != 0
+             GROUP BY 1
+            """,
+            company=company.id, day=day,
+            bucket=SQL("""CASE WHEN %(day)s - due <= 0 THEN 'not_due' WHEN %(day)s - due <= 30 THEN '1_30'
+                               WHEN %(day)s - due <= 60 THEN '31_60' WHEN %(day)s - due <= 90 THEN '61_90'
+                               ELSE 'over_90' END""", day=day),
+            partners=self._cobranza_partner_sql("l.partner_id", partners),
+        ))
+        aging = dict.fromkeys(AGING_KEYS, 0.0)
+        days_amount = positive = 0.0
+        for bucket, amount, overdue_days_amount, overdue_positive in self.env.cr.fetchall():
+            aging[bucket] += amount
+            days_amount += overdue_days_amount
+            positive += overdue_positive
+        ar_total = sum(aging.values())
+        return {"ar_total": ar_total, "aging": aging, "overdue_total": ar_total - aging["not_due"],
+                "overdue_days_amount": days_amount, "overdue_positive": positive}
+
+    @api.model
+    def _cobranza_sales(self, company, date_from, date_to, first_month, partners=None):
+        """``({month start: credit sales}, credit sales of the period)``: customer invoices
+        less credit notes, by the date of their receivable line (one query)."""
+        self.env.cr.execute(SQL(
+            """
+            SELECT date_trunc('month', l.date)::date, SUM(l.balance),
+                   COALESCE(SUM(l.balance) FILTER (WHERE l.date >= %(date_from)s), 0)
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+             WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+               AND l.parent_state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
+               AND l.date BETWEEN LEAST(%(date_from)s, %(first)s) AND %(date_to)s %(partners)s
+             GROUP BY 1
+            """,
+            company=company.id, date_from=date_from, date_to=date_to, first=first_month,
+            partners=self._cobranza_partner_sql("l.partner_id", partners),
+        ))
+        monthly, period = {}, 0.0
+        for month, amount, in_period in self.env.cr.fetchall():
+            monthly[month] = amount
+            period += in_period
+        return monthly, period
+
+    @api.model
+    def _cobranza_payment_delays(self, company, date_from, date_to, partners=None):
+        """``(Σ amount × days late, Σ amount)`` of the payments and credit notes applied to
+        customer invoices in the period (one query)."""
+        self.env.cr.execute(SQL(
+            """
+            SELECT COALESCE(SUM(p.amount * (p.max_date - COALESCE(l.date_maturity, l.date))), 0),
+                   COALESCE(SUM(p.amount), 0)
+              FROM account_partial_reconcile p
+              JOIN account_move_line l ON l.id = p.debit_move_id
+              JOIN account_move m ON m.id = l.move_id
+             WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+               AND m.move_type = 'out_invoice' AND p.max_date BETWEEN %(date_from)s AND %(date_to)s %(partners)s
+            """,
+            company=company.id, date_from=date_from, date_to=date_to,
+            partners=self._cobranza_partner_sql("l.partner_id", partners),
+        ))
+        return self.env.cr.fetchone()
+
+    @api.model
+    def _cobranza_promises(self, company, date_from, date_to, partners=None):
+        """``(kept, broken)`` promises to pay that fell due in the period."""
+        self.env["cobranza.promise"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT COUNT(*) FILTER (WHERE state = 'kept'), COUNT(*) FILTER (WHERE state = 'broken')
+                 FROM cobranza_promise
+                WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s %(partners)s""",
+            company=company.id, date_from=date_from, date_to=date_to,
+            partners=self._cobranza_partner_sql("partner_id", partners),
+        ))
+        return self.env.cr.fetchone()
+
+    @api.model
+    def _cobranza_plan_installments(self, company, date_from, date_to, partners=None):
+        """``(paid, due)`` of the plan installments that fell due in the period."""
+        self.env["cobranza.payment.plan.line"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT COALESCE(SUM(LEAST(l.paid_amount, l.amount)), 0), COALESCE(SUM(l.amount), 0)
+                 FROM cobranza_payment_plan_line l
+                 JOIN cobranza_payment_plan p ON p.id = l.plan_id
+                WHERE p.company_id = %(company)s AND p.state IN ('active', 'done', 'broken')
+                  AND l.date BETWEEN %(date_from)s AND %(date_to)s %(partners)s""",
+            company=company.id, date_from=date_from, date_to=date_to,
+            partners=self._cobranza_partner_sql("p.partner_id", partners),
+        ))
+        return self.env.cr.fetchone()
+
+    @api.model
+    def _cobranza_disputed(self, company, date_to, partners=None):
+        """Amount due on the invoices under an open dispute opened by `date_to`."""
+        self.env["cobranza.dispute"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT COALESCE(SUM(m.amount_residual_signed), 0)
+                 FROM account_move m
+                WHERE m.id IN (SELECT move_id FROM cobranza_dispute d
+                                WHERE d.company_id = %(company)s AND d.state = 'open'
+                                  AND d.create_date::date <= %(date_to)s %(partners)s)""",
+            company=company.id, date_to=date_to,
+            partners=self._cobranza_partner_sql("d.partner_id", partners),
+        ))
+        return self.env.cr.fetchone()[0]
+
+    # ------------------------------------------------------------------ business methods: snapshots
+    @api.model
+    def _cobranza_snapshot_values(self, company, day):
+        values = self.compute(company, day - timedelta(days=SNAPSHOT_DAYS - 1), day)
+        day_sales = self._cobranza_sales(company, day, day, day)[1]
+        contacts = sum(values["contacts_by_channel"].values())
+        paid = sum(values["contacts_by_channel"][c] * (values["paid_within_7d_by_channel"][c] or 0.0) / 100.0
+                   for c in values["contacts_by_channel"])
+        row = {"company_id": company.id, "date": day, "sales": day_sales, "period_sales": values["sales"],
+               "contact_count": contacts, "paid_within_7d_pct": kpi.percent(paid, contacts)}
+        for key in ("ar_total", "current_ar", "overdue_total", "overdue_pct", "dso_standard", "dso_countback",
+                    "bpdso", "add", "cei", "avg_payment_delay", "promise_kept_rate", "plan_compliance",
+                    "disputed_amount"):
+            row[key] = values[key]
+        row.update({f"aging_{key}": values["aging"][key] for key in AGING_KEYS})
+        return row
+
+    @api.model
+    def backfill(self, company, date_from, date_to):
+        """Snapshots of `company` for every day of the period (replacing those it had)."""
+        company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
+        rows, day = [], date_from
+        while day <= date_to:
+            rows.append(self._cobranza_snapshot_values(company, day))
+            day += timedelta(days=1)
+        self.sudo().search([("company_id", "=", company.id), ("date", ">=", date_from),
+                            ("date", "<=", date_to)]).unlink()
+        return self.sudo().create(rows)
+
+    @api.model
+    def _cron_snapshot(self):
+        """Nightly: yesterday's snapshot of every company (the day is complete), and any day
+        missed since the last one, up to a month back."""
+        for company in self.env["res.company"].search([]):
+            yesterday = fields.Date.context_today(self.with_company(company)) - timedelta(days=1)
+            last = self.search([("company_id", "=", company.id)], limit=1, order="date desc").date
+            start = max(last + timedelta(days=1), yesterday - timedelta(days=30)) if last else yesterday
+            if start <= yesterday:
+                self.backfill(company, start, yesterday)
+                self.env.cr.commit()
+
+    # ------------------------------------------------------------------ business methods: backtest
+    @api.model
+    def backtest(self, company, date_from, date_to):
+        """Replay the payment-date prediction on every customer invoice settled in the period,
+        each predicted from what was known on its invoice date only (engine.scoring.backtest).
+        Returns ``count``, ``mae_days``, ``mae_naive_days`` (paying on the due date),
+        ``within_7_days_pct``, ``improvement_pct`` and ``bias_days``."""
+        company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
+        window = company.cobranza_behaviour_months * 366 // 12
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        # every invoice settled by the end of the period, with its settling date and delay
+        self.env.cr.execute(
+            """
+            SELECT l.partner_id, l.date, l.date_maturity, MAX(p.max_date),
+                   SUM(p.amount * (p.max_date - l.date_maturity)) / NULLIF(SUM(p.amount), 0)
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+              JOIN account_partial_reconcile p ON p.debit_move_id = l.id
+             WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
+               AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.reconciled
+               AND l.date >= %s::date - %s AND l.date <= %s
+             GROUP BY l.id
+            HAVING MAX(p.max_date) <= %s
+            """,
+            [company.id, date_from, window + 366, date_to, date_to],
+        )
+        rows = [(partner, invoice_date, due, settled, float(delay))
+                for partner, invoice_date, due, settled, delay in self.env.cr.fetchall() if delay is not None]
+        return scoring.backtest(rows, date_from, date_to, company.cobranza_shrink_weight, window_days=window)

@@ -1,0 +1,250 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date
+
+from ..engine import kpi, scoring
+
+TREND_POINTS = {"week": 13, "month": 12, "quarter": 8}
+FORECAST_WEEKS = 8
+# tile: (KPI key, kind of value, which way is better)
+TILES = [
+    ("ar_total", "money", "down"),
+    ("overdue_total", "money", "down"),
+    ("overdue_pct", "percent", "down"),
+    ("dso_countback", "days", "down"),
+    ("bpdso", "days", "down"),
+    ("add", "days", "down"),
+    ("cei", "percent", "up"),
+    ("avg_payment_delay", "days", "down"),
+    ("promise_kept_rate", "percent", "up"),
+    ("plan_compliance", "percent", "up"),
+    ("disputed_amount", "money", "down"),
+    ("dso_standard", "days", "down"),
+]
+
+
+class CobranzaKpi(models.Model):
+    """The collections dashboard's server side: its data in one call, and the records behind
+    each figure."""
+
+    _inherit = "cobranza.kpi"
+
+    # ------------------------------------------------------------------ business methods
+    @api.model
+    def get_dashboard_data(self, company_id=None, collector_id=None, segment_id=None, period="month"):
+        """Everything the dashboard shows: the KPIs of the period in progress (`compute`) and of
+        the previous one, their trend, the cash-in forecast, the most overdue customers and
+        the channels' effectiveness."""
+        if period not in kpi.PERIOD_KINDS:
+            raise UserError(_("The dashboard shows weeks, months or quarters."))
+        company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
+        collector_id, segment_id = collector_id or None, segment_id or None
+        date_to = fields.Date.context_today(self.with_company(company))
+        date_from = kpi.period_start(period, date_to)
+        values = self.compute(company, date_from, date_to, collector_id=collector_id, segment_id=segment_id)
+        previous_from = kpi.period_start(period, date_from - timedelta(days=1))
+        previous_to = min(previous_from + (date_to - date_from), date_from - timedelta(days=1))
+        previous = self.compute(company, previous_from, previous_to, collector_id=collector_id, segment_id=segment_id)
+        partners = self._cobranza_partner_filter(company, collector_id, segment_id)
+        descriptions = self.fields_get([key for key, _kind, _better in TILES], ["string", "help"])
+        labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
+        return {
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "date_from": fields.Date.to_string(date_from),
+            "date_to": fields.Date.to_string(date_to),
+            "period": period,
+            "kpi": self._cobranza_jsonable(values),
+            "previous": self._cobranza_jsonable(previous),
+            "tiles": [{
+                "key": key, "kind": kind, "better": better,
+                "label": descriptions[key]["string"], "help": descriptions[key].get("help", ""),
+                "value": values[key], "previous": previous[key], "change": kpi.change(values[key], previous[key]),
+            } for key, kind, better in TILES],
+            "trend": self._cobranza_trend(company, period, date_to, collector_id, segment_id),
+            "forecast": self._cobranza_forecast(company, date_to, partners) | {"overdue_now": values["overdue_total"]},
+            "top_overdue": self._cobranza_top_overdue(company, date_to, partners),
+            "channels": {"rows": self._cobranza_channel_rows(company, date_to, partners, labels)},
+            "filters": self._cobranza_filters(company),
+            "channel_labels": labels,
+            "aging_labels": {key: self._fields[f"aging_{key}"].get_description(self.env)["string"]
+                             for key in values["aging"]},
+        }
+
+    @api.model
+    def _cobranza_jsonable(self, values):
+        return {key: fields.Date.to_string(value) if key in ("date_from", "date_to") else value
+                for key, value in values.items()}
+
+    @api.model
+    def _cobranza_trend(self, company, period, date_to, collector_id=None, segment_id=None):
+        """DSO, best possible DSO and CEI at the end of each of the last weeks, months or
+        quarters: read from the daily snapshots (one query), computed from the ledger when
+        the dashboard is filtered by collector or segment."""
+        ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
+        starts = [kpi.period_start(period, end) for end in ends]
+        labels = [self._cobranza_period_label(period, start) for start in starts]
+        dso, bpdso, cei = [], [], []
+        if collector_id or segment_id:
+            for start, end in zip(starts, ends):
+                values = self.compute(company, start, end, collector_id=collector_id, segment_id=segment_id)
+                dso.append(values["dso_countback"])
+                bpdso.append(values["bpdso"])
+                cei.append(values["cei"])
+            return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
+        snapshots = {snapshot["date"]: snapshot for snapshot in self.sudo().search_read(
+            [("company_id", "=", company.id), ("date", ">=", starts[0] - timedelta(days=1)), ("date", "<=", date_to)],
+            ["date", "ar_total", "current_ar", "sales", "dso_countback", "bpdso"])}
+        today = snapshots.get(date_to)
+        if not today:  # today's snapshot is taken tonight: the live figures stand in for it
+            live = self.compute(company, date_to, date_to)
+            snapshots[date_to] = {"ar_total": live["ar_total"], "current_ar": live["current_ar"],
+                                  "sales": live["sales"], "dso_countback": live["dso_countback"],
+                                  "bpdso": live["bpdso"]}
+        for start, end in zip(starts, ends):
+            closing, opening = snapshots.get(end), snapshots.get(start - timedelta(days=1))
+            dso.append(closing and closing["dso_countback"])
+            bpdso.append(closing and closing["bpdso"])
+            days = [snapshots.get(start + timedelta(days=n)) for n in range((end - start).days + 1)]
+            if closing and opening and all(days):
+                cei.append(kpi.cei(opening["ar_total"], sum(day["sales"] for day in days),
+                                   closing["ar_total"], closing["current_ar"]))
+            else:
+                cei.append(None)
+        return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
+
+    @api.model
+    def _cobranza_period_label(self, period, start):
+        if period == "week":
+            return format_date(self.env, start, date_format="d MMM")
+        if period == "month":
+            return format_date(self.env, start, date_format="MMM yyyy")
+        return _("Q%(quarter)s %(year)s", quarter=(start.month - 1) // 3 + 1, year=start.year)
+
+    @api.model
+    def _cobranza_forecast(self, company, today, partners=None):
+        """Expected cash-in of each of the next 8 weeks (Monday to Sunday, this one first):
+        the amount due on open invoices by their predicted payment date (one query)."""
+        monday = today - timedelta(days=today.weekday())
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(SQL(
+            """
+            SELECT (GREATEST(COALESCE(m.cobranza_predicted_date, m.invoice_date_due), %(today)s) - %(monday)s) / 7,
+                   SUM(m.amount_residual_signed)
+              FROM account_move m
+             WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND m.payment_state IN ('not_paid', 'partial') %(partners)s
+             GROUP BY 1
+            """,
+            today=today, monday=monday, company=company.id,
+            partners=self._cobranza_partner_sql("m.commercial_partner_id", partners),
+        ))
+        weeks = dict(self.env.cr.fetchall())
+        return {
+            "labels": [format_date(self.env, monday + timedelta(weeks=n), date_format="d MMM")
+                       for n in range(FORECAST_WEEKS)],
+            "amounts": [weeks.get(n, 0.0) for n in range(FORECAST_WEEKS)],
+        }
+
+    @api.model
+    def _cobranza_top_overdue(self, company, today, partners=None, limit=10):
+        """The customers with most overdue, with the age of their oldest overdue invoice and
+        their rating (one query, then their names and ratings)."""
+        self.env.cr.execute(SQL(
+            """
+            SELECT m.commercial_partner_id, SUM(m.amount_residual_signed), MAX(%(today)s - m.invoice_date_due)
+              FROM account_move m
+             WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND m.payment_state IN ('not_paid', 'partial', 'blocked') AND m.invoice_date_due < %(today)s
+               %(partners)s
+             GROUP BY 1 ORDER BY 2 DESC LIMIT %(limit)s
+            """,
+            today=today, company=company.id, limit=limit,
+            partners=self._cobranza_partner_sql("m.commercial_partner_id", partners),
+        ))
+        rows = self.env.cr.fetchall()
+        customers = self.env["res.partner"].with_company(company).browse([row[0] for row in rows])
+        return [{"partner_id": customer.id, "name": customer.display_name, "overdue": overdue, "days": days,
+                 "rating": customer.sudo().cobranza_rating or False}
+                for customer, (_id, overdue, days) in zip(customers, rows)]
+
+    @api.model
+    def _cobranza_channel_rows(self, company, today, partners, labels):
+        """Contacts and payments within 7 days per segment and channel, last 180 days."""
+        rows = self.env["cobranza.contact"]._cobranza_effectiveness(
+            company, today - timedelta(days=scoring.EFFECTIVENESS_DAYS), today, partners)
+        totals = {}
+        for segment_id, channel, _tone, count, paid in rows:
+            contacts, paid_total = totals.get((segment_id, channel), (0, 0))
+            totals[(segment_id, channel)] = (contacts + count, paid_total + paid)
+        names = dict(self.env["cobranza.segment"].sudo().browse(
+            [segment_id for segment_id, _channel in totals if segment_id]).exists().mapped(lambda s: (s.id, s.name)))
+        return [{"segment": names.get(segment_id) or _("No segment"), "channel": channel,
+                 "channel_label": labels.get(channel, channel), "contacts": contacts, "paid": paid,
+                 "rate": kpi.percent(paid, contacts)}
+                for (segment_id, channel), (contacts, paid) in sorted(
+                    totals.items(), key=lambda item: (names.get(item[0][0]) or "", -item[1][0]))]
+
+    @api.model
+    def _cobranza_filters(self, company):
+        collectors = self.env["res.users"].search(
+            [("share", "=", False), ("company_ids", "in", company.id),
+             ("groups_id", "in", self.env.ref("account_cobranza.group_cobranza_user").id)])
+        segments = self.env["cobranza.segment"].search([("company_id", "in", (False, company.id))])
+        return {
+            "companies": [[c.id, c.name] for c in self.env.user.company_ids],
+            "collectors": [[u.id, u.name] for u in collectors],
+            "segments": [[s.id, s.name] for s in segments],
+        }
+
+    # ------------------------------------------------------------------ actions
+    @api.model
+    def action_open_kpi(self, key, company_id=None, collector_id=None, segment_id=None, partner_id=None):
+        """The records behind a figure of the dashboard: open invoices (of an aging bucket,
+        overdue, by predicted week), promises, plan installments, disputes or a customer."""
+        company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
+        self._cobranza_check_period(company, fields.Date.today(), fields.Date.today())
+        today = fields.Date.context_today(self.with_company(company))
+        context = {"allowed_company_ids": [company.id] + [c.id for c in self.env.user.company_ids if c != company]}
+        if key == "partner":
+            return {"type": "ir.actions.act_window", "res_model": "res.partner", "res_id": int(partner_id),
+                    "views": [[False, "form"]], "context": context}
+        partner_domain = []
+        if collector_id:
+            partner_domain.append(("cobranza_collector_id", "=", int(collector_id)))
+        if segment_id:
+            partner_domain.append(("cobranza_segment_id", "=", int(segment_id)))
+        if key == "promise_kept_rate":
+            action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_promise_action")
+            action["domain"] = [("company_id", "=", company.id), ("state", "in", ("kept", "broken")),
+                                *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
+        elif key == "plan_compliance":
+            action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_payment_plan_action")
+            action["domain"] = [("company_id", "=", company.id), ("state", "in", ("active", "done", "broken")),
+                                *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
+        elif key == "disputed_amount":
+            action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_dispute_action")
+            action["domain"] = [("company_id", "=", company.id), ("state", "=", "open"),
+                                *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
+        else:
+            action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.account_move_action_cobranza")
+            domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("company_id", "=", company.id),
+                      ("payment_state", "in", ("not_paid", "partial", "blocked")),
+                      *[(f"commercial_partner_id.{f}", o, v) for f, o, v in partner_domain]]
+            bucket = key.split(":", 1)[1] if key.startswith("aging:") else None
+            if key in ("overdue_total", "overdue_pct", "add", "avg_payment_delay"):
+                domain.append(("invoice_date_due", "<", today))
+            elif bucket:
+                first, last = {"not_due": (None, 0), "1_30": (1, 30), "31_60": (31, 60), "61_90": (61, 90),
+                               "over_90": (91, None)}[bucket]
+                if first is not None:
+                    domain.append(("invoice_date_due", "<=", today - timedelta(days=first)))
+                if last is not None:
+                    domain.append(("invoice_date_due", ">=", today - timedelta(days=last)))
+            action["domain"] = domain
+            if key == "forecast":
+                context["group_by"] = ["cobranza_predicted_date:week"]
+        action["context"] = context
+        return action

@@ -1,0 +1,200 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+from ..engine import scoring
+
+RATINGS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+
+
+class ResPartner(models.Model):
+    """A customer's payment behaviour in the current company, read from its receivable
+    ledger, and what it predicts: expected delay, risk score and rating."""
+
+    _inherit = "res.partner"
+
+    cobranza_segment_locked = fields.Boolean(
+        string="Keep Segment", company_dependent=True, tracking=True,
+        help="The nightly segmentation leaves this customer in the segment chosen by hand.",
+    )
+    cobranza_behaviour_date = fields.Date(
+        string="Behaviour As Of", company_dependent=True, readonly=True,
+        help="Date the payment behaviour was last computed (nightly).",
+    )
+    cobranza_settled_count = fields.Integer(
+        string="Invoices Settled", company_dependent=True, readonly=True,
+        help="Invoices fully settled (paid or credited) in the payment history window.",
+    )
+    cobranza_on_time_ratio = fields.Float(
+        string="Paid On Time", company_dependent=True, readonly=True,
+        help="Share of the invoices settled in the window that were settled no later than their "
+             "due date plus the on-time tolerance.",
+    )
+    cobranza_avg_delay = fields.Float(
+        string="Average Delay (Days)", company_dependent=True, readonly=True, digits=(16, 1),
+        help="Σ(amount × (payment date − due date)) / Σ amount over every payment and credit note "
+             "applied in the window; negative: paid early.",
+    )
+    cobranza_p90_delay = fields.Float(
+        string="90th-Percentile Delay (Days)", company_dependent=True, readonly=True, digits=(16, 1),
+        help="Nine invoices in ten settled in the window were settled at most this many days after their due date.",
+    )
+    cobranza_max_delay = fields.Integer(
+        string="Longest Delay (Days)", company_dependent=True, readonly=True,
+        help="Longest time past its due date taken to settle an invoice in the window.",
+    )
+    cobranza_broken_promises = fields.Integer(string="Broken Promises", company_dependent=True, readonly=True)
+    cobranza_broken_plans = fields.Integer(string="Broken Plans", company_dependent=True, readonly=True)
+    cobranza_dispute_window_count = fields.Integer(
+        string="Disputes in the Window", company_dependent=True, readonly=True)
+    cobranza_expected_delay = fields.Float(
+        string="Expected Delay (Days)", company_dependent=True, readonly=True, digits=(16, 1),
+        help="Days after the due date the customer is expected to pay: its average delay shrunk "
+             "toward its segment's (else the company's) in proportion to how short its history is.",
+    )
+    cobranza_risk_score = fields.Float(
+        string="Risk Score", company_dependent=True, readonly=True, digits=(16, 2),
+        help="Smoothed probability (0-1) that the customer settles an invoice more than 30 days "
+             "late: (late + w × segment rate) / (invoices + w), open invoices already 30 days "
+             "overdue counting as late.",
+    )
+    cobranza_rating = fields.Selection(
+        RATINGS, string="Rating", company_dependent=True, readonly=True,
+        help="A to D from the risk score, with the limits set in the settings.",
+    )
+
+    # ------------------------------------------------------------------ business methods
+    def _cobranza_behaviours(self, company, date):
+        """``{partner id: scoring.Behaviour}`` of these commercial customers in `company` as of
+        `date`, from the receivable ledger: two queries whatever their number."""
+        if not self.ids:
+            return {}
+        start = date - relativedelta(months=company.cobranza_behaviour_months)
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        for model in ("cobranza.promise", "cobranza.payment.plan", "cobranza.dispute"):
+            self.env[model].flush_model()
+        # every invoice that was open at some point of the window: issued before its end and
+        # not settled a year before its start (older settlements do not count)
+        self.env.cr.execute(
+            """
+            WITH inv AS (
+                SELECT l.id, l.partner_id, l.date_maturity AS due, l.balance
+                  FROM account_move_line l
+                  JOIN account_move m ON m.id = l.move_id
+                 WHERE l.partner_id = ANY(%(partners)s) AND l.company_id = %(company)s
+                   AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
+                   AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.date <= %(date)s
+                   AND (l.date >= %(start)s::date - 366 OR NOT l.reconciled)
+            ), pay AS (
+                SELECT inv.id, SUM(p.amount) AS paid, MAX(p.max_date) AS last_date,
+                       SUM(p.amount * (p.max_date - inv.due)) FILTER (WHERE p.max_date >= %(start)s) AS weighted,
+                       SUM(p.amount) FILTER (WHERE p.max_date >= %(start)s) AS paid_window
+                  FROM inv
+                  JOIN account_partial_reconcile p ON p.debit_move_id = inv.id AND p.max_date <= %(date)s
+                 GROUP BY inv.id
+            ), item AS (
+                SELECT inv.partner_id, inv.due, inv.balance - COALESCE(pay.paid, 0) AS open_amount,
+                       pay.weighted, pay.paid_window,
+                       CASE WHEN COALESCE(pay.paid, 0) >= inv.balance - 0.005 AND pay.last_date >= %(start)s
+                            THEN pay.last_date - inv.due END AS settled_delay,
+                       COALESCE(pay.paid, 0) < inv.balance - 0.005 AS open
+                  FROM inv LEFT JOIN pay ON pay.id = inv.id
+            )
+            SELECT partner_id,
+                   COUNT(settled_delay),
+                   COUNT(settled_delay) FILTER (WHERE settled_delay <= %(tolerance)s),
+                   SUM(weighted) / NULLIF(SUM(paid_window), 0),
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY settled_delay),
+                   MAX(settled_delay),
+                   COUNT(settled_delay) FILTER (WHERE settled_delay > 30),
+                   COALESCE(SUM(open_amount) FILTER (WHERE open AND due < %(date)s), 0),
+                   COALESCE(MAX(%(date)s - due) FILTER (WHERE open AND due < %(date)s), 0),
+                   COUNT(*) FILTER (WHERE open AND %(date)s - due > 30)
+              FROM item
+             GROUP BY partner_id
+            """,
+            {"partners": self.ids, "company": company.id, "date": date, "start": start,
+             "tolerance": company.cobranza_on_time_days},
+        )
+        ledger = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        self.env.cr.execute(
+            """
+            SELECT partner_id, 'promise', COUNT(*) FROM cobranza_promise
+             WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s AND state = 'broken'
+               AND date BETWEEN %(start)s AND %(date)s GROUP BY partner_id
+             UNION ALL
+            SELECT partner_id, 'plan', COUNT(*) FROM cobranza_payment_plan
+             WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s AND state = 'broken'
+               AND end_date BETWEEN %(start)s AND %(date)s GROUP BY partner_id
+             UNION ALL
+            SELECT partner_id, 'dispute', COUNT(*) FROM cobranza_dispute
+             WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
+               AND create_date::date BETWEEN %(start)s AND %(date)s GROUP BY partner_id
+            """,
+            {"partners": self.ids, "company": company.id, "date": date, "start": start},
+        )
+        events = {(partner_id, kind): count for partner_id, kind, count in self.env.cr.fetchall()}
+        behaviours = {}
+        for partner_id in self.ids:
+            settled, on_time, avg, p90, longest, late, overdue, days, open_late = ledger.get(
+                partner_id, (0, 0, None, None, None, 0, 0, 0, 0))
+            behaviours[partner_id] = scoring.Behaviour(
+                settled_count=settled,
+                on_time_ratio=on_time / settled if settled else None,
+                avg_delay=float(avg) if avg is not None else None,
+                p90_delay=float(p90) if p90 is not None else None,
+                max_delay=float(longest) if longest is not None else None,
+                overdue_amount=float(overdue), overdue_days=days,
+                broken_promises=events.get((partner_id, "promise"), 0),
+                broken_plans=events.get((partner_id, "plan"), 0),
+                disputes=events.get((partner_id, "dispute"), 0),
+                late_count=late, open_late_count=open_late,
+            )
+        return behaviours
+
+    def _cobranza_write_company_values(self, company, columns, rows):
+        """Write company-dependent values of many customers in `company` in one statement.
+        `columns`: ``[(field name, SQL type)]``; `rows`: ``[(partner id, value, ...)]``."""
+        if not rows:
+            return
+        self.flush_model()
+        sets = ", ".join(
+            f"{fname} = COALESCE(p.{fname}, '{{}}'::jsonb) || jsonb_build_object(%s, v.{fname})"
+            for fname, _type in columns
+        )
+        value = "(%s, " + ", ".join(f"%s::{sqltype}" for _fname, sqltype in columns) + ")"
+        self.env.cr.execute(
+            f"""UPDATE res_partner p SET {sets}
+                  FROM (VALUES {", ".join([value] * len(rows))}) AS v(id, {", ".join(f for f, _t in columns)})
+                 WHERE p.id = v.id""",
+            [str(company.id)] * len(columns) + [value for row in rows for value in row],
+        )
+        self.invalidate_model([fname for fname, _type in columns])
+
+    @api.model
+    def _cobranza_receivable_customers(self, company, date):
+        """Commercial customers with a receivable in `company` that was open at some point of
+        the payment history window (one query)."""
+        start = date - relativedelta(months=company.cobranza_behaviour_months)
+        self.env["account.move.line"].flush_model(["partner_id", "company_id", "account_id", "parent_state",
+                                                   "date", "reconciled"])
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT l.partner_id
+              FROM account_move_line l
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
+               AND l.date <= %s AND (l.date >= %s OR NOT l.reconciled)
+               AND (p.company_id IS NULL OR p.company_id = %s)
+             ORDER BY l.partner_id
+            """,
+            [company.id, date, start, company.id],
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _cobranza_risk_weight(self):
+        """Weight of the customer in the worklist priority: its segment's risk factor, up to
+        doubled by its risk score."""
+        self.ensure_one()
+        return (self.cobranza_segment_id.risk_factor or 1.0) * (1.0 + (self.cobranza_risk_score or 0.0))

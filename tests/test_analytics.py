@@ -1,0 +1,368 @@
+import random
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import CobranzaCase
+
+
+@tagged("post_install", "-at_install")
+class TestAnalytics(CobranzaCase):
+    """Payment behaviour, segments, predictions, KPIs and the dashboard's data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.Segment = cls.env["cobranza.segment"]
+        cls.Kpi = cls.env["cobranza.kpi"]
+        cls.punctual = cls.env.ref("account_cobranza.cobranza_segment_punctual")
+        cls.occasional = cls.env.ref("account_cobranza.cobranza_segment_occasional")
+        cls.delinquent = cls.env.ref("account_cobranza.cobranza_segment_delinquent")
+        cls.high_risk = cls.env.ref("account_cobranza.cobranza_segment_high_risk")
+        cls.new = cls.env.ref("account_cobranza.cobranza_segment_new")
+
+    def _customer(self, name, **values):
+        return self.env["res.partner"].create({"name": name, "is_company": True, **values})
+
+    def _history(self, partner, delays, amount=1000.0, first_days_ago=300):
+        """Invoices of `partner` every 20 days from `first_days_ago`, each paid `delay` days
+        after its 30-day term (None: still open)."""
+        invoices = self.env["account.move"]
+        for index, delay in enumerate(delays):
+            invoice_date = self.today - timedelta(days=first_days_ago - 20 * index)
+            due = invoice_date + timedelta(days=30)
+            invoice = self._invoice(partner=partner, amount=amount, due=due, invoice_date=invoice_date)
+            if delay is not None and due + timedelta(days=delay) <= self.today:
+                self._pay(invoice, day=due + timedelta(days=delay))
+            invoices |= invoice
+        return invoices
+
+    # ------------------------------------------------------------------ payment behaviour
+    def test_behaviour_weighs_partial_payments_and_credit_notes(self):
+        partner = self._customer("Parcial Ltda")
+        due = self.today - timedelta(days=60)
+        invoice = self._invoice(partner=partner, amount=1000.0, due=due, invoice_date=due - timedelta(days=30))
+        self._pay(invoice, amount=400.0, day=due + timedelta(days=10))
+        self._credit_note(invoice, 600.0, due + timedelta(days=20))
+        open_invoice = self._invoice(partner=partner, amount=500.0, due=self.today - timedelta(days=40),
+                                     invoice_date=self.today - timedelta(days=70))
+        behaviour = partner._cobranza_behaviours(self.company, self.today)[partner.id]
+        self.assertEqual(behaviour.settled_count, 1)
+        # (400 × 10 + 600 × 20) / 1000: each partial reconciliation weighted by its amount
+        self.assertAlmostEqual(behaviour.avg_delay, 16.0)
+        self.assertEqual(behaviour.max_delay, 20)  # settled when the credit note came
+        self.assertEqual(behaviour.on_time_ratio, 0.0)
+        self.assertEqual(behaviour.overdue_amount, 500.0)
+        self.assertEqual(behaviour.overdue_days, 40)
+        self.assertEqual(behaviour.open_late_count, 1)
+        # as of a date before the credit note, the invoice was not settled yet
+        before = partner._cobranza_behaviours(self.company, due + timedelta(days=15))[partner.id]
+        self.assertEqual(before.settled_count, 0)
+        self.assertAlmostEqual(before.avg_delay, 10.0)
+        self.assertEqual(before.overdue_amount, 600.0)
+        self.assertTrue(open_invoice)
+
+    def test_recompute_segments_classifies_locks_and_logs(self):
+        punctual = self._customer("Siempre Puntual")
+        self._history(punctual, [-2, 0, -1, 1, 0, -3])
+        late = self._customer("Siempre Tarde")
+        self._history(late, [35, 20, 42, 25, 45, 28])
+        worst = self._customer("Peor Pagador")
+        self._history(worst, [100, 120, 95, 110])
+        newcomer = self._customer("Recién Llegado")
+        self._history(newcomer, [0], first_days_ago=60)
+        locked = self._customer("Cliente Protegido", cobranza_segment_id=self.occasional.id,
+                                cobranza_segment_locked=True)
+        self._history(locked, [100, 120, 95, 110])
+        changes = self.Segment.recompute_segments()
+        self.assertEqual(changes[punctual.id], (False, self.punctual.id))
+        self.assertEqual(changes[late.id], (False, self.delinquent.id))
+        self.assertEqual(changes[worst.id], (False, self.high_risk.id))
+        self.assertEqual(changes[newcomer.id], (False, self.new.id))
+        self.assertNotIn(locked.id, changes)
+        self.assertEqual(locked.cobranza_segment_id, self.occasional)
+        self.assertEqual(locked.cobranza_settled_count, 4)  # its behaviour is still computed
+        self.assertEqual(punctual.cobranza_segment_id, self.punctual)
+        self.assertEqual(punctual.cobranza_settled_count, 6)
+        self.assertEqual(punctual.cobranza_rating, "A")
+        self.assertEqual(worst.cobranza_rating, "D")
+        self.assertGreater(worst.cobranza_risk_score, late.cobranza_risk_score)
+        self.assertGreater(late.cobranza_risk_score, punctual.cobranza_risk_score)
+        note = late.message_ids.filtered(lambda m: "Delinquent" in (m.body or ""))
+        self.assertTrue(note, "the change is posted in the customer's chatter")
+        self.assertIn("6 invoices settled", note[0].body)
+        # nothing changed: nothing returned, nothing posted again
+        self.assertEqual(self.Segment.recompute_segments(), {})
+        self.assertEqual(len(late.message_ids.filtered(lambda m: "Delinquent" in (m.body or ""))), 1)
+        # the same customers on the same date: the same segments
+        self.assertEqual(self.Segment.recompute_segments(partners=late, date=self.today), {})
+
+    def test_segment_is_per_company(self):
+        partner = self._customer("Cliente Compartido")
+        self._history(partner, [0, 0, 0, 0])
+        self.Segment.recompute_segments(partners=partner)
+        self.assertEqual(partner.cobranza_segment_id, self.punctual)
+        other = self.env["res.company"].create({"name": "Otra Empresa"})
+        self.assertFalse(partner.with_company(other).cobranza_segment_id)
+
+    def test_short_history_is_shrunk_toward_the_segment(self):
+        veterans = [self._customer(f"Veterano {n}") for n in range(3)]
+        for veteran in veterans:
+            self._history(veteran, [40, 42, 38, 41, 39, 40])
+        short = self._customer("Historia Corta")
+        self._history(short, [0, 2, 1, 0], first_days_ago=120)
+        self.Segment.recompute_segments()
+        veteran = veterans[0]
+        self.assertAlmostEqual(veteran.cobranza_expected_delay, 40.0, delta=1.5)
+        # four punctual invoices: their own ~0.75 days, pulled a little toward the punctual segment
+        self.assertLess(short.cobranza_expected_delay, 5.0)
+        self.assertEqual(short.cobranza_segment_id, self.punctual)
+        open_invoice = self._invoice(partner=veteran, amount=100.0, due=self.today + timedelta(days=10),
+                                     invoice_date=self.today - timedelta(days=20))
+        self.assertEqual(open_invoice.cobranza_predicted_date,
+                         self.today + timedelta(days=10 + round(veteran.cobranza_expected_delay)))
+        overdue = self._invoice(partner=veteran, amount=100.0, due=self.today - timedelta(days=60),
+                                invoice_date=self.today - timedelta(days=90))
+        self.Segment.recompute_segments(partners=veteran)
+        self.assertEqual(overdue.cobranza_predicted_date, self.today, "never predicted in the past")
+
+    def test_thresholds_that_contradict_each_other_are_refused(self):
+        segment = self.Segment.create({"name": "Prueba"})
+        with self.assertRaises(ValidationError):
+            segment.write({"threshold_ids": [Command.create({"metric": "on_time_ratio", "operator": "min",
+                                                             "value": 1.5})]})
+        with self.assertRaises(ValidationError):
+            segment.write({"threshold_ids": [Command.create({"metric": "avg_delay", "operator": "max",
+                                                             "value": -3})]})
+        with self.assertRaises(ValidationError):
+            segment.write({"threshold_ids": [
+                Command.create({"metric": "avg_delay", "operator": "min", "value": 30}),
+                Command.create({"metric": "avg_delay", "operator": "max", "value": 10}),
+            ]})
+        self.assertFalse(segment.threshold_ids, "nothing written")
+        with self.assertRaises(ValidationError):
+            self.company.cobranza_behaviour_months = 0
+        with self.assertRaises(ValidationError):
+            self.company.cobranza_rating_a = 0.6  # above B
+
+    def test_managers_edit_thresholds_collectors_read_them(self):
+        segment = self.occasional.with_user(self.manager)
+        Form(segment).save()
+        with Form(segment) as form, form.threshold_ids.new() as line:
+            line.metric = "broken_promises"
+            line.operator = "max"
+            line.value = 2
+        self.assertIn("broken_promises", segment.threshold_ids.mapped("metric"))
+        self.assertTrue(self.occasional.with_user(self.collector).threshold_ids)
+        with self.assertRaises(AccessError):
+            self.occasional.threshold_ids[0].with_user(self.collector).value = 99
+
+    # ------------------------------------------------------------------ KPIs
+    def test_kpis_are_rebuilt_as_of_the_end_date(self):
+        start = self.today - timedelta(days=59)
+        end = self.today - timedelta(days=30)
+        partner = self._customer("Libro Pequeño")
+        # before the period: 1,000 due before it starts, paid after it ends
+        old = self._invoice(partner=partner, amount=1000.0, due=start - timedelta(days=5),
+                            invoice_date=start - timedelta(days=35))
+        # in the period: 600 paid in it, 400 not due at its end
+        paid = self._invoice(partner=partner, amount=600.0, due=start + timedelta(days=5),
+                             invoice_date=start)
+        self._pay(paid, day=start + timedelta(days=15))
+        current = self._invoice(partner=partner, amount=400.0, due=end + timedelta(days=10),
+                                invoice_date=end - timedelta(days=5))
+        self._pay(old, day=end + timedelta(days=3))
+        values = self.Kpi.compute(self.company, start, end)
+        self.assertEqual(values["ar_total"], 1400.0, "the invoice paid after the end still counts as open")
+        self.assertEqual(values["aging"], {"not_due": 400.0, "1_30": 0.0, "31_60": 1000.0, "61_90": 0.0,
+                                           "over_90": 0.0})
+        self.assertEqual(values["overdue_total"], 1000.0)
+        self.assertAlmostEqual(values["overdue_pct"], 1000 / 1400 * 100)
+        self.assertEqual(values["sales"], 1000.0)
+        # CEI = (opening 1,000 + sales 1,000 − closing 1,400) / (1,000 + 1,000 − 400) × 100
+        self.assertAlmostEqual(values["cei"], 600 / 1600 * 100)
+        self.assertAlmostEqual(values["dso_standard"], 1400 / 1000 * 30)
+        self.assertIsNotNone(values["dso_countback"])
+        self.assertAlmostEqual(values["add"], values["dso_countback"] - values["bpdso"])
+        # 600 paid 10 days late, 1,000 still open 34 days past due at the end
+        self.assertAlmostEqual(values["avg_payment_delay"], (600 * 10 + 1000 * 34) / 1600)
+        today = self.Kpi.compute(self.company, self.today.replace(day=1), self.today)
+        self.assertEqual(today["ar_total"], 400.0)
+        self.assertEqual(current.amount_residual, 400.0)
+
+    def test_count_back_walks_back_calendar_months(self):
+        partner = self._customer("Cuenta Regresiva")
+        end = self.today.replace(day=1) - timedelta(days=1)  # last day of the previous month
+        months, cursor = [], end
+        for _index in range(3):
+            months.append(cursor.replace(day=1))
+            cursor = cursor.replace(day=1) - timedelta(days=1)
+        for month, amount in zip(months, (100000.0, 80000.0, 70000.0)):
+            self._invoice(partner=partner, amount=amount, due=month + timedelta(days=90), invoice_date=month)
+        older = self._invoice(partner=partner, amount=1000000.0, due=cursor, invoice_date=cursor.replace(day=1))
+        self._pay(older, amount=1000000.0 - 0.0, day=cursor)  # the older history is settled
+        self._invoice(partner=partner, amount=0.01, due=end, invoice_date=end)  # noise
+        values = self.Kpi.compute(self.company, months[0], end)
+        days = [(end - months[0]).days + 1, (months[0] - months[1]).days]
+        left = 250000.01 - 100000.01 - 80000.0
+        self.assertAlmostEqual(values["dso_countback"], days[0] + days[1] + left / 70000.0 *
+                               ((months[1] - months[2]).days), places=3)
+
+    def test_bad_periods_and_companies_are_refused(self):
+        with self.assertRaises(UserError):
+            self.Kpi.compute(self.company, self.today, self.today - timedelta(days=1))
+        stranger = self.env["res.company"].create({"name": "Empresa Ajena"})
+        with self.assertRaises(AccessError):
+            self.Kpi.with_user(self.collector).compute(stranger, self.today, self.today)
+        self.assertEqual(self.Kpi.search_count([]), 0, "nothing written")
+
+    def test_promises_plans_disputes_and_contacts(self):
+        partner = self._customer("Cliente Promesas", email="p@example.com")
+        invoice = self._invoice(partner=partner, amount=800.0, due=self.today - timedelta(days=20),
+                                invoice_date=self.today - timedelta(days=50))
+        Promise = self.env["cobranza.promise"]
+        for days_ago, state in ((3, "broken"), (2, "kept")):
+            promise = Promise.create({"partner_id": partner.id, "company_id": self.company.id,
+                                      "move_ids": invoice.ids, "date": self.today, "amount": 800.0})
+            promise.write({"date": self.today - timedelta(days=days_ago), "state": state})
+        self.env["cobranza.dispute"].create({"move_id": invoice.id, "reason": "not_received",
+                                             "description": "No llegó"})
+        contact = self.env["cobranza.contact"].create({
+            "partner_id": partner.id, "company_id": self.company.id, "channel": "email", "state": "sent",
+            "move_ids": [Command.set(invoice.ids)], "date": fields.Datetime.now() - timedelta(days=5)})
+        values = self.Kpi.compute(self.company, self.today - timedelta(days=6), self.today)
+        self.assertEqual(values["promise_kept_rate"], 50.0)
+        self.assertEqual(values["disputed_amount"], 800.0)
+        self.assertEqual(values["contacts_by_channel"], {"email": 1})
+        self.assertEqual(values["paid_within_7d_by_channel"], {"email": 0.0})
+        self._pay(invoice, amount=100.0, day=self.today - timedelta(days=1))
+        values = self.Kpi.compute(self.company, self.today - timedelta(days=6), self.today)
+        self.assertEqual(values["paid_within_7d_by_channel"], {"email": 100.0})
+        self.assertTrue(contact)
+
+    def test_snapshots_backfill_and_dashboard_agree_with_compute(self):
+        partner = self._customer("Tablero SpA", cobranza_collector_id=self.collector.id)
+        self._history(partner, [5, 10, None, None], first_days_ago=100)
+        self.Segment.recompute_segments()
+        snapshots = self.Kpi.backfill(self.company, self.today - timedelta(days=40), self.today)
+        self.assertEqual(len(snapshots), 41)
+        last = snapshots.filtered(lambda s: s.date == self.today)
+        values = self.Kpi.compute(self.company, self.today - timedelta(days=29), self.today)
+        self.assertAlmostEqual(last.ar_total, values["ar_total"])
+        self.assertAlmostEqual(last.aging_31_60 + last.aging_1_30 + last.aging_not_due + last.aging_61_90
+                               + last.aging_over_90, values["ar_total"])
+        data = self.Kpi.with_user(self.collector).get_dashboard_data(period="month")
+        live = self.Kpi.compute(self.company, self.today.replace(day=1), self.today)
+        self.assertEqual(data["kpi"]["ar_total"], live["ar_total"])
+        self.assertEqual(data["kpi"]["aging"], live["aging"])
+        self.assertEqual({t["key"]: t["value"] for t in data["tiles"]}["overdue_total"], live["overdue_total"])
+        self.assertEqual(data["top_overdue"][0]["partner_id"], partner.id)
+        self.assertEqual(len(data["forecast"]["amounts"]), 8)
+        self.assertEqual(len(data["trend"]["labels"]), 12)
+        self.assertIsNotNone(data["trend"]["dso"][-1])
+        filtered = self.Kpi.get_dashboard_data(collector_id=self.collector.id, period="quarter")
+        self.assertEqual(filtered["kpi"]["ar_total"], live["ar_total"])
+        nobody = self.Kpi.get_dashboard_data(collector_id=self.manager.id)
+        self.assertEqual(nobody["kpi"]["ar_total"], 0.0)
+        action = self.Kpi.action_open_kpi("aging:1_30", company_id=self.company.id)
+        invoices = self.env["account.move"].search(action["domain"])
+        self.assertEqual(len(invoices), 2)
+        self.assertTrue(all(1 <= (self.today - m.invoice_date_due).days <= 30 for m in invoices))
+
+    def test_dashboard_data_is_denied_to_portal_and_other_companies(self):
+        portal = self.env["res.users"].create({
+            "name": "Portal", "login": "portal_kpi", "groups_id": [Command.set([self.env.ref("base.group_portal").id])]})
+        with self.assertRaises(AccessError):
+            self.Kpi.with_user(portal).get_dashboard_data()
+        public = self.env.ref("base.public_user")
+        with self.assertRaises(AccessError):
+            self.Kpi.with_user(public).get_dashboard_data()
+        stranger = self.env["res.company"].create({"name": "Empresa Ajena"})
+        with self.assertRaises(AccessError):
+            self.Kpi.with_user(self.collector).get_dashboard_data(company_id=stranger.id)
+        self.assertTrue(self.Kpi.with_user(self.collector).get_dashboard_data()["tiles"])
+
+    # ------------------------------------------------------------------ predictions and channels
+    def test_backtest_beats_paying_on_the_due_date(self):
+        rng = random.Random(7)
+        habits = [-2, 0, 10, 25, 45, 70]
+        for number in range(12):
+            partner = self._customer(f"Historia {number}")
+            mean = habits[number % len(habits)]
+            self._history(partner, [max(int(rng.gauss(mean, 4)), -20) for _n in range(12)],
+                          first_days_ago=330)
+        result = self.Kpi.backtest(self.company, self.today - timedelta(days=200), self.today)
+        self.assertGreater(result["count"], 60)
+        self.assertLessEqual(result["mae_days"], 0.7 * result["mae_naive_days"])
+        self.assertGreater(result["within_7_days_pct"], 30)
+        with self.assertRaises(UserError):
+            self.Kpi.backtest(self.company, self.today, self.today - timedelta(days=1))
+        wizard = self.env["cobranza.backtest.wizard"].with_user(self.collector).create({
+            "date_from": self.today - timedelta(days=200), "date_to": self.today})
+        wizard.action_run()
+        self.assertEqual(wizard.count, result["count"])
+
+    def test_best_channel_follows_the_evidence(self):
+        level = self.default_policy.level_ids[0]
+        level.write({"channel_mode": "best", "send_email": True, "send_sms": True,
+                     "sms_template_id": self.env.ref("account_cobranza.sms_template_cobranza_overdue").id})
+        partner = self._customer("Cliente Evidencia", cobranza_segment_id=self.occasional.id,
+                                 email="e@example.com", phone="+56 9 1234 5678")
+        rates = {self.occasional.id: {"email": (40, 4), "sms": (35, 20)}}
+        best, note = level._cobranza_best_channel(partner, rates=lambda: rates)
+        self.assertEqual(best, "sms")
+        self.assertIn("20 of 35", note)
+        # the customer may not receive SMS: the best channel it may receive
+        best, _note = level._cobranza_best_channel(partner, gate=lambda c: (None, "consent") if c == "sms" else None,
+                                                   rates=lambda: rates)
+        self.assertEqual(best, "email")
+        # too little evidence: the preferred channel applies, and the log says why
+        best, note = level._cobranza_best_channel(partner, rates=lambda: {self.occasional.id: {"sms": (12, 10)}})
+        self.assertIsNone(best)
+        self.assertIn("Too little evidence", note)
+        chains = level._cobranza_message_chains(partner, "sms")
+        self.assertEqual(chains[0], ("best", ["sms", "email"]))
+
+    def test_effectiveness_counts_payments_within_seven_days(self):
+        partner = self._customer("Cliente Canal", cobranza_segment_id=self.occasional.id)
+        Contact = self.env["cobranza.contact"]
+        for days_ago, paid_after in ((30, 3), (25, None), (20, 9)):
+            invoice = self._invoice(partner=partner, amount=100.0, due=self.today - timedelta(days=days_ago + 1),
+                                    invoice_date=self.today - timedelta(days=days_ago + 31))
+            Contact.create({"partner_id": partner.id, "company_id": self.company.id, "channel": "sms",
+                            "state": "sent", "move_ids": [Command.set(invoice.ids)],
+                            "date": fields.Datetime.now() - timedelta(days=days_ago)})
+            if paid_after:
+                self._pay(invoice, day=self.today - timedelta(days=days_ago - paid_after))
+        rates = Contact._cobranza_channel_rates(self.company, self.today)
+        self.assertEqual(rates[self.occasional.id]["sms"], (3, 1))
+
+    # ------------------------------------------------------------------ performance
+    def test_queries_do_not_grow_with_customers(self):
+        def count(partners):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.Segment.recompute_segments(partners=partners)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        few = self.env["res.partner"]
+        many = self.env["res.partner"]
+        for number in range(12):
+            partner = self._customer(f"Carga {number}")
+            self._history(partner, [number % 3 * 20, 5, None], first_days_ago=100)
+            if number < 3:
+                few |= partner
+            else:
+                many |= partner
+        count(few | many)  # warm the caches of the segments and templates
+        self.assertEqual(count(few), count(many))
+        self.env.flush_all()
+        before = self.env.cr.sql_log_count
+        self.Kpi._cobranza_snapshot_values(self.company, self.today)
+        snapshot_queries = self.env.cr.sql_log_count - before
+        self.assertLess(snapshot_queries, 20)

@@ -42,6 +42,16 @@ class Behaviour:
     disputes: int = 0
     late_count: int = 0  # settled invoices settled more than 30 days after due
     open_late_count: int = 0  # open invoices already more than 30 days overdue
+    open_overdue_count: int = 0  # open invoices past due
+    open_overdue_days: int = 0  # Σ days past due of those
+
+    def known_delay(self):
+        """``(count, mean)``: the delays known on the date — each settled invoice at the
+        average delay, each open one past due at the days it is already late (at least
+        that late: leaving them out would flatter a customer whose invoices are not paid)."""
+        count = self.settled_count + self.open_overdue_count
+        total = (self.avg_delay or 0.0) * self.settled_count + self.open_overdue_days
+        return count, (total / count if count else None)
 
     def value(self, metric):
         """The value of `metric` (one of METRICS)."""
@@ -168,51 +178,90 @@ def _settled(invoices):
     return [row for row in invoices if row[3] is not None and row[4] is not None]
 
 
+class _Known:
+    """What is known of the partners' payments on a date, swept forward in time: the delays
+    of the invoices settled before it (within a window) and, for those past due but not yet
+    settled on it, the days they are already late (a delay of at least that much: leaving
+    them out would make the known history look more punctual than it is)."""
+
+    def __init__(self, rows, window_days):
+        self.settled = sorted(_settled(rows), key=lambda row: row[3])
+        self.due = sorted((row for row in rows if row[2] is not None), key=lambda row: row[2])
+        self.window_days = window_days
+        self.by_partner = defaultdict(lambda: [0, 0.0])  # settled: count, Σ delay
+        self.total = [0, 0.0]
+        self.open = defaultdict(lambda: [0, 0])  # past due, unsettled: count, Σ due ordinal
+        self.open_total = [0, 0]
+        self.done, self.open_rows = set(), set()
+        self.added = self.removed = self.due_added = 0
+
+    def advance(self, day):
+        """Take in everything that happened before `day`."""
+        while self.added < len(self.settled) and self.settled[self.added][3] < day:
+            row = self.settled[self.added]
+            self.done.add(id(row))
+            if id(row) in self.open_rows:
+                self.open_rows.discard(id(row))
+                self._open(row, -1)
+            self._settle(row, 1)
+            self.added += 1
+        if self.window_days is not None:
+            start = day - timedelta(days=self.window_days)
+            while self.removed < self.added and self.settled[self.removed][3] < start:
+                self._settle(self.settled[self.removed], -1)
+                self.removed += 1
+        while self.due_added < len(self.due) and self.due[self.due_added][2] < day:
+            row = self.due[self.due_added]
+            if id(row) not in self.done:
+                self.open_rows.add(id(row))
+                self._open(row, 1)
+            self.due_added += 1
+
+    def mean(self, partner, day):
+        """``(count, mean delay)`` of `partner` (None: all partners) known on `day`."""
+        count, amount = self.by_partner.get(partner, (0, 0.0)) if partner is not None else self.total
+        late, dues = self.open.get(partner, (0, 0)) if partner is not None else self.open_total
+        count += late
+        amount += late * day.toordinal() - dues
+        return count, (amount / count if count else None)
+
+    def _settle(self, row, sign):
+        for sums in (self.by_partner[row[0]], self.total):
+            sums[0] += sign
+            sums[1] += sign * row[4]
+
+    def _open(self, row, sign):
+        for sums in (self.open[row[0]], self.open_total):
+            sums[0] += sign
+            sums[1] += sign * row[2].toordinal()
+
+
 def _predictions(rows, date_from, date_to, weight, window_days):
-    """``[(prediction, actual), ...]`` of the rows settled in [date_from, date_to]: one sweep
-    over the settlements sorted by date, with running sums per partner and in all, a second
-    pointer removing those older than the window."""
-    settlements = sorted(rows, key=lambda row: row[3])
-    queries = sorted((row for row in rows if date_from <= row[3] <= date_to), key=lambda row: row[1])
-    by_partner = defaultdict(lambda: [0, 0.0])
-    total = [0, 0.0]
-    added = removed = 0
+    """``[(prediction, actual), ...]`` of the rows settled in [date_from, date_to], each
+    predicted from what was known on its invoice date (one sweep forward in time)."""
+    known = _Known(rows, window_days)
+    queries = sorted((row for row in _settled(rows) if date_from <= row[3] <= date_to), key=lambda row: row[1])
     result = []
     for partner, invoice_date, _due, _settled_date, delay in queries:
-        while added < len(settlements) and settlements[added][3] < invoice_date:
-            _move(by_partner, total, settlements[added], 1)
-            added += 1
-        if window_days is not None:
-            start = invoice_date - timedelta(days=window_days)
-            while removed < added and settlements[removed][3] < start:
-                _move(by_partner, total, settlements[removed], -1)
-                removed += 1
-        count, amount = by_partner.get(partner, (0, 0.0))
-        prior = total[1] / total[0] if total[0] else 0.0
-        mean = amount / count if count else None
-        result.append((shrunk_delay(count, mean, prior, weight), delay))
+        known.advance(invoice_date)
+        count, mean = known.mean(partner, invoice_date)
+        _all, prior = known.mean(None, invoice_date)
+        result.append((shrunk_delay(count, mean, prior or 0.0, weight), delay))
     return result
-
-
-def _move(by_partner, total, row, sign):
-    """Add (sign 1) or remove (sign -1) a settlement from the running sums."""
-    sums = by_partner[row[0]]
-    sums[0] += sign
-    sums[1] += sign * row[4]
-    total[0] += sign
-    total[1] += sign * row[4]
 
 
 def backtest(invoices, date_from, date_to, weight, window_days=None):
     """Errors of the expected delay on the invoices settled in [date_from, date_to].
 
-    `invoices`: ``(partner_id, invoice_date, due_date, settled_date, delay)`` of settled
-    invoices (delay: amount-weighted payment delay in days). Each one is predicted from the
-    settlements before its invoice date only (within `window_days` of it, if given): the
-    partner's mean shrunk towards every partner's mean (0 without any). The naive prediction
-    is a delay of 0 (pays on the due date). O(N log N).
+    `invoices`: ``(partner_id, invoice_date, due_date, settled_date, delay)`` of the
+    customer invoices (delay: amount-weighted payment delay in days; settled date and delay
+    None for one still open). Each settled one is predicted from what was known on its
+    invoice date only: the partner's invoices settled before it (within `window_days`, if
+    given) and those already past due and unsettled then, counted with the days they were
+    late (`_Known`); that mean is shrunk towards every partner's (0 without any). The naive
+    prediction is a delay of 0 (pays on the due date). O(N log N).
     """
-    pairs = _predictions(_settled(invoices), date_from, date_to, weight, window_days)
+    pairs = _predictions(list(invoices), date_from, date_to, weight, window_days)
     count = len(pairs)
     if not count:
         return {"count": 0, "mae_days": None, "mae_naive_days": None,
@@ -258,25 +307,34 @@ def best_channel(rates, allowed, min_contacts=30):
     return (best, "evidence") if best is not None else (None, "too_little_evidence")
 
 
+def expected_delay(behaviour, prior, weight):
+    """Days after the due date a customer is expected to pay: what is known of its delays
+    (``Behaviour.known_delay``) shrunk toward `prior` by `weight` pseudo-invoices."""
+    count, mean = behaviour.known_delay()
+    return shrunk_delay(count, mean, prior, weight)
+
+
 def priors(assignments):
     """``{segment id: (mean delay, late rate)}`` of the customers of each segment, and under
     ``None`` those of all customers: the priors their short histories are shrunk toward.
-    `assignments`: ``{customer: (Behaviour, segment id)}``. The mean delay weighs each
-    customer's average by its settled invoices; the late rate counts invoices settled more
-    than 30 days late and open ones already that late."""
+    `assignments`: ``{customer: (Behaviour, segment id)}``. The mean delay is that of every
+    known delay (``Behaviour.known_delay``); the late rate counts invoices settled more than
+    30 days late and open ones already that late."""
     sums = {}
     for behaviour, segment_id in assignments.values():
+        count, mean = behaviour.known_delay()
         for key in (segment_id, None):
             total = sums.setdefault(key, [0.0, 0, 0, 0])
-            if behaviour.settled_count and behaviour.avg_delay is not None:
-                total[0] += behaviour.settled_count * behaviour.avg_delay
-                total[1] += behaviour.settled_count
+            if count:
+                total[0] += count * mean
+                total[1] += count
             total[2] += behaviour.late_count + behaviour.open_late_count
             total[3] += behaviour.settled_count + behaviour.open_late_count
     result = {key: (delay / count if count else None, late / invoices if invoices else None)
               for key, (delay, count, late, invoices) in sums.items()}
     result.setdefault(None, (None, None))
     return result
+
 
 EFFECTIVE_CHANNELS = ("email", "sms", "whatsapp", "call", "letter", "visit")
 EFFECTIVENESS_DAYS = 180

@@ -30,6 +30,9 @@ class Profile:
     amount_min: int = 150_000
     amount_max: int = 2_500_000
     term_days: int = 30
+    # a chronic debtor leaves some invoices unpaid for good; any other customer pays those
+    # too in the end, twice as late as usual
+    chronic: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ def simulate(profiles, today, seed=42, round_to=1000):
             due = day + timedelta(days=profile.term_days)
             delay = max(int(rng.gauss(mean, spread)), -profile.term_days + 1)
             payments = []
-            if rng.random() >= unpaid_rate:
+            unpaid = rng.random() < unpaid_rate
+            if unpaid and not profile.chronic:
+                unpaid, delay = False, max(delay, 0) * 2 + 10
+            if not unpaid:
                 pay_day = due + timedelta(days=delay)
                 if rng.random() < partial_rate:
                     # a part paid half-way between the invoice and the final payment

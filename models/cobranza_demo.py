@@ -8,14 +8,43 @@ from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
-# Payment behaviour of the demo customers, by segment.
-SEGMENT_BEHAVIOUR = {
-    "account_cobranza.cobranza_segment_new": "new",
-    "account_cobranza.cobranza_segment_punctual": "punctual",
-    "account_cobranza.cobranza_segment_occasional": "occasional",
-    "account_cobranza.cobranza_segment_delinquent": "delinquent",
-    "account_cobranza.cobranza_segment_high_risk": "high_risk",
+# How each demo customer pays (engine.simulation.BEHAVIOURS): their segments, ratings and
+# predictions are then computed from the history this gives, as in real life.
+DEMO_BEHAVIOURS = {
+    "demo_customer_ferreteria_roble": "punctual",
+    "demo_customer_constructora_andes": "delinquent",
+    "demo_customer_panaderia_espiga": "occasional",
+    "demo_customer_clinica_sonrisa": "punctual",
+    "demo_customer_transportes_cordillera": "high_risk",
+    "demo_customer_libreria_austral": "new",
+    "demo_customer_restaurante_mar_azul": "occasional",
+    "demo_customer_agricola_valle": "delinquent",
+    "demo_customer_farmacia_vida_sana": "punctual",
+    "demo_customer_minimarket_don_pedro": "high_risk",
+    "demo_customer_taller_ruta5": "occasional",
+    "demo_customer_colegio_san_esteban": "punctual",
+    "demo_customer_hotel_pacifico": "delinquent",
+    "demo_customer_imprenta_norte": "occasional",
+    "demo_customer_vina_aromos": "punctual",
+    "demo_customer_estudio_ramirez": "new",
+    "demo_customer_comercial_patagonia": "high_risk",
+    "demo_customer_centro_alameda": "punctual",
+    "demo_customer_lavanderia_burbujas": "occasional",
+    "demo_customer_inmobiliaria_costanera": "delinquent",
+    "demo_customer_optica_vision": "occasional",
+    "demo_customer_distribuidora_maule": "high_risk",
+    "demo_customer_gimnasio_fuerza": "delinquent",
+    "demo_customer_pasteleria_dulce": "new",
+    "demo_customer_agencia_nube": "punctual",
+    "demo_customer_maderas_sur": "occasional",
+    "demo_customer_pesquera_caleta": "delinquent",
+    "demo_customer_veterinaria_patitas": "punctual",
+    "demo_customer_cafeteria_grano": "new",
+    "demo_customer_importadora_oriente": "high_risk",
 }
+# the chronic debtors: some of their invoices stay unpaid (the others pay those late)
+DEMO_CHRONIC = {"demo_customer_importadora_oriente"}
+DEMO_MONTHS = 18  # of history: the backtest of the last 12 months knows what came before
 DEMO_RUN_DAYS_AGO = (14, 7, 3, 1, 0)
 DEMO_PRODUCTS = [
     ("Office supplies kit", 45_000),
@@ -50,7 +79,7 @@ class CobranzaDemo(models.AbstractModel):
             ]
         )
         customers = self._demo_customers()
-        for index, (partner, _behaviour) in enumerate(customers):
+        for index, (partner, _behaviour, _chronic) in enumerate(customers):
             if not partner.mobile:
                 partner.mobile = f"+56 9 6{index:03d} {4100 + index:04d}"
         today = fields.Date.context_today(self)
@@ -58,10 +87,11 @@ class CobranzaDemo(models.AbstractModel):
             simulation.Profile(
                 key=str(partner.id),
                 behaviour=behaviour,
-                months=2 if behaviour == "new" else 12,
-                invoices_per_month=1.0 + (partner.id % 3) * 0.25,
+                months=2 if behaviour == "new" else DEMO_MONTHS,
+                invoices_per_month=1.0 + (index % 3) * 0.25,
+                chronic=chronic,
             )
-            for partner, behaviour in customers
+            for index, (partner, behaviour, chronic) in enumerate(customers)
         ]
         plans = sorted(
             simulation.simulate(profiles, today, seed=seed), key=lambda p: (p.invoice_date, p.customer)
@@ -70,6 +100,9 @@ class CobranzaDemo(models.AbstractModel):
         self._demo_payments(env, plans, moves)
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
         self._demo_contact_rules(env, company, today)
+        # Segments, ratings and predicted dates from that history, then a year of KPIs.
+        env["cobranza.segment"].recompute_segments()
+        env["cobranza.kpi"].backfill(company, today - timedelta(days=365), today)
         # A few past runs of the calendar: contact history, levels and a worklist from day one.
         Run = env["cobranza.run"].with_context(mail_create_nolog=True)
         for days in DEMO_RUN_DAYS_AGO:
@@ -170,13 +203,9 @@ class CobranzaDemo(models.AbstractModel):
 
     @api.model
     def _demo_customers(self):
-        data = self.env["ir.model.data"].search(
-            [("module", "=", "account_cobranza"), ("model", "=", "res.partner"),
-             ("name", "=like", "demo_customer_%")]
-        )
-        partners = self.env["res.partner"].browse(data.mapped("res_id"))
-        behaviours = {self.env.ref(xmlid): key for xmlid, key in SEGMENT_BEHAVIOUR.items()}
-        return [(p, behaviours[p.cobranza_segment_id]) for p in partners.sorted("id")]
+        """``[(partner, behaviour, chronic)]`` of the demo customers."""
+        return [(self.env.ref(f"account_cobranza.{name}"), behaviour, name in DEMO_CHRONIC)
+                for name, behaviour in DEMO_BEHAVIOURS.items()]
 
     @api.model
     def _demo_invoices(self, env, plans, products):

@@ -356,29 +356,33 @@ class CobranzaKpi(models.Model):
     @api.model
     def backtest(self, company, date_from, date_to):
         """Replay the payment-date prediction on every customer invoice settled in the period,
-        each predicted from what was known on its invoice date only (engine.scoring.backtest).
+        each predicted from what was known on its invoice date only: the invoices settled
+        before it and those already past due then (engine.scoring.backtest).
         Returns ``count``, ``mae_days``, ``mae_naive_days`` (paying on the due date),
         ``within_7_days_pct``, ``improvement_pct`` and ``bias_days``."""
         company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
         window = company.cobranza_behaviour_months * 366 // 12
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        # every invoice settled by the end of the period, with its settling date and delay
+        # every customer invoice that could matter, with the date it was fully settled and its
+        # amount-weighted delay (both None while it was still open at the end of the period)
         self.env.cr.execute(
             """
-            SELECT l.partner_id, l.date, l.date_maturity, MAX(p.max_date),
-                   SUM(p.amount * (p.max_date - l.date_maturity)) / NULLIF(SUM(p.amount), 0)
+            SELECT l.partner_id, l.date, l.date_maturity,
+                   CASE WHEN COALESCE(SUM(p.amount), 0) >= l.balance - 0.005 THEN MAX(p.max_date) END,
+                   CASE WHEN COALESCE(SUM(p.amount), 0) >= l.balance - 0.005
+                        THEN SUM(p.amount * (p.max_date - l.date_maturity)) / NULLIF(SUM(p.amount), 0) END
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
-              JOIN account_partial_reconcile p ON p.debit_move_id = l.id
-             WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
-               AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.reconciled
-               AND l.date >= %s::date - %s AND l.date <= %s
+              LEFT JOIN account_partial_reconcile p ON p.debit_move_id = l.id AND p.max_date <= %s
+             WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account
+                                                          WHERE account_type = 'asset_receivable')
+               AND l.parent_state = 'posted' AND m.move_type = 'out_invoice' AND l.balance > 0
+               AND l.date <= %s AND (l.date >= %s::date - %s OR NOT l.reconciled)
              GROUP BY l.id
-            HAVING MAX(p.max_date) <= %s
             """,
-            [company.id, date_from, window + 366, date_to, date_to],
+            [date_to, company.id, date_to, date_from, window + 366],
         )
-        rows = [(partner, invoice_date, due, settled, float(delay))
-                for partner, invoice_date, due, settled, delay in self.env.cr.fetchall() if delay is not None]
+        rows = [(partner, invoice_date, due, settled, float(delay) if delay is not None else None)
+                for partner, invoice_date, due, settled, delay in self.env.cr.fetchall()]
         return scoring.backtest(rows, date_from, date_to, company.cobranza_shrink_weight, window_days=window)

@@ -186,7 +186,7 @@ class CobranzaSegment(models.Model):
         for partner in partners:
             behaviour, old, new = results[partner.id]
             prior_delay, prior_rate = priors.get(new) or priors[None]
-            delay = scoring.shrunk_delay(behaviour.settled_count, behaviour.avg_delay, prior_delay, weight)
+            delay = scoring.expected_delay(behaviour, prior_delay, weight)
             risk = scoring.risk_score(behaviour.late_count + behaviour.open_late_count,
                                       behaviour.settled_count + behaviour.open_late_count, prior_rate, weight)
             expected[partner.id] = delay

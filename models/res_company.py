@@ -52,7 +52,7 @@ class ResCompany(models.Model):
         help="Customers with fewer invoices settled in the window go to the segment of new customers.",
     )
     cobranza_shrink_weight = fields.Float(
-        string="Prior Weight (Invoices)", default=3.0, digits=(16, 1),
+        string="Prior Weight (Invoices)", default=2.0, digits=(16, 1),
         help="Expected delay and risk of a customer are shrunk toward its segment's (else the "
              "company's) as if the segment had this many invoices of the customer's own.",
     )

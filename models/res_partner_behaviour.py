@@ -49,8 +49,10 @@ class ResPartner(models.Model):
         string="Disputes in the Window", company_dependent=True, readonly=True)
     cobranza_expected_delay = fields.Float(
         string="Expected Delay (Days)", company_dependent=True, readonly=True, digits=(16, 1),
-        help="Days after the due date the customer is expected to pay: its average delay shrunk "
-             "toward its segment's (else the company's) in proportion to how short its history is.",
+        help="Days after the due date the customer is expected to pay: the mean of its known "
+             "delays (settled invoices at their average delay, open ones past due at the days "
+             "they are already late) shrunk toward its segment's (else the company's) in "
+             "proportion to how short its history is.",
     )
     cobranza_risk_score = fields.Float(
         string="Risk Score", company_dependent=True, readonly=True, digits=(16, 2),
@@ -110,7 +112,9 @@ class ResPartner(models.Model):
                    COUNT(settled_delay) FILTER (WHERE settled_delay > 30),
                    COALESCE(SUM(open_amount) FILTER (WHERE open AND due < %(date)s), 0),
                    COALESCE(MAX(%(date)s - due) FILTER (WHERE open AND due < %(date)s), 0),
-                   COUNT(*) FILTER (WHERE open AND %(date)s - due > 30)
+                   COUNT(*) FILTER (WHERE open AND %(date)s - due > 30),
+                   COUNT(*) FILTER (WHERE open AND due < %(date)s),
+                   COALESCE(SUM(%(date)s - due) FILTER (WHERE open AND due < %(date)s), 0)
               FROM item
              GROUP BY partner_id
             """,
@@ -137,8 +141,8 @@ class ResPartner(models.Model):
         events = {(partner_id, kind): count for partner_id, kind, count in self.env.cr.fetchall()}
         behaviours = {}
         for partner_id in self.ids:
-            settled, on_time, avg, p90, longest, late, overdue, days, open_late = ledger.get(
-                partner_id, (0, 0, None, None, None, 0, 0, 0, 0))
+            settled, on_time, avg, p90, longest, late, overdue, days, open_late, open_count, open_days = \
+                ledger.get(partner_id, (0, 0, None, None, None, 0, 0, 0, 0, 0, 0))
             behaviours[partner_id] = scoring.Behaviour(
                 settled_count=settled,
                 on_time_ratio=on_time / settled if settled else None,
@@ -150,6 +154,7 @@ class ResPartner(models.Model):
                 broken_plans=events.get((partner_id, "plan"), 0),
                 disputes=events.get((partner_id, "dispute"), 0),
                 late_count=late, open_late_count=open_late,
+                open_overdue_count=open_count, open_overdue_days=open_days,
             )
         return behaviours
 

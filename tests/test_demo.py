@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 from odoo.tests import TransactionCase, tagged
@@ -16,7 +17,8 @@ class TestDemoData(TransactionCase):
             [("module", "=", "account_cobranza"), ("model", "=", "res.partner"),
              ("name", "=like", "demo_customer_%")]
         )
-        cls.customers = cls.env["res.partner"].browse(data.mapped("res_id"))
+        # segments, ratings and collection state are per company: read them in the demo's
+        cls.customers = cls.env["res.partner"].with_company(cls.company).browse(data.mapped("res_id"))
         cls.invoices = cls.env["account.move"].search(
             [("company_id", "=", cls.company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
         )
@@ -37,8 +39,13 @@ class TestDemoData(TransactionCase):
         by_segment = {}
         for partner in self.customers:
             by_segment.setdefault(partner.cobranza_segment_id, []).append(partner)
+        # computed from each customer's history, never assigned
         self.assertEqual(len(by_segment), 5)
-        self.assertTrue(all(len(group) >= 4 for group in by_segment.values()))
+        self.assertTrue(all(len(group) >= 2 for group in by_segment.values()))
+        self.assertEqual(self.env.ref("account_cobranza.demo_customer_ferreteria_roble").with_company(
+            self.company).cobranza_segment_id, self.env.ref("account_cobranza.cobranza_segment_punctual"))
+        self.assertEqual(set(self.customers.mapped("cobranza_rating")) - {False}, {"A", "B", "C", "D"})
+        self.assertTrue(all(self.customers.mapped("cobranza_behaviour_date")))
         policies = {p: inv._cobranza_resolve_policy()[inv] for p in self.customers
                     for inv in self.invoices.filtered(lambda m, p=p: m.partner_id == p)[:1]}
         self.assertGreaterEqual(len(set(policies.values())), 3, "customers use several policies")
@@ -52,7 +59,8 @@ class TestDemoData(TransactionCase):
         delays = {}
         for move in paid:
             last = max(move._get_reconciled_amls().mapped("date"))
-            delays.setdefault(move.partner_id.cobranza_segment_id, []).append((last - move.invoice_date_due).days)
+            delays.setdefault(move.partner_id.with_company(self.company).cobranza_segment_id, []).append(
+                (last - move.invoice_date_due).days)
         mean = {seg: sum(d) / len(d) for seg, d in delays.items()}
         punctual = self.env.ref("account_cobranza.cobranza_segment_punctual")
         delinquent = self.env.ref("account_cobranza.cobranza_segment_delinquent")
@@ -64,6 +72,33 @@ class TestDemoData(TransactionCase):
         open_moves = self.invoices.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
         buckets = {aging.bucket((self.today - m.invoice_date_due).days) for m in open_moves}
         self.assertEqual(buckets, set(aging.BUCKETS))
+
+    def test_a_living_distributor(self):
+        """Most of the open receivables not due or less than 60 days overdue, a few chronic
+        cases past 90 days, a logo of its own."""
+        values = self.env["cobranza.kpi"].compute(self.company, self.today.replace(day=1), self.today)
+        aging = values["aging"]
+        self.assertGreater((aging["not_due"] + aging["1_30"] + aging["31_60"]) / values["ar_total"], 0.7)
+        self.assertLess(aging["over_90"] / values["ar_total"], 0.2)
+        self.assertGreater(aging["over_90"], 0)
+        self.assertTrue(self.company.logo)
+        open_moves = self.invoices.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        self.assertTrue(all(open_moves.mapped("cobranza_predicted_date")))
+        self.assertTrue(all(d >= self.today for d in open_moves.mapped("cobranza_predicted_date")))
+
+    def test_a_year_of_kpis_and_a_prediction_that_beats_the_naive_one(self):
+        snapshots = self.env["cobranza.kpi"].search([("company_id", "=", self.company.id)])
+        self.assertGreaterEqual(len(snapshots), 365)
+        self.assertGreaterEqual(min(snapshots.mapped("date")), self.today - timedelta(days=365))
+        result = self.env["cobranza.kpi"].backtest(self.company, self.today - timedelta(days=365), self.today)
+        self.assertGreater(result["count"], 150)
+        self.assertLessEqual(result["mae_days"], 0.7 * result["mae_naive_days"])
+        admin = self.env.ref("base.user_admin")
+        start = time.perf_counter()
+        data = self.env["cobranza.kpi"].with_user(admin).with_company(self.company).get_dashboard_data()
+        self.assertLess(time.perf_counter() - start, 1.0, "the dashboard's data in under a second")
+        self.assertTrue(all(value is not None for value in data["trend"]["dso"]))
+        self.assertEqual(len(data["top_overdue"]), 10)
 
     def test_reminder_renders_in_spanish_for_a_demo_customer(self):
         customer = self.env.ref("account_cobranza.demo_customer_constructora_andes")

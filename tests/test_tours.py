@@ -37,3 +37,20 @@ class TestWorklistTour(CobranzaHelpers, HttpCase):
         self.assertEqual(call.author_id, collector)
         self.assertIn("Buzón de voz", call.note)
         self.assertEqual(partners["Ferretería Urgente"].cobranza_status, "waiting")
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(CobranzaHelpers, HttpCase):
+    def test_collector_follows_a_tile_to_its_invoices(self):
+        company = self.env.company
+        collector = new_test_user(
+            self.env, login="cobradora", name="Cobradora",
+            groups="base.group_user,account.group_account_invoice,account_cobranza.group_cobranza_user",
+            company_id=company.id,
+        )
+        today = fields.Date.context_today(collector)
+        partner = self.env["res.partner"].create({"name": "Ferretería Urgente", "is_company": True})
+        self._invoice(partner=partner, amount=900000.0, due=today - timedelta(days=40),
+                      invoice_date=today - timedelta(days=70))
+        self.env["cobranza.segment"].recompute_segments()
+        self.start_tour("/odoo", "account_cobranza_dashboard", login="cobradora")

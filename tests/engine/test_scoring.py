@@ -183,7 +183,9 @@ def test_backtest_uses_no_future_information():
     ]
     result = scoring.backtest(invoices, date(2026, 4, 1), date(2026, 4, 30), weight=1)
     assert result["count"] == 1
-    assert result["mae_days"] == 0.0 and result["bias_days"] == 0.0
+    # on March 1 neither A's first invoice nor B's was settled: what was known is that both
+    # were 29 days past due (their real delays, 100 and 60, were not known yet)
+    assert result["mae_days"] == 29.0 and result["bias_days"] == 29.0
     assert result["improvement_pct"] is None  # the naive error is 0
 
 
@@ -238,10 +240,12 @@ def test_backtest_matches_a_plain_rescan(raw, window):
     for partner, invoice_date, _due, settled, delay in rows:
         if not date_from <= settled <= date_to:
             continue
-        known = [r for r in rows if r[3] < invoice_date
+        known = [r[:1] + (r[4],) for r in rows if r[3] < invoice_date
                  and (window is None or r[3] >= invoice_date - timedelta(days=window))]
-        own = [r[4] for r in known if r[0] == partner]
-        prior = sum(r[4] for r in known) / len(known) if known else 0.0
+        # past due and not settled yet on the invoice date: late by at least that much
+        known += [(r[0], float((invoice_date - r[2]).days)) for r in rows if r[2] < invoice_date <= r[3]]
+        own = [r[1] for r in known if r[0] == partner]
+        prior = sum(r[1] for r in known) / len(known) if known else 0.0
         pred = scoring.shrunk_delay(len(own), sum(own) / len(own) if own else None, prior, 2)
         errors.append(abs(pred - delay))
     result = scoring.backtest(rows, date_from, date_to, weight=2, window_days=window)
@@ -279,3 +283,22 @@ def test_best_channel_ties_go_to_the_preferred_order():
     rates = {"email": (40, 10), "sms": (80, 20)}
     assert scoring.best_channel(rates, ["sms", "email"]) == ("sms", "evidence")
     assert scoring.best_channel(rates, ["email", "sms"]) == ("email", "evidence")
+
+
+def test_expected_delay_counts_open_invoices_already_late():
+    behaviour = scoring.Behaviour(settled_count=2, avg_delay=10.0, open_overdue_count=1, open_overdue_days=40)
+    assert behaviour.known_delay() == (3, 20.0)
+    assert scoring.expected_delay(behaviour, prior=0.0, weight=3) == pytest.approx(60 / 6)
+    assert scoring.expected_delay(scoring.Behaviour(), prior=7.0, weight=3) == 7.0
+
+
+def test_priors_per_segment_and_company():
+    assignments = {
+        1: (scoring.Behaviour(settled_count=4, avg_delay=0.0), 10),
+        2: (scoring.Behaviour(settled_count=2, avg_delay=30.0, late_count=1, open_late_count=1,
+                              open_overdue_count=1, open_overdue_days=60), 20),
+    }
+    priors = scoring.priors(assignments)
+    assert priors[10] == (0.0, 0.0)
+    assert priors[20] == (40.0, 2 / 3)
+    assert priors[None] == (pytest.approx(120 / 7), pytest.approx(2 / 7))

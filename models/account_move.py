@@ -218,7 +218,7 @@ class AccountMove(models.Model):
         ) or self.env["cobranza.policy"]
         result = {}
         for move in self:
-            partner = move.commercial_partner_id
+            partner = move.commercial_partner_id.with_company(move.company_id)  # its segment there
             for policy in (
                 move.cobranza_policy_id,
                 partner.cobranza_policy_id,

@@ -46,6 +46,7 @@ DEMO_BEHAVIOURS = {
 DEMO_CHRONIC = {"demo_customer_importadora_oriente"}
 DEMO_MONTHS = 18  # of history: the backtest of the last 12 months knows what came before
 DEMO_RUN_DAYS_AGO = (14, 7, 3, 1, 0)
+DEMO_CONTACT_HISTORY_DAYS = 180
 DEMO_PRODUCTS = [
     ("Office supplies kit", 45_000),
     ("Cleaning supplies", 38_000),
@@ -100,6 +101,7 @@ class CobranzaDemo(models.AbstractModel):
         self._demo_payments(env, plans, moves)
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
         self._demo_contact_rules(env, company, today)
+        self._demo_contact_history(env, company, plans, moves, today)
         # Segments, ratings and predicted dates from that history, then a year of KPIs.
         env["cobranza.segment"].recompute_segments()
         env["cobranza.kpi"].backfill(company, today - timedelta(days=365), today)
@@ -108,6 +110,28 @@ class CobranzaDemo(models.AbstractModel):
         for days in DEMO_RUN_DAYS_AGO:
             Run.run_for_date(today - timedelta(days=days), company)
         self._demo_agreements(env, company, today)
+
+    @api.model
+    def _demo_contact_history(self, env, company, plans, moves, today):
+        """The reminders of the last six months, as the standard ladder sent them (before
+        the demo's own runs): what the channel effectiveness and the best channel learn from."""
+        levels = [env.ref(f"account_cobranza.cobranza_level_{name}") for name in ("pre_due", "sms", "call", "firm")]
+        author = env.ref("base.user_admin").id
+        vals_list = []
+        for plan, move in zip(plans, moves):
+            settled = plan.payments[-1].date if plan.payments and not plan.residual else None
+            for level in levels:
+                day = plan.due_date + timedelta(days=level.offset_days)
+                if not today - timedelta(days=DEMO_CONTACT_HISTORY_DAYS) <= day <= today - timedelta(days=15) \
+                        or (settled and settled <= day):
+                    continue
+                vals_list.append({
+                    "partner_id": move.commercial_partner_id.id, "company_id": company.id,
+                    "channel": level._cobranza_main_channel(), "state": "sent", "level_id": level.id,
+                    "channel_reason": "level", "date": datetime.combine(day, datetime.min.time()).replace(hour=14),
+                    "run_date": day, "author_id": author, "amount_due": plan.amount, "move_ids": [move.id],
+                })
+        env["cobranza.contact"]._insert_rows("cobranza.contact", vals_list)
 
     @api.model
     def _demo_contact_rules(self, env, company, today):

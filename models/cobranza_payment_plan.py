@@ -204,7 +204,7 @@ class CobranzaPaymentPlan(models.Model):
     # ------------------------------------------------------------------ business methods: schedule and limits
     def _limits(self):
         self.ensure_one()
-        return self.partner_id.commercial_partner_id._cobranza_plan_limits()
+        return self.partner_id.commercial_partner_id.with_company(self.company_id)._cobranza_plan_limits()
 
     def _limit_violations(self):
         """What puts this plan outside its segment's limits (then a manager approves it)."""
@@ -339,7 +339,7 @@ class CobranzaPaymentPlan(models.Model):
                 schedule.Installment(line.sequence, line.date, Decimal(str(line.amount)), line.down_payment)
                 for line in plan.line_ids
             ]
-            key = plan.partner_id.commercial_partner_id
+            key = plan.partner_id.commercial_partner_id.with_company(plan.company_id)
             limits.setdefault(key, key._cobranza_plan_limits())
             verdict = schedule.evaluate_plan(installments, Decimal(str(paid)), today,
                                              limits[key]["grace_days"])

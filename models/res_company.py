@@ -61,9 +61,9 @@ class ResCompany(models.Model):
         help="Customers whose risk score (probability of settling an invoice more than 30 days "
              "late) is at most this value are rated A.",
     )
-    cobranza_rating_b = fields.Float(string="Rating B up to (Risk)", default=0.25, digits=(16, 2))
+    cobranza_rating_b = fields.Float(string="Rating B up to (Risk)", default=0.30, digits=(16, 2))
     cobranza_rating_c = fields.Float(
-        string="Rating C up to (Risk)", default=0.50, digits=(16, 2),
+        string="Rating C up to (Risk)", default=0.80, digits=(16, 2),
         help="Above this risk score a customer is rated D.",
     )
 

@@ -121,12 +121,13 @@ def holds(behaviour, threshold):
 def choose_segment(behaviour, segments, min_history):
     """``(segment id, reason)`` of `behaviour` among `segments` (in sequence order).
 
-    Fewer than `min_history` settled invoices: the first segment of new customers ("new");
-    otherwise (or without such a segment) the first other segment whose thresholds all hold,
-    one without thresholds taking everyone ("thresholds"); none: ``(None, "none")``.
+    Fewer than `min_history` known delays (settled invoices, and open ones past due: a
+    customer who does not pay has a history too): the first segment of new customers
+    ("new"); otherwise (or without such a segment) the first other segment whose thresholds
+    all hold, one without thresholds taking everyone ("thresholds"); none: ``(None, "none")``.
     """
     segments = list(segments)
-    if behaviour.settled_count < min_history:
+    if behaviour.known_delay()[0] < min_history:
         for segment in segments:
             if segment.new_customers:
                 return segment.id, "new"

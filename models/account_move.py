@@ -162,11 +162,15 @@ class AccountMove(models.Model):
         """Extends posting: a new customer invoice is given its predicted payment date at once
         (the nightly segmentation refreshes it)."""
         posted = super()._post(soft)
-        invoices = posted.filtered(lambda m: m.move_type == "out_invoice" and m.invoice_date_due)
         today = fields.Date.context_today(self)
-        for invoice in invoices:
-            delay = invoice.commercial_partner_id.with_company(invoice.company_id).cobranza_expected_delay
-            invoice.cobranza_predicted_date = scoring.predicted_date(invoice.invoice_date_due, delay, today)
+        invoices = posted.filtered(lambda m: m.move_type == "out_invoice" and m.invoice_date_due)
+        for company, moves in invoices.grouped("company_id").items():
+            for move in moves.with_company(company):  # the customers' expected delays there
+                partner = move.commercial_partner_id
+                # a customer without history yet: the company's average
+                delay = partner.cobranza_expected_delay if partner.cobranza_behaviour_date \
+                    else company.cobranza_average_delay
+                move.cobranza_predicted_date = scoring.predicted_date(move.invoice_date_due, delay, today)
         return posted
 
     # ------------------------------------------------------------------ actions
@@ -338,8 +342,7 @@ class AccountMove(models.Model):
         `expected` ``{partner id: expected delay}``; one query to read, one to write."""
         if not partners:
             return
-        self.flush_model(["commercial_partner_id", "company_id", "move_type", "state", "payment_state",
-                          "invoice_date_due"])
+        self.flush_model()
         self.env.cr.execute(
             """
             SELECT id, commercial_partner_id, invoice_date_due FROM account_move

@@ -239,9 +239,11 @@ class CobranzaContact(models.Model):
     def _cobranza_effectiveness(self, company, date_from, date_to, partners=None):
         """``[(segment id, channel, tone, contacts, paid within 7 days)]``: the reminders and
         calls about invoices carried out in `company` in the period, and how many were
-        followed within 7 days by a payment (or credit note) on an invoice they named. The
-        segment is the customer's current one. One query. `partners`: a Query of customers."""
+        followed within 7 days by a payment (or credit note) on an invoice they named, known by
+        the end of the period. The segment is the customer's current one. One query.
+        `partners`: a Query of customers."""
         self.flush_model()
+        self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["res.partner"].flush_model(["cobranza_segment_id"])
         self.env.cr.execute(SQL(
@@ -261,7 +263,7 @@ class CobranzaContact(models.Model):
                        SELECT 1 FROM cobranza_contact_account_move_rel r
                          JOIN account_move_line l ON l.move_id = r.move_id AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
                          JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
-                        WHERE r.contact_id = c.id AND apr.max_date BETWEEN c.day AND c.day + 7))
+                        WHERE r.contact_id = c.id AND apr.max_date BETWEEN c.day AND LEAST(c.day + 7, %(date_to)s)))
               FROM c
              WHERE EXISTS (SELECT 1 FROM cobranza_contact_account_move_rel r WHERE r.contact_id = c.id)
              GROUP BY 1, 2, 3
@@ -274,9 +276,10 @@ class CobranzaContact(models.Model):
 
     @api.model
     def _cobranza_channel_rates(self, company, date):
-        """``{segment id: {channel: (contacts, paid within 7 days)}}`` over the 180 days before
-        `date`: the evidence of the level mode “best channel”."""
-        rows = self._cobranza_effectiveness(company, date - timedelta(days=scoring.EFFECTIVENESS_DAYS), date)
+        """``{segment id: {channel: (contacts, paid within 7 days)}}`` of the contacts of the 180
+        days before `date` whose 7 days are over: the evidence of the level mode “best channel”."""
+        end = date - timedelta(days=7)
+        rows = self._cobranza_effectiveness(company, end - timedelta(days=scoring.EFFECTIVENESS_DAYS), end)
         rates = {}
         for segment_id, channel, _tone, count, paid in rows:
             contacts, paid_total = rates.setdefault(segment_id, {}).get(channel, (0, 0))

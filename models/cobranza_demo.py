@@ -102,14 +102,17 @@ class CobranzaDemo(models.AbstractModel):
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
         self._demo_contact_rules(env, company, today)
         self._demo_contact_history(env, company, plans, moves, today)
-        # Segments, ratings and predicted dates from that history, then a year of KPIs.
+        # Segments (and so policies), ratings and predicted dates from that history
         env["cobranza.segment"].recompute_segments()
-        env["cobranza.kpi"].backfill(company, today - timedelta(days=365), today)
         # A few past runs of the calendar: contact history, levels and a worklist from day one.
         Run = env["cobranza.run"].with_context(mail_create_nolog=True)
         for days in DEMO_RUN_DAYS_AGO:
             Run.run_for_date(today - timedelta(days=days), company)
         self._demo_agreements(env, company, today)
+        # again with the agreements (broken promises and plans count), then a year of KPIs
+        # up to yesterday (today's snapshot is taken tonight)
+        env["cobranza.segment"].recompute_segments()
+        env["cobranza.kpi"].backfill(company, today - timedelta(days=365), today - timedelta(days=1))
 
     @api.model
     def _demo_contact_history(self, env, company, plans, moves, today):

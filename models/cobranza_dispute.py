@@ -62,6 +62,8 @@ class CobranzaDispute(models.Model):
         domain="[('move_type', '=', 'out_refund'), ('reversed_entry_id', '=', move_id)]",
     )
     resolution = fields.Text()
+    date_closed = fields.Date(string="Settled On", readonly=True, copy=False,
+                              help="When the dispute was resolved or rejected.")
 
     # ------------------------------------------------------------------ computes
     @api.depends("move_id", "reason")
@@ -114,7 +116,7 @@ class CobranzaDispute(models.Model):
         for dispute in self:
             if dispute.state != "open":
                 raise UserError(_("Only an open dispute can be settled."))
-            dispute.state = "resolved"
+            dispute.write({"state": "resolved", "date_closed": fields.Date.context_today(dispute)})
             dispute.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Resolved"))
         self._refresh()
 
@@ -124,7 +126,7 @@ class CobranzaDispute(models.Model):
                 raise UserError(_("Only an open dispute can be settled."))
             if not dispute.resolution:
                 raise UserError(_("Explain to the customer why the dispute is rejected (Resolution)."))
-            dispute.state = "rejected"
+            dispute.write({"state": "rejected", "date_closed": fields.Date.context_today(dispute)})
             dispute.activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Rejected"))
             dispute.move_id.message_post(body=_("Dispute rejected, the reminders resume: %s", dispute.resolution))
         self._refresh()

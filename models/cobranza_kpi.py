@@ -180,16 +180,23 @@ class CobranzaKpi(models.Model):
         self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
             """
-            WITH line AS (
+            WITH candidate AS (
+                -- open now (indexed), or settled by a reconciliation dated after the day
+                SELECT l.id FROM account_move_line l
+                 WHERE l.company_id = %(company)s AND NOT l.reconciled
+                 UNION
+                SELECT p.debit_move_id FROM account_partial_reconcile p
+                 WHERE p.max_date > %(day)s AND p.company_id = %(company)s
+                 UNION
+                SELECT p.credit_move_id FROM account_partial_reconcile p
+                 WHERE p.max_date > %(day)s AND p.company_id = %(company)s
+            ), line AS (
                 SELECT l.id, l.balance, COALESCE(l.date_maturity, l.date) AS due
                   FROM account_move_line l
-                 WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                  JOIN candidate ON candidate.id = l.id
+                 WHERE l.company_id = %(company)s
+                   AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
                    AND l.parent_state = 'posted' AND l.date <= %(day)s %(partners)s
-                   AND (NOT l.reconciled
-                        OR EXISTS (SELECT 1 FROM account_partial_reconcile p
-                                    WHERE p.debit_move_id = l.id AND p.max_date > %(day)s)
-                        OR EXISTS (SELECT 1 FROM account_partial_reconcile p
-                                    WHERE p.credit_move_id = l.id AND p.max_date > %(day)s))
             ), applied AS (
                 SELECT p.debit_move_id AS id, -p.amount AS amount
                   FROM account_partial_reconcile p JOIN line ON line.id = p.debit_move_id
@@ -298,14 +305,21 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _cobranza_disputed(self, company, date_to, partners=None):
-        """Amount due on the invoices under an open dispute opened by `date_to`."""
+        """Amount due on `date_to` (as the ledger then stood) on the invoices under a dispute
+        open that day: opened by then and not settled before."""
         self.env["cobranza.dispute"].flush_model()
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
-            """SELECT COALESCE(SUM(m.amount_residual_signed), 0)
-                 FROM account_move m
-                WHERE m.id IN (SELECT move_id FROM cobranza_dispute d
-                                WHERE d.company_id = %(company)s AND d.state = 'open'
-                                  AND d.create_date::date <= %(date_to)s %(partners)s)""",
+            """SELECT COALESCE(SUM(l.balance - COALESCE((
+                       SELECT SUM(p.amount) FROM account_partial_reconcile p
+                        WHERE p.debit_move_id = l.id AND p.max_date <= %(date_to)s), 0)), 0)
+                 FROM account_move_line l
+                WHERE l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                  AND l.balance > 0
+                  AND l.move_id IN (SELECT move_id FROM cobranza_dispute d
+                                     WHERE d.company_id = %(company)s AND d.create_date::date <= %(date_to)s
+                                       AND (d.state = 'open' OR d.date_closed > %(date_to)s) %(partners)s)""",
             company=company.id, date_to=date_to,
             partners=self._cobranza_partner_sql("d.partner_id", partners),
         ))
@@ -330,8 +344,13 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def backfill(self, company, date_from, date_to):
-        """Snapshots of `company` for every day of the period (replacing those it had)."""
+        """Snapshots of `company` for every day of the period (replacing those it had), at most
+        three years at once. Collections Managers only."""
+        if not self.env.su and not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
+            raise AccessError(_("Only Collections Managers may rebuild the KPI history."))
         company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
+        if (date_to - date_from).days > 3 * 366:
+            raise UserError(_("Rebuild the KPI history three years at a time at most."))
         rows, day = [], date_from
         while day <= date_to:
             rows.append(self._cobranza_snapshot_values(company, day))
@@ -347,7 +366,8 @@ class CobranzaKpi(models.Model):
         for company in self.env["res.company"].search([]):
             yesterday = fields.Date.context_today(self.with_company(company)) - timedelta(days=1)
             last = self.search([("company_id", "=", company.id)], limit=1, order="date desc").date
-            start = max(last + timedelta(days=1), yesterday - timedelta(days=30)) if last else yesterday
+            # the last snapshot again (it may have been taken before its day was over)
+            start = max(last, yesterday - timedelta(days=30)) if last else yesterday
             if start <= yesterday:
                 self.backfill(company, start, yesterday)
                 self.env.cr.commit()

@@ -126,19 +126,22 @@ class CobranzaKpi(models.Model):
     @api.model
     def _cobranza_forecast(self, company, today, partners=None):
         """Expected cash-in of each of the next 8 weeks (Monday to Sunday, this one first):
-        the amount due on open invoices by their predicted payment date (one query)."""
+        the amount due on open invoices by their predicted payment date (one query). Debts
+        more than 90 days overdue are doubtful: left out of the weeks and given apart."""
         monday = today - timedelta(days=today.weekday())
         self.env["account.move"].flush_model()
         self.env.cr.execute(SQL(
             """
-            SELECT (GREATEST(COALESCE(m.cobranza_predicted_date, m.invoice_date_due), %(today)s) - %(monday)s) / 7,
+            SELECT CASE WHEN m.invoice_date_due < %(doubtful)s THEN -1
+                        ELSE (GREATEST(COALESCE(m.cobranza_predicted_date, m.invoice_date_due), %(today)s)
+                              - %(monday)s) / 7 END,
                    SUM(m.amount_residual_signed)
               FROM account_move m
              WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
                AND m.payment_state IN ('not_paid', 'partial') %(partners)s
              GROUP BY 1
             """,
-            today=today, monday=monday, company=company.id,
+            today=today, monday=monday, company=company.id, doubtful=today - timedelta(days=90),
             partners=self._cobranza_partner_sql("m.commercial_partner_id", partners),
         ))
         weeks = dict(self.env.cr.fetchall())
@@ -146,6 +149,7 @@ class CobranzaKpi(models.Model):
             "labels": [format_date(self.env, monday + timedelta(weeks=n), date_format="d MMM")
                        for n in range(FORECAST_WEEKS)],
             "amounts": [weeks.get(n, 0.0) for n in range(FORECAST_WEEKS)],
+            "doubtful": weeks.get(-1, 0.0),
         }
 
     @api.model
@@ -172,18 +176,24 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _cobranza_channel_rows(self, company, today, partners, labels):
-        """Contacts and payments within 7 days per segment and channel, last 180 days."""
+        """Contacts and payments within 7 days per segment and channel, and per tone within
+        them, over the last 180 days."""
         rows = self.env["cobranza.contact"]._cobranza_effectiveness(
             company, today - timedelta(days=scoring.EFFECTIVENESS_DAYS), today, partners)
-        totals = {}
-        for segment_id, channel, _tone, count, paid in rows:
+        tone_labels = dict(self.env["cobranza.policy.level"]._fields["tone"]._description_selection(self.env))
+        totals, tones = {}, {}
+        for segment_id, channel, tone, count, paid in rows:
             contacts, paid_total = totals.get((segment_id, channel), (0, 0))
             totals[(segment_id, channel)] = (contacts + count, paid_total + paid)
+            tones.setdefault((segment_id, channel), []).append({
+                "tone": tone or False, "label": tone_labels.get(tone) or _("Without tone (by a person)"),
+                "contacts": count, "paid": paid, "rate": kpi.percent(paid, count)})
         names = dict(self.env["cobranza.segment"].sudo().browse(
             [segment_id for segment_id, _channel in totals if segment_id]).exists().mapped(lambda s: (s.id, s.name)))
         return [{"segment": names.get(segment_id) or _("No segment"), "channel": channel,
                  "channel_label": labels.get(channel, channel), "contacts": contacts, "paid": paid,
-                 "rate": kpi.percent(paid, contacts)}
+                 "rate": kpi.percent(paid, contacts),
+                 "tones": sorted(tones[(segment_id, channel)], key=lambda t: -t["contacts"])}
                 for (segment_id, channel), (contacts, paid) in sorted(
                     totals.items(), key=lambda item: (names.get(item[0][0]) or "", -item[1][0]))]
 
@@ -201,12 +211,15 @@ class CobranzaKpi(models.Model):
 
     # ------------------------------------------------------------------ actions
     @api.model
-    def action_open_kpi(self, key, company_id=None, collector_id=None, segment_id=None, partner_id=None):
+    def action_open_kpi(self, key, company_id=None, collector_id=None, segment_id=None, partner_id=None,
+                        period="month"):
         """The records behind a figure of the dashboard: open invoices (of an aging bucket,
-        overdue, by predicted week), promises, plan installments, disputes or a customer."""
+        overdue, by predicted week), the promises and plan installments that fell due in the
+        period, open disputes or a customer."""
         company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
         self._cobranza_check_period(company, fields.Date.today(), fields.Date.today())
         today = fields.Date.context_today(self.with_company(company))
+        date_from = kpi.period_start(period if period in kpi.PERIOD_KINDS else "month", today)
         context = {"allowed_company_ids": [company.id] + [c.id for c in self.env.user.company_ids if c != company]}
         if key == "partner":
             return {"type": "ir.actions.act_window", "res_model": "res.partner", "res_id": int(partner_id),
@@ -219,11 +232,14 @@ class CobranzaKpi(models.Model):
         if key == "promise_kept_rate":
             action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_promise_action")
             action["domain"] = [("company_id", "=", company.id), ("state", "in", ("kept", "broken")),
+                                ("date", ">=", date_from), ("date", "<=", today),
                                 *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
         elif key == "plan_compliance":
-            action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_payment_plan_action")
-            action["domain"] = [("company_id", "=", company.id), ("state", "in", ("active", "done", "broken")),
-                                *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
+            action = {"type": "ir.actions.act_window", "name": _("Installments Due in the Period"),
+                      "res_model": "cobranza.payment.plan.line", "views": [[False, "list"], [False, "form"]],
+                      "domain": [("company_id", "=", company.id), ("date", ">=", date_from), ("date", "<=", today),
+                                 ("plan_id.state", "in", ("active", "done", "broken")),
+                                 *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]}
         elif key == "disputed_amount":
             action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_dispute_action")
             action["domain"] = [("company_id", "=", company.id), ("state", "=", "open"),

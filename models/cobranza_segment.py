@@ -149,17 +149,21 @@ class CobranzaSegment(models.Model):
         if not self.env.user.has_group("account_cobranza.group_cobranza_user") and not self.env.su:
             raise UserError(_("Only collection users may compute customer segments."))
         Partner = self.env["res.partner"].with_company(company).sudo()
+        # every customer counts in the averages of its segment (the priors), even when only
+        # some are written
+        population = Partner._cobranza_receivable_customers(company, date)
         if partners is None:
-            partners = Partner._cobranza_receivable_customers(company, date)
+            partners = population
         else:
             partners = Partner.browse(partners.ids if isinstance(partners, models.BaseModel) else partners)
             partners = partners.commercial_partner_id.filtered(
                 lambda p: not p.company_id or p.company_id == company)
+            population |= partners
         engine_segments = self._cobranza_engine_segments(company)
         # first pass: behaviour and segment of every customer (two queries a batch), so that the
         # priors of the second pass are the averages of the segments as they now are
         results = {}
-        for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
+        for batch in split_every(BATCH_SIZE, population.ids, Partner.browse):
             behaviours = batch._cobranza_behaviours(company, date)
             for partner in batch:
                 behaviour = behaviours[partner.id]
@@ -171,6 +175,8 @@ class CobranzaSegment(models.Model):
                     new = new or old
                 results[partner.id] = (behaviour, old, new or False)
         priors = scoring.priors({pid: (behaviour, new) for pid, (behaviour, _old, new) in results.items()})
+        # what a customer without any history is expected to do: the company's average
+        company.sudo().cobranza_average_delay = priors[None][0] or 0.0
         changes = {}
         for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
             changes.update(self._cobranza_store_behaviours(batch, company, date, results, priors))

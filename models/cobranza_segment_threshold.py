@@ -50,6 +50,9 @@ class CobranzaSegmentThreshold(models.Model):
                     raise ValidationError(_(
                         "The minimum of “%(measure)s” of the segment “%(segment)s” is above its maximum: "
                         "no customer could ever match.", measure=labels.get(metric, metric), segment=segment.name))
+                if problem == "operator":
+                    raise ValidationError(_("The segment “%(segment)s” has a threshold on an unknown measure or "
+                                            "operator.", segment=segment.name))
                 raise ValidationError(_("“%(measure)s” of the segment “%(segment)s” cannot be negative.",
                                         measure=labels.get(metric, metric), segment=segment.name))
 

@@ -56,6 +56,11 @@ class ResCompany(models.Model):
         help="Expected delay and risk of a customer are shrunk toward its segment's (else the "
              "company's) as if the segment had this many invoices of the customer's own.",
     )
+    cobranza_average_delay = fields.Float(
+        string="Average Payment Delay of Customers", readonly=True, digits=(16, 1),
+        help="Mean of every customer's known delays at the last segmentation: the expected "
+             "delay of a customer without any history yet.",
+    )
     cobranza_rating_a = fields.Float(
         string="Rating A up to (Risk)", default=0.10, digits=(16, 2),
         help="Customers whose risk score (probability of settling an invoice more than 30 days "

@@ -180,10 +180,12 @@ class ResPartner(models.Model):
     @api.model
     def _cobranza_receivable_customers(self, company, date):
         """Commercial customers with a receivable in `company` that was open at some point of
-        the payment history window (one query)."""
+        the payment history window, and those whose behaviour was computed before (so that a
+        customer leaving the window is brought up to date): one query."""
         start = date - relativedelta(months=company.cobranza_behaviour_months)
         self.env["account.move.line"].flush_model(["partner_id", "company_id", "account_id", "parent_state",
                                                    "date", "reconciled"])
+        self.flush_model(["cobranza_behaviour_date"])
         self.env.cr.execute(
             """
             SELECT DISTINCT l.partner_id
@@ -192,9 +194,11 @@ class ResPartner(models.Model):
              WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
                AND l.date <= %s AND (l.date >= %s OR NOT l.reconciled)
                AND (p.company_id IS NULL OR p.company_id = %s)
-             ORDER BY l.partner_id
+             UNION
+            SELECT id FROM res_partner WHERE cobranza_behaviour_date ? %s
+             ORDER BY 1
             """,
-            [company.id, date, start, company.id],
+            [company.id, date, start, company.id, str(company.id)],
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 

@@ -228,8 +228,8 @@ class TestAnalytics(CobranzaCase):
             promise = Promise.create({"partner_id": partner.id, "company_id": self.company.id,
                                       "move_ids": invoice.ids, "date": self.today, "amount": 800.0})
             promise.write({"date": self.today - timedelta(days=days_ago), "state": state})
-        self.env["cobranza.dispute"].create({"move_id": invoice.id, "reason": "not_received",
-                                             "description": "No llegó"})
+        dispute = self.env["cobranza.dispute"].create({"move_id": invoice.id, "reason": "not_received",
+                                                       "description": "No llegó"})
         contact = self.env["cobranza.contact"].create({
             "partner_id": partner.id, "company_id": self.company.id, "channel": "email", "state": "sent",
             "move_ids": [Command.set(invoice.ids)], "date": fields.Datetime.now() - timedelta(days=5)})
@@ -242,6 +242,18 @@ class TestAnalytics(CobranzaCase):
         values = self.Kpi.compute(self.company, self.today - timedelta(days=6), self.today)
         self.assertEqual(values["paid_within_7d_by_channel"], {"email": 100.0})
         self.assertTrue(contact)
+        # a dispute opened three days ago and settled today still counted yesterday, with what
+        # was due then
+        self.env.cr.execute("UPDATE cobranza_dispute SET create_date = create_date - interval '3 days' WHERE id = %s",
+                            [dispute.id])
+        dispute.action_resolve()
+        self.assertEqual(self.Kpi.compute(self.company, self.today, self.today)["disputed_amount"], 0.0)
+        yesterday = self.today - timedelta(days=1)
+        self.assertEqual(self.Kpi.compute(self.company, yesterday, yesterday)["disputed_amount"], 700.0)
+        action = self.Kpi.action_open_kpi("promise_kept_rate", company_id=self.company.id, period="week")
+        monday = self.today - timedelta(days=self.today.weekday())
+        self.assertEqual(self.env["cobranza.promise"].search(action["domain"]),
+                         Promise.search([("partner_id", "=", partner.id), ("date", ">=", monday)]))
 
     def test_snapshots_backfill_and_dashboard_agree_with_compute(self):
         partner = self._customer("Tablero SpA", cobranza_collector_id=self.collector.id)
@@ -284,6 +296,9 @@ class TestAnalytics(CobranzaCase):
         with self.assertRaises(AccessError):
             self.Kpi.with_user(self.collector).get_dashboard_data(company_id=stranger.id)
         self.assertTrue(self.Kpi.with_user(self.collector).get_dashboard_data()["tiles"])
+        with self.assertRaises(AccessError):
+            self.Kpi.with_user(self.collector).backfill(self.company, self.today, self.today)
+        self.assertTrue(self.Kpi.with_user(self.manager).backfill(self.company, self.today, self.today))
 
     # ------------------------------------------------------------------ predictions and channels
     def test_backtest_beats_paying_on_the_due_date(self):

@@ -2,7 +2,9 @@
 
 The segment column of customers becomes company-dependent (jsonb keyed by company id): the
 segment a customer had is kept in every company where that segment may be used (shared
-segments everywhere, a company's own segment in that company)."""
+segments everywhere, a company's own segment in that company). The segmentation that runs
+at the end of the upgrade (post-migrate) then places every customer by its payment history;
+a segment chosen by hand is kept only for customers whose *Keep Segment* is ticked."""
 
 
 def migrate(cr, version):

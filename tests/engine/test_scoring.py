@@ -302,3 +302,11 @@ def test_priors_per_segment_and_company():
     assert priors[10] == (0.0, 0.0)
     assert priors[20] == (40.0, 2 / 3)
     assert priors[None] == (pytest.approx(120 / 7), pytest.approx(2 / 7))
+
+
+def test_a_customer_who_does_not_pay_is_not_new():
+    new = scoring.Segment(id=1, new_customers=True)
+    everyone = scoring.Segment(id=9)
+    unpaid = scoring.Behaviour(settled_count=1, avg_delay=80.0, open_overdue_count=5, open_overdue_days=600)
+    assert scoring.choose_segment(unpaid, [new, everyone], min_history=3) == (9, "thresholds")
+    assert scoring.choose_segment(scoring.Behaviour(settled_count=1), [new, everyone], 3) == (1, "new")

@@ -99,6 +99,11 @@ export class CobranzaDashboard extends Component {
 
     onFilterChange(name, ev) {
         this.filters[name] = parseInt(ev.target.value) || false;
+        if (name === "company_id") {
+            // collectors and segments belong to a company: start again from all of them
+            this.filters.collector_id = false;
+            this.filters.segment_id = false;
+        }
         this.load();
     }
 
@@ -112,6 +117,7 @@ export class CobranzaDashboard extends Component {
     async openKpi(key, extra = {}) {
         const action = await this.orm.call("cobranza.kpi", "action_open_kpi", [key], {
             ...this.scope,
+            period: this.filters.period,
             ...extra,
         });
         if (action) {

@@ -295,10 +295,10 @@ class TestDailyRun(CobranzaCase):
         Level = type(self.env["cobranza.policy.level"])
         original = Level._cobranza_plan_contacts
 
-        def explode(level, partner, moves, base, gate=None):
+        def explode(level, partner, moves, base, gate=None, rates=None):
             if partner == broken:
                 raise UserError("boom")
-            return original(level, partner, moves, base, gate)
+            return original(level, partner, moves, base, gate, rates)
 
         with patch.object(Level, "_cobranza_plan_contacts", explode):
             run = self._run(START)

@@ -102,6 +102,9 @@ class CobranzaDemo(models.AbstractModel):
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
         self._demo_contact_rules(env, company, today)
         self._demo_contact_history(env, company, plans, moves, today)
+        # fresh planner statistics after the bulk load (autovacuum would take its time)
+        env.flush_all()
+        env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile, cobranza_contact")
         # Segments (and so policies), ratings and predicted dates from that history
         env["cobranza.segment"].recompute_segments()
         # A few past runs of the calendar: contact history, levels and a worklist from day one.

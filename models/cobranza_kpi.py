@@ -180,10 +180,14 @@ class CobranzaKpi(models.Model):
         self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
             """
-            WITH candidate AS (
-                -- open now (indexed), or settled by a reconciliation dated after the day
+            WITH receivable AS (
+                SELECT id FROM account_account WHERE account_type = 'asset_receivable'
+            ), candidate AS (
+                -- open now (account_move_line__unreconciled_index), or settled by a
+                -- reconciliation dated after the day
                 SELECT l.id FROM account_move_line l
-                 WHERE l.company_id = %(company)s AND NOT l.reconciled
+                 WHERE l.account_id IN (SELECT id FROM receivable) AND l.reconciled IS NOT TRUE
+                   AND l.parent_state = 'posted' AND l.company_id = %(company)s
                  UNION
                 SELECT p.debit_move_id FROM account_partial_reconcile p
                  WHERE p.max_date > %(day)s AND p.company_id = %(company)s
@@ -194,8 +198,7 @@ class CobranzaKpi(models.Model):
                 SELECT l.id, l.balance, COALESCE(l.date_maturity, l.date) AS due
                   FROM account_move_line l
                   JOIN candidate ON candidate.id = l.id
-                 WHERE l.company_id = %(company)s
-                   AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                 WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM receivable)
                    AND l.parent_state = 'posted' AND l.date <= %(day)s %(partners)s
             ), applied AS (
                 SELECT p.debit_move_id AS id, -p.amount AS amount

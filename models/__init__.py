@@ -6,6 +6,7 @@ from . import cobranza_contact
 from . import cobranza_contact_dispatch
 from . import mail_notification
 from . import cobranza_run
+from . import cobranza_run_batch
 from . import res_company
 from . import res_config_settings
 from . import res_partner

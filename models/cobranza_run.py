@@ -14,6 +14,8 @@ from .cobranza_contact_dispatch import claim
 
 _logger = logging.getLogger(__name__)
 
+BATCH_SIZE = 200  # customers decided and delivered in one transaction
+
 # counters read from the run's contacts: {counter field: executor}
 CONTACT_COUNTERS = {"email_count": "email", "sms_count": "sms", "whatsapp_count": "whatsapp",
                     "activity_count": "activity", "letter_count": "letter", "fee_count": "fee",
@@ -69,8 +71,13 @@ class CobranzaRun(models.Model):
     )
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
-    duration = fields.Float(string="Duration (s)", digits=(16, 2), readonly=True)
+    duration = fields.Float(
+        string="Work Time (s)", digits=(16, 2), readonly=True,
+        help="Time spent deciding and delivering, summed over the run's batches: with several "
+             "workers sharing them, more than the time the run took.")
     log = fields.Text(readonly=True)
+    cron = fields.Boolean(readonly=True, help="The day's run started by the daily cron.")
+    batch_ids = fields.One2many("cobranza.run.batch", "run_id", string="Batches")
     contact_ids = fields.One2many("cobranza.contact", "run_id", string="Contacts")
     contact_count = fields.Integer(compute="_compute_contact_counters")
 
@@ -141,50 +148,114 @@ class CobranzaRun(models.Model):
 
     @api.model
     def _cron_daily(self):
+        """The daily cron: today's run of every company (created once, resumed when a former
+        call left batches), then as many of its batches as fit in the call's time. Odoo calls
+        again while it reports work remaining, and the extra cron workers are woken to share
+        the batches (``_cron_work``)."""
         self = self.sudo()  # noqa: PLW0642 - the cron acts for every company
         commit = not modules.module.current_test
-        companies = self.env["res.company"].search([])
-        for done, company in enumerate(companies, start=1):
+        runs = self.browse()
+        for company in self.env["res.company"].search([]):
             date = fields.Date.context_today(self.with_context(tz=company.partner_id.tz or "UTC"))
-            run = self.with_company(company).create({"date": date, "company_id": company.id})
-            run._execute(commit=commit)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(companies) - done)
-            if commit:
-                self.env.cr.commit()
+            run = self.search([("company_id", "=", company.id), ("date", "=", date), ("cron", "=", True)],
+                              limit=1)
+            if not run:
+                run = self.with_company(company).create({"date": date, "company_id": company.id, "cron": True})
+                run._plan_batches(int(self.env["ir.config_parameter"].get_param(
+                    "account_cobranza.run_batch_size", BATCH_SIZE)))
+                if commit:
+                    self.env.cr.commit()
+            runs |= run.filtered(lambda r: r.state == "running")
+        if runs and commit:
+            for worker in self.env["ir.cron"].search([("code", "=", "model._cron_work()")]):
+                worker._trigger()
+            self.env.cr.commit()  # the workers may start now
+        self._cron_work_for(runs, commit)
+
+    @api.model
+    def _cron_work(self):
+        """An extra cron worker: takes batches of any running run, as many as fit in the call's
+        time. Several can run at once (in one Odoo or in several sharing the database)."""
+        self.sudo()._cron_work_for(self.browse(), not modules.module.current_test)
+
+    @api.model
+    def _cron_work_for(self, runs, commit):
+        seconds = int(self.env["ir.config_parameter"].sudo().get_param("account_cobranza.cron_batch_seconds", 60))
+        done = runs._work_batches(commit, deadline=timer.monotonic() + seconds)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self.env["cobranza.run.batch"].sudo()._remaining(runs))
 
     # ------------------------------------------------------------------ execution
-    def _execute(self, commit=False, batch_size=200):
+    def _execute(self, commit=False, batch_size=BATCH_SIZE):
         """Plan the calendar of every customer, batch by batch, and dispatch each batch's
         contacts once its decisions are committed. With `commit` (the cron) each batch and
         each chunk of deliveries is its own transaction: an interrupted run is resumed by the
-        next one, and two runs at once share the customers instead of doubling them."""
+        next one, and two runs at once share the customers instead of doubling them. Other
+        workers may take some of this run's batches meanwhile (``_work_batches``)."""
         self.ensure_one()
-        started = timer.monotonic()
-        stats, skips, log = Counter(), Counter(), []
-        run = self.with_company(self.company_id).with_context(
-            cobranza_date=self.date, tracking_disable=True, mail_notify_force_send=False
-        )
-        partner_ids = run._partners_to_evaluate()
+        self._plan_batches(batch_size)
         if commit:
             self.env.cr.commit()
-        busy = []
-        for start in range(0, len(partner_ids), batch_size):
-            busy += run._run_batch(partner_ids[start:start + batch_size], commit, stats, skips, log)
-        if busy:  # held by another transaction (another run, an invoice being posted): once more
-            skips["busy"] += len(run._run_batch(busy, commit, stats, skips, log))
+        self._work_batches(commit)
+        self._finish()
+        return True
+
+    def _plan_batches(self, batch_size=BATCH_SIZE):
+        """Split the customers to evaluate into batches (one insert)."""
+        self.ensure_one()
+        partner_ids = self.with_company(self.company_id)._partners_to_evaluate()
+        self.partner_count = len(partner_ids)
+        self.env["cobranza.run.batch"].sudo().create([
+            {"run_id": self.id, "partner_ids": partner_ids[start:start + batch_size]}
+            for start in range(0, len(partner_ids), batch_size)])
+        if not partner_ids:
+            self._finish()  # nothing to do: done at once
+
+    def _work_batches(self, commit=False, deadline=None):
+        """Claim and execute batches of these runs (of any running run when empty) until none
+        is left or `deadline` (``time.monotonic()``) passes, at least one. Returns how many
+        were done."""
+        Batch = self.env["cobranza.run.batch"].sudo()
+        done = 0
+        while True:
+            batch = Batch._claim(self, retry=commit)
+            if not batch:
+                break
+            if commit:
+                self.env.cr.commit()
+            batch.with_env(self.env)._execute(commit)  # decided as the run's user
+            done += 1
+            if deadline is not None and timer.monotonic() >= deadline:
+                break
+        return done
+
+    def _finish(self):
+        """Once its last batch is done, the run's counters and log, written by one worker
+        only (the run's row lock)."""
+        self.ensure_one()
+        self.env["cobranza.run.batch"].flush_model()
+        self.flush_model(["state"])
+        self.env.cr.execute(
+            """SELECT id FROM cobranza_run WHERE id = %s AND state = 'running'
+                 AND NOT EXISTS (SELECT 1 FROM cobranza_run_batch WHERE run_id = %s AND state != 'done')
+               FOR NO KEY UPDATE SKIP LOCKED""", [self.id, self.id])
+        if not self.env.cr.fetchone():
+            return
+        stats, skips, log = Counter(), Counter(), []
+        for batch in self.sudo().batch_ids:
+            stats.update((batch.stats or {}).get("stats", {}))
+            skips.update((batch.stats or {}).get("skips", {}))
+            log += [batch.log] if batch.log else []
         self.write({
             "state": "done",
-            "partner_count": len(partner_ids),
             "invoice_count": stats["invoices"],
             "postponed_count": skips["min_days"],
             "skipped_count": sum(skips.values()) - skips["min_days"],
             "error_count": stats["errors"],
-            "duration": timer.monotonic() - started,
+            "duration": stats["seconds"],
         })
         self.log = "\n".join(self._summary(stats, skips) + log)
         _logger.info("Collections run %s for %s: %s customers contacted, %s errors in %.2fs", self.date,
                      self.company_id.name, self.action_count, stats["errors"], self.duration)
-        return True
 
     def _run_batch(self, batch_ids, commit, stats, skips, log):
         """Decide for the customers of `batch_ids` this run can take, commit, then dispatch

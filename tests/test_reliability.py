@@ -347,3 +347,87 @@ class TestMailServerDown(ReliabilityCase):
             contacts = self._contacts(env, partner_ids, channel="email")
             self.assertEqual(set(contacts.mapped("delivery_status")), {"delivered"})
             self.assertTrue(all(attempts == 1 for attempts in contacts.mapped("delivery_attempts")))
+
+
+CRON_WORKER = """
+import time
+Batch = type(env["cobranza.run.batch"])
+original, executed = Batch._execute, []
+def counting(self, commit=False):
+    executed.append(self.id)
+    return original(self, commit)
+Batch._execute = counting
+time.sleep(max(start_at - time.time(), 0))
+IrCron = type(env["ir.cron"])
+for _call in range(calls):  # what a cron worker thread does each time it wakes up
+    IrCron._process_jobs(env.cr.dbname)
+    time.sleep(2)
+print("COBRANZA-RESULT", __import__("json").dumps({"batches": executed}))
+"""
+
+
+class TestScaleOut(ReliabilityCase):
+    """The daily run split in batches that Odoo's own cron workers share."""
+
+    def _large_day(self, customers, batch_size, workers):
+        """Customers owing an invoice due today in a new company, the run's batches small,
+        every other cron of the database left alone, and the daily cron (with `workers`
+        extra workers) ready to go."""
+        today = date.today()
+        company_id, partner_ids = self._company(customers=customers, due=today)
+        with self.committed() as env:
+            # earlier tests' companies are done with: only this one has a day to run
+            env["res.company"].search([("id", "!=", company_id), ("name", "like", "Confiable %")]).active = False
+            env["cobranza.run"].search([("state", "=", "running")]).write({"state": "failed"})
+            env["ir.config_parameter"].set_param("account_cobranza.run_batch_size", batch_size)
+            env["ir.config_parameter"].set_param("account_cobranza.cron_batch_seconds", 0)  # a batch a call
+            daily = env.ref("account_cobranza.ir_cron_cobranza_daily_run")
+            extra = env.ref("account_cobranza.ir_cron_cobranza_run_worker_1") | env.ref(
+                "account_cobranza.ir_cron_cobranza_run_worker_2")
+            env["ir.cron"].search([("id", "not in", (daily | extra).ids)]).nextcall = "2099-01-01 00:00:00"
+            daily.write({"active": True, "nextcall": "2000-01-01 00:00:00"})
+            extra[:workers].write({"active": True, "nextcall": "2099-01-01 00:00:00"})
+            extra[workers:].write({"active": False})
+        return company_id, partner_ids
+
+    def _day_run(self, env, company_id):
+        return env["cobranza.run"].search([("company_id", "=", company_id), ("cron", "=", True)])
+
+    def test_two_cron_workers_share_a_large_day(self):
+        company_id, partner_ids = self._large_day(customers=60, batch_size=4, workers=1)
+        start_at = time.time() + 15
+        # the daily cron (in one process) plans the day and wakes the extra worker, which the
+        # other process takes: both work the batches until none is left
+        first = self._odoo(CRON_WORKER, start_at=start_at, calls=4)
+        second = self._odoo(CRON_WORKER, start_at=start_at + 3, calls=4)
+        outcomes = [self._wait(proc, timeout=400) for proc in (first, second)]
+        for code, results, output in outcomes:
+            self.assertEqual(code, 0, output[-2000:])
+        executed = [results[0]["batches"] for _code, results, _output in outcomes]
+        with self.committed() as env:
+            run = self._day_run(env, company_id)
+            self.assertEqual(len(run), 1)
+            self.assertEqual(run.state, "done")
+            self.assertTrue(all(executed), f"both workers took batches: {executed}")
+            ours = [batch for batch in executed[0] + executed[1] if batch in run.batch_ids.ids]
+            self.assertEqual(sorted(ours), sorted(run.batch_ids.ids), "each batch once")
+            self.assertEqual(run.partner_count, len(partner_ids))
+            self.assertEqual(run.action_count, len(partner_ids))
+        self.assertEachCustomerEmailedOnce(partner_ids)
+
+    def test_the_daily_cron_works_a_day_over_several_calls(self):
+        company_id, partner_ids = self._large_day(customers=30, batch_size=2, workers=0)
+        code, results, output = self._wait(self._odoo(CRON_WORKER, start_at=0, calls=3), timeout=400)
+        self.assertEqual(code, 0, output[-2000:])
+        with self.committed() as env:
+            run = self._day_run(env, company_id)
+            self.assertEqual(len(run.batch_ids), 15)
+            self.assertEqual(sorted(b for b in results[0]["batches"] if b in run.batch_ids.ids),
+                             sorted(run.batch_ids.ids))
+            self.assertEqual(run.state, "done")
+            daily = env.ref("account_cobranza.ir_cron_cobranza_daily_run")
+            progress = env["ir.cron.progress"].search([("cron_id", "=", daily.id)])
+            # a batch per call, Odoo calling again while work remains (10 times a wake-up)
+            self.assertGreaterEqual(len(progress), 15)
+            self.assertEqual(sorted(progress.mapped("remaining"))[:1], [0])
+        self.assertEachCustomerEmailedOnce(partner_ids)

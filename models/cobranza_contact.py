@@ -257,15 +257,19 @@ class CobranzaContact(models.Model):
                  WHERE c.company_id = %(company)s AND c.state = 'sent' AND c.channel IN %(channels)s
                    AND c.channel_reason IS DISTINCT FROM 'notice'
                    AND COALESCE(c.run_date, c.date::date) BETWEEN %(date_from)s AND %(date_to)s %(partners)s
+            ), paid AS (
+                SELECT DISTINCT c.id
+                  FROM c
+                  JOIN cobranza_contact_account_move_rel r ON r.contact_id = c.id
+                  JOIN account_move_line l ON l.move_id = r.move_id
+                  JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+                 WHERE l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                   AND apr.max_date BETWEEN c.day AND LEAST(c.day + 7, %(date_to)s)
             )
-            SELECT c.segment_id, c.channel, c.tone, COUNT(*),
-                   COUNT(*) FILTER (WHERE EXISTS (
-                       SELECT 1 FROM cobranza_contact_account_move_rel r
-                         JOIN account_move_line l ON l.move_id = r.move_id AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-                         JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
-                        WHERE r.contact_id = c.id AND apr.max_date BETWEEN c.day AND LEAST(c.day + 7, %(date_to)s)))
+            SELECT c.segment_id, c.channel, c.tone, COUNT(*), COUNT(paid.id)
               FROM c
-             WHERE EXISTS (SELECT 1 FROM cobranza_contact_account_move_rel r WHERE r.contact_id = c.id)
+              LEFT JOIN paid ON paid.id = c.id
+             WHERE c.id IN (SELECT contact_id FROM cobranza_contact_account_move_rel)
              GROUP BY 1, 2, 3
             """,
             key=str(company.id), company=company.id, channels=tuple(scoring.EFFECTIVE_CHANNELS),

@@ -102,9 +102,7 @@ class CobranzaDemo(models.AbstractModel):
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
         self._demo_contact_rules(env, company, today)
         self._demo_contact_history(env, company, plans, moves, today)
-        # fresh planner statistics after the bulk load (autovacuum would take its time)
-        env.flush_all()
-        env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile, cobranza_contact")
+        self._demo_analyze(env)
         # Segments (and so policies), ratings and predicted dates from that history
         env["cobranza.segment"].recompute_segments()
         # A few past runs of the calendar: contact history, levels and a worklist from day one.
@@ -116,6 +114,14 @@ class CobranzaDemo(models.AbstractModel):
         # up to yesterday (today's snapshot is taken tonight)
         env["cobranza.segment"].recompute_segments()
         env["cobranza.kpi"].backfill(company, today - timedelta(days=365), today - timedelta(days=1))
+        self._demo_analyze(env)
+
+    @api.model
+    def _demo_analyze(self, env):
+        """Fresh planner statistics after a bulk load (autovacuum would take its time)."""
+        env.flush_all()
+        env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile, res_partner, "
+                       "cobranza_contact, cobranza_contact_account_move_rel, cobranza_kpi")
 
     @api.model
     def _demo_contact_history(self, env, company, plans, moves, today):

@@ -9,3 +9,4 @@ from . import test_portal_security
 from . import test_dispatch
 from . import test_reliability
 from . import test_analytics
+from . import test_bench_loader

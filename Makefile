@@ -3,7 +3,7 @@
 #   make test   every test (Odoo TransactionCase/HttpCase/tours + pure Python) on fresh databases
 PYTHON3 ?= python3
 
-.PHONY: run test shell stop i18n clean
+.PHONY: run test shell stop i18n bench clean
 run:
 	$(PYTHON3) tools/devenv.py run
 test:
@@ -14,5 +14,8 @@ stop:
 	$(PYTHON3) tools/devenv.py stop
 i18n:
 	$(PYTHON3) tools/devenv.py i18n
+# make bench ARGS="--customers 2000 --invoices 10000 --history 20000 --json /tmp/bench.json"
+bench:
+	$(PYTHON3) tools/devenv.py bench $(ARGS)
 clean: stop
 	rm -rf .venv .state .test-results

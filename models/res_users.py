@@ -13,6 +13,11 @@ class ResUsers(models.Model):
 
     @api.model
     def _cobranza_managers(self, company):
-        """The Collections Managers of `company` who can act on a task."""
-        group = self.env.ref("account_cobranza.group_cobranza_manager")
-        return group.sudo().users.filtered(lambda user: company in user.company_ids)._cobranza_people()
+        """The Collections Managers of `company` who can act on a task; a company without any
+        has its administrators answer for it (a task always has someone)."""
+        for xmlid in ("account_cobranza.group_cobranza_manager", "base.group_system"):
+            group = self.env.ref(xmlid)
+            people = group.sudo().users.filtered(lambda user: company in user.company_ids)._cobranza_people()
+            if people:
+                return people
+        return (self.env.ref("base.user_admin", raise_if_not_found=False) or self.browse())._cobranza_people()

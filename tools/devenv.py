@@ -8,6 +8,7 @@ One entry point behind the Makefile::
     python3 tools/devenv.py shell    # Odoo shell on the `make run` database
     python3 tools/devenv.py stop     # stop the private PostgreSQL cluster, if we started one
     python3 tools/devenv.py i18n     # refresh i18n/*.pot and merge it into the .po files
+    python3 tools/devenv.py bench    # the benchmark (bench/measure.py) on a fresh database, see --help
 
 Set-up is idempotent: the Odoo source tree, the project virtualenv (``.venv``), the
 PostgreSQL server and the addons path are checked and only created or refreshed when
@@ -409,6 +410,39 @@ def cmd_i18n(argv):
          *map(str, sorted((ROOT / "i18n").glob("*.po")))])
 
 
+def cmd_bench(argv):
+    """`make bench`: a fresh database with the module (no demo), the benchmark's ledger loaded
+    at the SQL level, each step timed (bench/measure.py); the figures go to a JSON file."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="make bench", description=cmd_bench.__doc__)
+    parser.add_argument("--customers", type=int, default=20000)
+    parser.add_argument("--invoices", type=int, default=100000, help="open invoices")
+    parser.add_argument("--history", type=int, default=200000, help="settled invoices of the last 12 months")
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args(argv)
+    e = Env()
+    db = f"cobranza_bench_{os.getpid()}"
+    drop_db(e.py, e.pg, db)
+    try:
+        say(f"installing {MODULE} into {db} ...")
+        run(e.odoo_cmd("-d", db, "-i", MODULE, "--without-demo=all", "--stop-after-init",
+                       "--log-level", "warn"), env=e.env())
+        say(f"loading {args.customers} customers, {args.invoices} open and {args.history} settled invoices, "
+            "then timing each step ...")
+        env = dict(e.env(), BENCH_CUSTOMERS=str(args.customers), BENCH_INVOICES=str(args.invoices),
+                   BENCH_HISTORY=str(args.history), BENCH_JSON=str(Path(args.json).resolve()))
+        script = (ROOT / "bench" / "measure.py").read_text()
+        cmd = [str(e.py), "-m", "odoo", "shell", *e.odoo_cmd()[3:], "-d", db, "--no-http", "--log-level", "warn"]
+        proc = subprocess.run(cmd, input=script, text=True, env=env)
+        if proc.returncode:
+            die(f"the benchmark failed (exit {proc.returncode})")
+        say(f"figures written to {args.json}")
+    finally:
+        if not args.keep:
+            drop_db(e.py, e.pg, db)
+
+
 SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 SKIP_RE = re.compile(r" INFO \S+ \S+: skipped (.*)")
 LOG_ERROR_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
@@ -542,7 +576,8 @@ def cmd_test(argv):
 
 
 def main():
-    commands = {"run": cmd_run, "test": cmd_test, "shell": cmd_shell, "stop": cmd_stop, "i18n": cmd_i18n}
+    commands = {"run": cmd_run, "test": cmd_test, "shell": cmd_shell, "stop": cmd_stop, "i18n": cmd_i18n,
+                "bench": cmd_bench}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         die(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}} [odoo options]")
     commands[sys.argv[1]](sys.argv[2:])

@@ -51,6 +51,26 @@ step("load", lambda: loader.load(env, companies, customers, invoices, history, t
 step("ledger check", lambda: loader.check_ledger(env, companies))  # noqa: F821
 
 
+if "credit.control.run" in env:  # noqa: F821 - OCA's account_credit_control, installed by bench/run
+    policy = env.ref("account_credit_control.credit_control_3_time")  # noqa: F821
+    policy.write({"company_id": False, "account_ids": [Command.set(env["account.account"].search(  # noqa: F821
+        [("account_type", "=", "asset_receivable")]).ids)]})
+    companies.write({"credit_policy_id": policy.id})
+    env.cr.commit()  # noqa: F821
+
+    def oca_run():
+        lines = 0
+        for company in companies:
+            run = env["credit.control.run"].with_company(company).create(  # noqa: F821
+                {"date": today, "company_id": company.id, "policy_ids": [Command.set(policy.ids)]})
+            run.generate_credit_lines()
+            lines += len(run.line_ids)
+        result["oca_credit_lines"] = lines
+
+    # on the same data and date, before our run changes anything
+    step("OCA account_credit_control run (lines only)", oca_run)
+
+
 def daily_run():
     for company in companies:
         run = env["cobranza.run"].with_company(company).create(  # noqa: F821

@@ -410,6 +410,29 @@ def cmd_i18n(argv):
          *map(str, sorted((ROOT / "i18n").glob("*.po")))])
 
 
+def bench_peer(e):
+    """OCA's account_credit_control 18.0 from PyPI, unpacked outside the repository for the
+    benchmark only (never vendored, never a dependency); None when it cannot be fetched."""
+    target = STATE / "bench-addons"
+    if (target / "account_credit_control" / "__manifest__.py").exists():
+        return target
+    wheels = STATE / "bench-wheels"
+    fetched = subprocess.run([str(e.py), "-m", "pip", "download", "--no-deps", "-d", str(wheels),
+                              "odoo-addon-account-credit-control>=18.0,<18.1"], capture_output=True, text=True)
+    found = sorted(wheels.glob("odoo_addon_account_credit_control-*.whl"))
+    if fetched.returncode or not found:
+        say("OCA's account_credit_control could not be downloaded: the benchmark runs without its peer")
+        return None
+    import zipfile
+    with zipfile.ZipFile(found[-1]) as wheel:
+        for name in wheel.namelist():
+            if name.startswith("odoo/addons/account_credit_control/"):
+                path = target / name[len("odoo/addons/"):]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(wheel.read(name))
+    return target
+
+
 def cmd_bench(argv):
     """`make bench`: a fresh database with the module (no demo), the benchmark's ledger loaded
     at the SQL level, each step timed (bench/measure.py); the figures go to a JSON file."""
@@ -423,10 +446,15 @@ def cmd_bench(argv):
     args = parser.parse_args(argv)
     e = Env()
     db = f"cobranza_bench_{os.getpid()}"
+    modules = [MODULE]
+    peer = bench_peer(e)
+    if peer:
+        e.addons = ",".join([e.addons, str(peer)])
+        modules.append("account_credit_control")
     drop_db(e.py, e.pg, db)
     try:
-        say(f"installing {MODULE} into {db} ...")
-        run(e.odoo_cmd("-d", db, "-i", MODULE, "--without-demo=all", "--stop-after-init",
+        say(f"installing {', '.join(modules)} into {db} ...")
+        run(e.odoo_cmd("-d", db, "-i", ",".join(modules), "--without-demo=all", "--stop-after-init",
                        "--log-level", "warn"), env=e.env())
         say(f"loading {args.customers} customers, {args.invoices} open and {args.history} settled invoices, "
             "then timing each step ...")

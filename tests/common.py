@@ -42,6 +42,14 @@ class CobranzaHelpers:
             "payment_date": day or fields.Date.context_today(cls.env.user),
         })._create_payments()
 
+    def _tour_collector(self, login, name):
+        """A collector of the current company who can log in (the tours' user)."""
+        return new_test_user(
+            self.env, login=login, name=name,
+            groups="base.group_user,account.group_account_invoice,account_cobranza.group_cobranza_user",
+            company_id=self.env.company.id,
+        )
+
     @classmethod
     def _credit_note(cls, invoice, amount, day):
         """A credit note of `amount` dated `day`, applied to `invoice`."""

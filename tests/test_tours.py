@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import CobranzaHelpers
 
@@ -16,11 +16,7 @@ class TestConfigurationTour(HttpCase):
 class TestWorklistTour(CobranzaHelpers, HttpCase):
     def test_collector_logs_a_call_from_the_worklist(self):
         company = self.env.company
-        collector = new_test_user(
-            self.env, login="cobrador", name="Cobrador",
-            groups="base.group_user,account.group_account_invoice,account_cobranza.group_cobranza_user",
-            company_id=company.id,
-        )
+        collector = self._tour_collector("cobrador", "Cobrador")
         today = fields.Date.context_today(collector)
         partners = {}
         for name, amount, days in (("Ferretería Urgente", 90000.0, 7), ("Bazar Tranquilo", 500.0, 8)):
@@ -42,12 +38,7 @@ class TestWorklistTour(CobranzaHelpers, HttpCase):
 @tagged("post_install", "-at_install")
 class TestDashboardTour(CobranzaHelpers, HttpCase):
     def test_collector_follows_a_tile_to_its_invoices(self):
-        company = self.env.company
-        collector = new_test_user(
-            self.env, login="cobradora", name="Cobradora",
-            groups="base.group_user,account.group_account_invoice,account_cobranza.group_cobranza_user",
-            company_id=company.id,
-        )
+        collector = self._tour_collector("cobradora", "Cobradora")
         today = fields.Date.context_today(collector)
         partner = self.env["res.partner"].create({"name": "Ferretería Urgente", "is_company": True})
         self._invoice(partner=partner, amount=900000.0, due=today - timedelta(days=40),

@@ -1,33 +1,44 @@
-# odoo shell script of `make bench` (bench/run.py): loads the benchmark's ledger into this
-# fresh database and times each step with its SQL queries and the process's peak memory.
-# Environment: BENCH_CUSTOMERS, BENCH_INVOICES, BENCH_HISTORY, BENCH_JSON (output file).
+# odoo shell script of `make bench` (tools/devenv.py bench): one phase of the benchmark in this
+# process, each step timed with its SQL queries and the process's peak memory (RSS).
+# Environment: BENCH_PHASE (below), BENCH_OUT (JSON written at the end), BENCH_CUSTOMERS,
+# BENCH_INVOICES, BENCH_HISTORY (load), BENCH_RUNS (work: the run ids), BENCH_SAMPLE (render).
+#   load     the second company, the ledger at the SQL level, its check
+#   peer     OCA's account_credit_control run for today, rolled back afterwards
+#   backlog  the first run ever for today (every company, one worker), Odoo's own rendering rate
+#            of the same template, the same date again, and the analytics steps
+#   steady   the run of yesterday (the calendar already ran), then today's: the steady day
+#   plan     today's runs planned into batches (for the workers), their ids written
+#   work     one worker taking batches of BENCH_RUNS until none is left
+#   summary  what the runs of today did
 # noqa: F821 - `env` is the odoo shell's
 import json
 import os
-import platform
 import resource
 import time
+from collections import Counter
 from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.addons.account_cobranza.bench import loader
+from odoo.addons.account_cobranza.models.cobranza_contact_dispatch import EMAIL_FIELDS
+from odoo.addons.account_cobranza.models.cobranza_run import BATCH_SIZE
 
-customers = int(os.environ.get("BENCH_CUSTOMERS", 20000))
-invoices = int(os.environ.get("BENCH_INVOICES", 100000))
-history = int(os.environ.get("BENCH_HISTORY", 200000))
-result = {"date": fields.Datetime.now().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-          "customers": customers, "open_invoices": invoices, "settled_invoices": history, "steps": {}}
+phase = os.environ["BENCH_PHASE"]
+result = {"steps": {}}
+Run = env["cobranza.run"]  # noqa: F821
+today = fields.Date.today()
 
 
-def step(name, function):
+def step(name, function, commit=True):
     env.flush_all()  # noqa: F821
     env.invalidate_all()  # noqa: F821
     queries, started = env.cr.sql_log_count, time.perf_counter()  # noqa: F821
     value = function()
     env.flush_all()  # noqa: F821
-    env.cr.commit()  # noqa: F821
+    seconds = time.perf_counter() - started
+    env.cr.commit() if commit else env.cr.rollback()  # noqa: F821
     result["steps"][name] = {
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": round(seconds, 2),
         "queries": env.cr.sql_log_count - queries,  # noqa: F821
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
@@ -35,84 +46,175 @@ def step(name, function):
     return value
 
 
-main = env.company  # noqa: F821
-usd = env.ref("base.USD")  # noqa: F821
-usd.active = True
-second = env["res.company"].create({"name": "Bench USD", "currency_id": usd.id})  # noqa: F821
-env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)  # noqa: F821
-companies = main | second
-for company in companies:
-    company.cobranza_policy_id = env.ref("account_cobranza.cobranza_policy_default")  # noqa: F821
-env.user.company_ids = [Command.link(second.id)]  # noqa: F821
-env.ref("base.user_admin").company_ids = [Command.link(second.id)]  # noqa: F821 - its manager
-env.cr.commit()  # noqa: F821
-today = fields.Date.today()
-step("load", lambda: loader.load(env, companies, customers, invoices, history, today))  # noqa: F821
-step("ledger check", lambda: loader.check_ledger(env, companies))  # noqa: F821
+def companies():
+    return env["res.company"].search([], order="id")  # noqa: F821
 
 
-if "credit.control.run" in env:  # noqa: F821 - OCA's account_credit_control, installed by bench/run
+plan_seconds = {}  # {run id: seconds its planning took}: part of the decision phase
+
+
+def plan_runs(date):
+    """The run of every company for `date`, split into batches (what the daily cron does)."""
+    started = time.perf_counter()
+    runs = Run.browse()
+    for company in companies():
+        run = Run.with_company(company).create({"date": date, "company_id": company.id})
+        run._plan_batches(BATCH_SIZE)
+        runs |= run
+    env.cr.commit()  # noqa: F821 - the workers may start
+    plan_seconds.update(dict.fromkeys(runs.ids, (time.perf_counter() - started) / len(runs)))
+    return runs
+
+
+def work(runs):
+    """One worker: batches of `runs` until none is left; the last batch finishes its run."""
+    return runs._work_batches(commit=True)
+
+
+def run_day(date):
+    runs = plan_runs(date)
+    work(runs)
+    return runs
+
+
+def figures(runs, key):
+    """What `runs` did, into ``result[key]``."""
+    runs.invalidate_recordset()
+    result[key] = {
+        "customers_evaluated": sum(runs.mapped("partner_count")),
+        "invoices_evaluated": sum(runs.mapped("invoice_count")),
+        "customers_contacted": sum(runs.mapped("action_count")),
+        "emails": sum(runs.mapped("email_count")), "sms": sum(runs.mapped("sms_count")),
+        "tasks": sum(runs.mapped("activity_count")), "letters": sum(runs.mapped("letter_count")),
+        "errors": sum(runs.mapped("error_count")), "deferred": sum(runs.mapped("deferred_count")),
+        "work_seconds": round(sum(runs.mapped("duration")), 2),
+        "decision_seconds": round(sum(runs.mapped("decision_duration"))
+                                  + sum(plan_seconds.get(run.id, 0) for run in runs), 2),
+        "batches": len(runs.batch_ids), "states": sorted(set(runs.mapped("state"))),
+        "mails_queued": env["mail.mail"].sudo().search_count([]),  # noqa: F821
+    }
+    print(f"BENCH {key}: {result[key]}", flush=True)
+
+
+def render_rate(runs, sample):
+    """Odoo's own rate: the email template most of `runs`'s reminders used, rendered by
+    ``mail.template._generate_template`` (the fields our emails render, body included) for
+    `sample` of the same customers in batches of the run's size, with the same context."""
+    contacts = env["cobranza.contact"].sudo().search(  # noqa: F821
+        [("run_id", "in", runs.ids), ("action", "=", "email"), ("state", "=", "sent")])
+    template = Counter(c.mail_template_id for c in contacts).most_common(1)[0][0]
+    contacts = contacts.filtered(lambda c: c.mail_template_id == template and not c.plan_id)[:sample]
+    company = contacts[:1].company_id
+    started = time.perf_counter()
+    for start in range(0, len(contacts), BATCH_SIZE):
+        chunk = contacts[start:start + BATCH_SIZE]
+        rendering = template.with_company(company).with_context(**chunk._render_context()).sudo()
+        rendering._generate_template(chunk.mapped("partner_id.commercial_partner_id").ids,
+                                     (*EMAIL_FIELDS, "body_html"))
+    seconds = time.perf_counter() - started
+    env.cr.rollback()  # noqa: F821
+    result["odoo_render"] = {"template": template.name, "records": len(contacts), "seconds": round(seconds, 2),
+                             "per_second": round(len(contacts) / seconds, 1)}
+    print(f"BENCH odoo_render: {result['odoo_render']}", flush=True)
+
+
+if phase == "load":
+    usd = env.ref("base.USD")  # noqa: F821
+    usd.active = True
+    second = env["res.company"].create({"name": "Bench USD", "currency_id": usd.id})  # noqa: F821
+    env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)  # noqa: F821
+    for company in companies():
+        company.cobranza_policy_id = env.ref("account_cobranza.cobranza_policy_default")  # noqa: F821
+    for user in env.user | env.ref("base.user_admin"):  # noqa: F821 - the run's user, the manager
+        user.company_ids = [Command.link(second.id)]
+    env.cr.commit()  # noqa: F821
+    result["load"] = step("load", lambda: loader.load(  # noqa: F821
+        env, companies(), int(os.environ["BENCH_CUSTOMERS"]), int(os.environ["BENCH_INVOICES"]),  # noqa: F821
+        int(os.environ["BENCH_HISTORY"]), today))
+    step("ledger check", lambda: loader.check_ledger(env, companies()))  # noqa: F821
+
+elif phase == "peer":
+    # OCA's account_credit_control, installed by `make bench` from PyPI
     policy = env.ref("account_credit_control.credit_control_3_time")  # noqa: F821
     policy.write({"company_id": False, "account_ids": [Command.set(env["account.account"].search(  # noqa: F821
         [("account_type", "=", "asset_receivable")]).ids)]})
-    companies.write({"credit_policy_id": policy.id})
-    env.cr.commit()  # noqa: F821
+    companies().write({"credit_policy_id": policy.id})
+    env.flush_all()  # noqa: F821
 
     def oca_run():
         lines = 0
-        for company in companies:
+        for company in companies():
             run = env["credit.control.run"].with_company(company).create(  # noqa: F821
                 {"date": today, "company_id": company.id, "policy_ids": [Command.set(policy.ids)]})
             run.generate_credit_lines()
             lines += len(run.line_ids)
-        result["oca_credit_lines"] = lines
+        result["credit_lines"] = lines
 
-    # on the same data and date, before our run changes anything
-    step("OCA account_credit_control run (lines only)", oca_run)
+    step("peer run", oca_run, commit=False)  # rolled back: the other phases see the same data
 
+elif phase == "backlog":
+    runs = step("backlog day", lambda: run_day(today))
+    figures(runs, "backlog")
+    render_rate(runs, int(os.environ.get("BENCH_SAMPLE", 2000)))
+    figures(step("same date again", lambda: run_day(today)), "again")
+    step("behaviour + segments + predictions",
+         lambda: [env["cobranza.segment"].with_company(c).recompute_segments() for c in companies()])  # noqa: F821
+    step("KPI snapshot", lambda: [env["cobranza.kpi"]._cobranza_snapshot_values(c, today)  # noqa: F821
+                                  for c in companies()])
+    main = companies()[0]
+    step("dashboard data", lambda: env["cobranza.kpi"].with_company(main).get_dashboard_data())  # noqa: F821
+    collector = env["res.users"].create({  # noqa: F821
+        "name": "Bench Collector", "login": f"bench-collector-{time.time_ns()}", "company_id": main.id,
+        "company_ids": [Command.set(companies().ids)],
+        "groups_id": [Command.set([env.ref("base.group_user").id,  # noqa: F821
+                                   env.ref("account_cobranza.group_cobranza_user").id])],  # noqa: F821
+    })
+    step("worklist first page (collector)", lambda: env["res.partner"].with_user(collector)  # noqa: F821
+         .with_company(main).web_search_read([("cobranza_status", "=", "needs_action")], {
+             "display_name": {}, "cobranza_total_overdue": {}, "cobranza_priority": {}},
+             limit=80, order="cobranza_priority desc"))
+    # a customer with 500 open invoices: its statement on the portal
+    env.cr.execute(  # noqa: F821
+        """SELECT commercial_partner_id FROM account_move WHERE company_id = %s AND move_type = 'out_invoice'
+            AND payment_state = 'not_paid' GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1""", [main.id])
+    big = env["res.partner"].browse(env.cr.fetchone()[0])  # noqa: F821
+    env.cr.execute(  # noqa: F821
+        """WITH moved AS (
+               SELECT id FROM account_move WHERE company_id = %s AND move_type = 'out_invoice'
+                  AND payment_state = 'not_paid' AND commercial_partner_id != %s LIMIT 500 - (
+                      SELECT COUNT(*) FROM account_move WHERE commercial_partner_id = %s
+                         AND payment_state = 'not_paid'))
+           UPDATE account_move m SET partner_id = %s, commercial_partner_id = %s FROM moved WHERE m.id = moved.id""",
+        [main.id, big.id, big.id, big.id, big.id])
+    env.cr.execute(  # noqa: F821
+        """UPDATE account_move_line l SET partner_id = m.partner_id FROM account_move m
+            WHERE l.move_id = m.id AND m.commercial_partner_id = %s""", [big.id])
+    env.invalidate_all()  # noqa: F821
+    statement = step("portal statement (500 open invoices)",
+                     lambda: big.with_company(main)._cobranza_statement_values())
+    result["statement_lines"] = len(statement["lines"])
 
-def daily_run():
-    for company in companies:
-        run = env["cobranza.run"].with_company(company).create(  # noqa: F821
-            {"date": today, "company_id": company.id})
-        run._execute(commit=True)
+elif phase == "steady":
+    yesterday = today - timedelta(days=1)
+    step("day before", lambda: run_day(yesterday))
+    figures(step("steady day", lambda: run_day(today)), "steady")
 
+elif phase == "plan":
+    result["runs"] = plan_runs(today).ids
 
-step("daily run", daily_run)
-step("same date again", daily_run)
-step("behaviour + segments + predictions",
-     lambda: [env["cobranza.segment"].with_company(c).recompute_segments() for c in companies])  # noqa: F821
-step("KPI snapshot", lambda: [env["cobranza.kpi"]._cobranza_snapshot_values(c, today) for c in companies])  # noqa: F821
-step("dashboard data", lambda: env["cobranza.kpi"].with_company(main).get_dashboard_data())  # noqa: F821
-collector = env["res.users"].create({  # noqa: F821
-    "name": "Bench Collector", "login": f"bench-collector-{time.time_ns()}", "company_id": main.id,
-    "company_ids": [Command.set(companies.ids)],
-    "groups_id": [Command.set([env.ref("base.group_user").id,  # noqa: F821
-                               env.ref("account_cobranza.group_cobranza_user").id])],  # noqa: F821
-})
-step("worklist first page (collector)", lambda: env["res.partner"].with_user(collector).with_company(main)  # noqa: F821
-     .web_search_read([("cobranza_status", "=", "needs_action")], {"display_name": {}, "cobranza_total_overdue": {},
-                                                                  "cobranza_priority": {}},
-                      limit=80, order="cobranza_priority desc"))
-# a customer with 500 open invoices: its statement on the portal
-env.cr.execute(  # noqa: F821
-    """SELECT commercial_partner_id FROM account_move WHERE company_id = %s AND move_type = 'out_invoice'
-        AND payment_state = 'not_paid' GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1""", [main.id])
-big = env["res.partner"].browse(env.cr.fetchone()[0])  # noqa: F821
-env.cr.execute(  # noqa: F821
-    """WITH moved AS (
-           SELECT id FROM account_move WHERE company_id = %s AND move_type = 'out_invoice'
-              AND payment_state = 'not_paid' AND commercial_partner_id != %s LIMIT 500 - (
-                  SELECT COUNT(*) FROM account_move WHERE commercial_partner_id = %s AND payment_state = 'not_paid'))
-       UPDATE account_move m SET partner_id = %s, commercial_partner_id = %s FROM moved WHERE m.id = moved.id""",
-    [main.id, big.id, big.id, big.id, big.id])
-env.cr.execute(  # noqa: F821
-    """UPDATE account_move_line l SET partner_id = m.partner_id FROM account_move m
-        WHERE l.move_id = m.id AND m.commercial_partner_id = %s""", [big.id])
-env.invalidate_all()  # noqa: F821
-statement = step("portal statement (500 open invoices)",
-                 lambda: big.with_company(main)._cobranza_statement_values())
-result["statement_lines"] = len(statement["lines"])
-with open(os.environ.get("BENCH_JSON", "bench-results.json"), "w") as out:
-    json.dump(result, out, indent=2)
-print("BENCH-JSON", json.dumps(result), flush=True)
+elif phase == "work":
+    runs = Run.browse([int(i) for i in os.environ["BENCH_RUNS"].split(",")])
+    started = time.time()
+    result["batches"] = work(runs)
+    result["started"], result["ended"] = started, time.time()
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+elif phase == "summary":
+    figures(Run.search([("date", "=", today)]), "summary")
+    env.cr.execute(  # noqa: F821 - nobody contacted twice for the same step
+        """SELECT COUNT(*) FROM (SELECT partner_id, level_id, action FROM cobranza_contact
+            WHERE run_date = %s AND run_id IS NOT NULL GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) d""", [today])
+    result["summary"]["duplicates"] = env.cr.fetchone()[0]  # noqa: F821
+
+with open(os.environ["BENCH_OUT"], "w") as out:
+    json.dump(result, out, indent=2, default=str)

@@ -306,9 +306,13 @@ def plan(customers, today: date) -> Plan:
                     s.next_date for inv in customer.invoices
                     if (s := invoice_states[inv.id]).next_date is not None
                 ]
-                if policy.min_days_between_contacts > 0:
-                    floor = today + timedelta(days=policy.min_days_between_contacts)
-                    next_dates = [max(d, floor) for d in next_dates]
+        # the next contact waits for the policy's minimum days since the last one (today's
+        # included): the same date evaluated again finds the same next date
+        contacted = today if action is not None else customer.last_contact
+        floor_policy = policy if targets else next((inv.policy for inv in customer.invoices if inv.policy), None)
+        if contacted and floor_policy and floor_policy.min_days_between_contacts > 0:
+            floor = contacted + timedelta(days=floor_policy.min_days_between_contacts)
+            next_dates = [max(d, floor) for d in next_dates]
         next_date = min(next_dates) if next_dates else None
         status = customer_status(
             overdue=total_overdue > 0,

@@ -220,21 +220,20 @@ class AccountMove(models.Model):
         default_policy = self.env.ref(
             "account_cobranza.cobranza_policy_default", raise_if_not_found=False
         ) or self.env["cobranza.policy"]
+        Policy = self.env["cobranza.policy"]
+
+        def usable(policies, company):
+            return next((p for p in policies if p.active and p.company_id in (company, company.browse())), Policy)
+
+        customers = {}  # {(customer, company): its policy there}: read once per customer
         result = {}
         for move in self:
-            partner = move.commercial_partner_id.with_company(move.company_id)  # its segment there
-            for policy in (
-                move.cobranza_policy_id,
-                partner.cobranza_policy_id,
-                partner.cobranza_segment_id.policy_id,
-                move.company_id.cobranza_policy_id,
-                default_policy,
-            ):
-                if policy.active and policy.company_id in (move.company_id, move.company_id.browse()):
-                    result[move] = policy
-                    break
-            else:
-                result[move] = self.env["cobranza.policy"]
+            key = (move.commercial_partner_id, move.company_id)
+            if key not in customers:
+                partner = key[0].with_company(key[1])  # its segment there
+                customers[key] = usable((partner.cobranza_policy_id, partner.cobranza_segment_id.policy_id,
+                                         key[1].cobranza_policy_id, default_policy), key[1])
+            result[move] = usable((move.cobranza_policy_id,), move.company_id) or customers[key]
         return result
 
     def _cobranza_ensure_owner(self, partner, company):

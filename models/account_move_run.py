@@ -11,9 +11,17 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     # ------------------------------------------------------------------ daily run adapter
+    # what the run reads of an open invoice: fetched alone (an invoice has a hundred columns)
+    _COBRANZA_RUN_FIELDS = [
+        "commercial_partner_id", "company_id", "invoice_date_due", "invoice_date", "date", "payment_state",
+        "amount_residual_signed", "cobranza_policy_id", "cobranza_level_id", "cobranza_legal", "cobranza_escalate",
+        "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
+        "cobranza_last_contact_date", "cobranza_fee_origin_id",
+    ]
+
     @api.model
     def _cobranza_open_invoices(self, partners, company):
-        return self.search([
+        return self.search_fetch([
             ("company_id", "=", company.id),
             ("commercial_partner_id", "in", partners.ids),
             ("move_type", "=", "out_invoice"),
@@ -21,7 +29,7 @@ class AccountMove(models.Model):
             "|", ("payment_state", "in", OPEN_PAYMENT_STATES),
             # paid since the last evaluation: recorded once as paid
             "&", ("cobranza_stage", "=", "paid"), ("cobranza_exclusion", "=", False),
-        ], order="invoice_date_due, id")
+        ], self._COBRANZA_RUN_FIELDS, order="invoice_date_due, id")
 
     def _cobranza_holds(self):
         """``{move id: 'dispute' | 'plan' | 'promise'}``: invoices whose ladder is paused by an
@@ -57,11 +65,13 @@ class AccountMove(models.Model):
     def _cobranza_write_states(self, plan, date, reached):
         """Store the evaluation of `plan` on the invoices in one statement.
 
-        `reached`: ``{invoice id: level id}`` of the levels applied today (None: failed)."""
-        rows = []
+        `reached`: ``{invoice id: level id}`` of the levels applied today (None: failed).
+        Returns ``{invoice id: (stage, level id)}`` as stored afterwards."""
+        rows, held = [], {}
         for move in self:
             state = plan.invoices.get(move.id)
             if state is None:
+                held[move.id] = (move.cobranza_stage, move.cobranza_level_id.id)
                 continue
             level_id = reached.get(move.id, False)
             row = (
@@ -75,10 +85,11 @@ class AccountMove(models.Model):
                 None if legal else move.cobranza_next_level_id.id or None, None if legal else move.cobranza_next_date or None,
                 move.cobranza_level_id.id or None, move.cobranza_last_contact_date or None,
             )
+            held[move.id] = ("legal" if legal else state.stage, row[5])
             if row != stored or level_id:
                 rows.append(row)  # only what changed: a day with nothing new writes nothing
         if not rows:
-            return
+            return held
         self.flush_model()
         values = ", ".join(["(%s, %s, %s, %s::int, %s::date, %s::int, %s::date)"] * len(rows))
         self.env.cr.execute(
@@ -99,6 +110,7 @@ class AccountMove(models.Model):
             "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
             "cobranza_level_id", "cobranza_last_contact_date", "cobranza_escalate",
         ])
+        return held
 
     def _cobranza_hand_to_legal(self, date):
         """Hand these invoices to legal on `date`: automatic contacts stop (one statement; the

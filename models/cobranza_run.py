@@ -75,6 +75,10 @@ class CobranzaRun(models.Model):
         string="Work Time (s)", digits=(16, 2), readonly=True,
         help="Time spent deciding and delivering, summed over the run's batches: with several "
              "workers sharing them, more than the time the run took.")
+    decision_duration = fields.Float(
+        string="Decision Time (s)", digits=(16, 2), readonly=True,
+        help="The part of the work time spent deciding and writing the collection state and the "
+             "planned contacts, before any message is rendered or any task created.")
     log = fields.Text(readonly=True)
     cron = fields.Boolean(readonly=True, help="The day's run started by the daily cron.")
     batch_ids = fields.One2many("cobranza.run.batch", "run_id", string="Batches")
@@ -219,6 +223,11 @@ class CobranzaRun(models.Model):
         while True:
             batch = Batch._claim(self, retry=commit)
             if not batch:
+                # a worker that died between its last batch and the run's counters left them
+                for run in self or self.search([("state", "=", "running")]):
+                    run._finish()
+                if commit:
+                    self.env.cr.commit()
                 break
             if commit:
                 self.env.cr.commit()
@@ -252,6 +261,7 @@ class CobranzaRun(models.Model):
             "skipped_count": sum(skips.values()) - skips["min_days"],
             "error_count": stats["errors"],
             "duration": stats["seconds"],
+            "decision_duration": stats["decision_seconds"],
         })
         self.log = "\n".join(self._summary(stats, skips) + log)
         _logger.info("Collections run %s for %s: %s customers contacted, %s errors in %.2fs", self.date,
@@ -260,6 +270,7 @@ class CobranzaRun(models.Model):
     def _run_batch(self, batch_ids, commit, stats, skips, log):
         """Decide for the customers of `batch_ids` this run can take, commit, then dispatch
         their contacts. Returns the ids of the customers another transaction held."""
+        started = timer.monotonic()
         partners = self._claim_partners(batch_ids, retry=commit)
         try:
             with self.env.cr.savepoint():
@@ -270,6 +281,7 @@ class CobranzaRun(models.Model):
             log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(partners), error=error))
         if commit:
             self.env.cr.commit()
+        stats["decision_seconds"] += timer.monotonic() - started
         self.env["cobranza.contact"].sudo()._dispatch(
             domain=[("company_id", "=", self.company_id.id), ("partner_id", "in", partners.ids)], commit=commit)
         return sorted(set(batch_ids) - set(partners.ids))
@@ -367,8 +379,8 @@ class CobranzaRun(models.Model):
             reached.update(action.invoice_levels)
         self.env["cobranza.contact"].sudo()._plan(vals_list)
         legal._cobranza_hand_to_legal(date)
-        moves._cobranza_write_states(plan, date, reached)
-        partners._cobranza_write_states(plan, company, moves)
+        held = moves._cobranza_write_states(plan, date, reached)
+        partners._cobranza_write_states(plan, company, moves, held)
 
     def _moment(self):
         """When the run contacts customers: now for today's run, 10:00 (company time) for

@@ -81,3 +81,5 @@ class CobranzaRunBatch(models.Model):
         if commit:
             self.env.cr.commit()
         run._finish()
+        if commit:
+            self.env.cr.commit()  # before the next claim, which may roll back and retry

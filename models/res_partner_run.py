@@ -69,11 +69,16 @@ class ResPartner(models.Model):
         }
         return last, tasks
 
-    def _cobranza_write_states(self, plan, company, moves):
-        """Store the customers' collection state in `company` in one statement."""
+    def _cobranza_write_states(self, plan, company, moves, held):
+        """Store the customers' collection state in `company` in one statement. `held`:
+        ``{invoice id: (stage, level id)}`` of `moves` as just stored."""
         levels = {}
-        for move in moves.filtered(lambda m: m.cobranza_stage != "paid"):
-            level = move.cobranza_level_id
+        Level = self.env["cobranza.policy.level"]
+        for move in moves:
+            stage, level_id = held[move.id]
+            if stage == "paid" or not level_id:
+                continue
+            level = Level.browse(level_id)
             best = levels.get(move.commercial_partner_id.id)
             if level and (not best or level.offset_days > best.offset_days):
                 levels[move.commercial_partner_id.id] = level
@@ -106,5 +111,5 @@ class ResPartner(models.Model):
             moves = self.env["account.move"].with_company(company)._cobranza_open_invoices(partners, company)
             today = fields.Date.context_today(self)
             plan = partners._cobranza_plan(moves, today, company)
-            moves._cobranza_write_states(plan, today, {})
-            partners._cobranza_write_states(plan, company, moves)
+            held = moves._cobranza_write_states(plan, today, {})
+            partners._cobranza_write_states(plan, company, moves, held)

@@ -326,6 +326,21 @@ class TestDailyRun(CobranzaCase):
         self.assertIn(self.company, runs.company_id)
         self.assertEqual(self.env.ref("account_cobranza.ir_cron_cobranza_daily_run").code, "model._cron_daily()")
 
+    def test_a_run_left_without_its_counters_is_finished_by_the_next_worker(self):
+        """A worker dies after committing its last batch, before the run's counters: the
+        next worker that finds nothing to claim finishes the run."""
+        self._invoice(amount=100.0, due=START - timedelta(days=10))
+        run = self.Run.with_company(self.company).create({"date": START, "company_id": self.company.id})
+        run._plan_batches()
+        batch = self.env["cobranza.run.batch"]._claim(run)
+        with patch.object(type(self.Run), "_finish", lambda run: None):
+            batch._execute()
+        self.assertEqual((batch.state, run.state), ("done", "running"))
+        self.Run._work_batches()  # an extra cron worker: any running run
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.partner_count, run.action_count, run.email_count), (1, 1, 1))
+        self.assertTrue(0 < run.decision_duration <= run.duration, "the decision time is part of the work time")
+
     def test_queries_do_not_grow_with_invoices(self):
         """Evaluation is set-based: the same number of queries for 3 or 12 invoices."""
         far = START + timedelta(days=60)

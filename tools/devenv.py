@@ -22,6 +22,7 @@ Environment knobs: ``ODOO_SRC`` (Odoo 18.0 source tree), ``PGHOST``/``PGPORT``/`
 import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import socket
@@ -433,42 +434,135 @@ def bench_peer(e):
     return target
 
 
+def machine():
+    """The machine the benchmark ran on, for its results."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.machine())
+    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    return f"{cpu}, {os.cpu_count()} cores, {mem // 1024} GB RAM, {platform.system()} {platform.release()}"
+
+
+def copy_db(py, pg, source, target):
+    drop_db(py, pg, target)
+    sql(py, pg, f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    filestore = STATE / "filestore" / "filestore"
+    if (filestore / source).exists():
+        shutil.copytree(filestore / source, filestore / target)
+
+
+BENCH_PHASES = ("peer", "steady", "workers")
+
+
 def cmd_bench(argv):
-    """`make bench`: a fresh database with the module (no demo), the benchmark's ledger loaded
-    at the SQL level, each step timed (bench/measure.py); the figures go to a JSON file."""
+    """`make bench`: a fresh database with the module (no demo) and OCA's credit control, the
+    benchmark's ledger loaded at the SQL level, then each phase of bench/measure.py in its own
+    Odoo process (copies of the loaded database for the steady day and the workers); the
+    figures and the goals go to a JSON file."""
     import argparse
     parser = argparse.ArgumentParser(prog="make bench", description=cmd_bench.__doc__)
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--invoices", type=int, default=100000, help="open invoices")
     parser.add_argument("--history", type=int, default=200000, help="settled invoices of the last 12 months")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--skip", action="append", default=[], choices=BENCH_PHASES,
+                        help="leave out OCA's run, the steady day or the two workers")
+    parser.add_argument("--sample", type=int, default=2000,
+                        help="customers rendered by Odoo's _generate_template for its rate")
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database afterwards")
     args = parser.parse_args(argv)
     e = Env()
     db = f"cobranza_bench_{os.getpid()}"
     modules = [MODULE]
-    peer = bench_peer(e)
+    peer = None if "peer" in args.skip else bench_peer(e)
     if peer:
         e.addons = ",".join([e.addons, str(peer)])
         modules.append("account_credit_control")
+    copies = {name: f"{db}_{name}" for name in ("steady", "workers") if name not in args.skip}
+    script = (ROOT / "bench" / "measure.py").read_text()
+    result = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "customers": args.customers,
+              "open_invoices": args.invoices, "settled_invoices": args.history, "steps": {}}
+
+    def phase(name, database, wait=True, **extra):
+        out = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".json")[1])
+        env = dict(e.env(), BENCH_PHASE=name, BENCH_OUT=str(out), BENCH_CUSTOMERS=str(args.customers),
+                   BENCH_INVOICES=str(args.invoices), BENCH_HISTORY=str(args.history),
+                   BENCH_SAMPLE=str(args.sample), **extra)
+        cmd = [str(e.py), "-m", "odoo", "shell", *e.odoo_cmd()[3:], "-d", database, "--no-http",
+               "--log-level", "warn"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, text=True, env=env)
+        proc.stdin.write(script)
+        proc.stdin.close()
+
+        def collect():
+            if proc.wait():
+                die(f"the benchmark's phase {name} failed (exit {proc.returncode})")
+            data = json.loads(out.read_text())
+            out.unlink()
+            result["steps"].update(data.pop("steps"))
+            return data
+        return collect() if wait else collect
+
     drop_db(e.py, e.pg, db)
     try:
         say(f"installing {', '.join(modules)} into {db} ...")
         run(e.odoo_cmd("-d", db, "-i", ",".join(modules), "--without-demo=all", "--stop-after-init",
                        "--log-level", "warn"), env=e.env())
-        say(f"loading {args.customers} customers, {args.invoices} open and {args.history} settled invoices, "
-            "then timing each step ...")
-        env = dict(e.env(), BENCH_CUSTOMERS=str(args.customers), BENCH_INVOICES=str(args.invoices),
-                   BENCH_HISTORY=str(args.history), BENCH_JSON=str(Path(args.json).resolve()))
-        script = (ROOT / "bench" / "measure.py").read_text()
-        cmd = [str(e.py), "-m", "odoo", "shell", *e.odoo_cmd()[3:], "-d", db, "--no-http", "--log-level", "warn"]
-        proc = subprocess.run(cmd, input=script, text=True, env=env)
-        if proc.returncode:
-            die(f"the benchmark failed (exit {proc.returncode})")
+        say(f"loading {args.customers} customers, {args.invoices} open and {args.history} settled invoices ...")
+        phase("load", db)
+        if peer:
+            say("OCA's account_credit_control: its run for today (rolled back afterwards) ...")
+            result["peer"] = phase("peer", db)
+        for copy in copies.values():
+            copy_db(e.py, e.pg, db, copy)
+        say("the backlog day (the first run ever), the same date again, the analytics ...")
+        result.update(phase("backlog", db))
+        if "steady" in copies:
+            say("the steady day: yesterday's run, then today's ...")
+            result.update(phase("steady", copies["steady"]))
+            drop_db(e.py, e.pg, copies["steady"])
+        if "workers" in copies:
+            say("the backlog day again, shared by two workers ...")
+            runs = ",".join(map(str, phase("plan", copies["workers"])["runs"]))
+            workers = [phase("work", copies["workers"], wait=False, BENCH_RUNS=runs) for _worker in range(2)]
+            workers = [collect() for collect in workers]
+            summary = phase("summary", copies["workers"])["summary"]
+            result["two_workers"] = {
+                "seconds": round(max(w["ended"] for w in workers) - min(w["started"] for w in workers), 2),
+                "batches": [w["batches"] for w in workers],
+                "peak_rss_mb": max(w["peak_rss_mb"] for w in workers), **summary}
+            drop_db(e.py, e.pg, copies["workers"])
+        result["goals"] = bench_goals(result)
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         say(f"figures written to {args.json}")
+        for goal, value in result["goals"].items():
+            say(f"  {goal}: {value}")
     finally:
+        for copy in copies.values():
+            drop_db(e.py, e.pg, copy)
         if not args.keep:
             drop_db(e.py, e.pg, db)
+
+
+def bench_goals(result):
+    """The issue's goals, read from the figures: each a measured value against its target."""
+    steps, goals = result["steps"], {}
+    backlog = steps["backlog day"]
+    if "steady day" in steps:
+        goals["steady day (s, < 60)"] = steps["steady day"]["seconds"]
+    ours = result["backlog"]["customers_contacted"] / backlog["seconds"]
+    goals["backlog day: customers contacted per second"] = round(ours, 1)
+    goals["backlog day: rate / Odoo's _generate_template rate (>= 0.45)"] = round(
+        ours / result["odoo_render"]["per_second"], 2)
+    if "peer run" in steps:
+        goals["OCA run / our decision phase (>= 10)"] = round(
+            steps["peer run"]["seconds"] / result["backlog"]["decision_seconds"], 1)
+        goals["OCA run / our whole backlog day"] = round(steps["peer run"]["seconds"] / backlog["seconds"], 2)
+    goals["queries per batch, backlog day"] = round(backlog["queries"] / result["backlog"]["batches"], 1)
+    goals["peak memory (MB, < 1024)"] = max(s["peak_rss_mb"] for name, s in steps.items() if name != "peer run")
+    if "two_workers" in result:
+        goals["two workers: elapsed one / two"] = round(backlog["seconds"] / result["two_workers"]["seconds"], 2)
+    return goals
 
 
 SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")

@@ -103,6 +103,17 @@ def test_min_days_between_contacts_defers_the_customer():
                         (DUE + timedelta(days=30), 30)]
 
 
+def test_the_same_date_again_finds_the_same_next_date():
+    """Contacted today, the customer's next date waits for the minimum days between contacts,
+    also when the same date is evaluated again (nothing to write the second time)."""
+    policy = Policy(id=1, levels=LEVELS, tolerance=10.0, min_days_between_contacts=3)
+    first = ladder.plan([Customer(1, (inv(policy=policy),))], DUE)
+    assert [a.level_id for a in first.actions] == [100]
+    again = ladder.plan([Customer(1, (inv(policy=policy, reached=0),), last_contact=DUE)], DUE)
+    assert not again.actions
+    assert first.customers[1].next_date == again.customers[1].next_date == DUE + timedelta(days=3)
+
+
 def test_snoozed_customer_waits():
     customer = Customer(1, (inv(),), snoozed_until=DUE + timedelta(days=4))
     result = ladder.plan([customer], DUE + timedelta(days=1))
@@ -187,6 +198,9 @@ def test_invariants_over_a_calendar(offs, specs, no_chase, min_days, days):
                 assert level.offset_days >= 0 or today < invoice.due, "pre-due only before due"
                 assert invoice.due + timedelta(days=level.offset_days) <= today
                 state[invoice_id] = ladder.replace(invoice, reached_offset=level.offset_days)
+        again = ladder.plan([Customer(7, tuple(state.values()), no_chase=no_chase, last_contact=last_contact)], today)
+        assert not again.actions, "the same date again contacts nobody"
+        assert again.customers[7].next_date == result.customers[7].next_date, "and finds the same next date"
     for earlier, later in zip(contact_days, contact_days[1:]):
         assert (later - earlier).days >= max(min_days, 1)
 

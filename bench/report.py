@@ -1,0 +1,118 @@
+"""The benchmark's tables in Markdown, from the JSON files `make bench` wrote.
+
+    python3 bench/report.py bench/results-10k.json bench/results.json bench/results-300k.json
+
+The first table details the file with 100,000 open invoices (else the first file), the
+others set the sizes side by side. No Odoo import: it only reads the figures.
+"""
+import json
+import sys
+
+STEPS = (
+    ("load", "load (SQL level)"),
+    ("ledger check", "ledger check"),
+    ("peer run", "**OCA `account_credit_control` run** (credit lines only, nothing rendered)"),
+    ("backlog day", "**backlog day**: the first run ever, every message rendered and queued"),
+    ("same date again", "the same date again"),
+    ("day before", "the day before the steady day (a backlog day, not compared)"),
+    ("steady day", "**steady day**: the calendar ran yesterday"),
+    ("behaviour + segments + predictions", "behaviour + segmentation + predictions"),
+    ("KPI snapshot", "KPI snapshot"),
+    ("dashboard data", "dashboard data"),
+    ("worklist first page (collector)", "a collector's first worklist page"),
+    ("portal statement (500 open invoices)", "portal statement, 500 open invoices"),
+)
+
+
+def number(value, digits=1):
+    return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
+
+
+def steps_table(result):
+    lines = ["| step | seconds | SQL queries | peak memory |", "|---|---:|---:|---:|"]
+    for key, label in STEPS:
+        step = result["steps"].get(key)
+        if step:
+            lines.append(f"| {label} | {number(step['seconds'], 2)} | {number(step['queries'])} "
+                         f"| {step['peak_rss_mb']} MB |")
+    workers = result.get("two_workers")
+    if workers:
+        lines.append(f"| backlog day shared by **two workers** (elapsed) | {number(workers['seconds'], 2)} | — "
+                     f"| {workers['peak_rss_mb']} MB each |")
+    return "\n".join(lines)
+
+
+def runs_table(result):
+    lines = ["| run | customers evaluated | contacted | emails | SMS | tasks | letters | work s | decision s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, label in (("backlog", "backlog day"), ("again", "same date again"), ("steady", "steady day"),
+                       ("two_workers", "backlog day, two workers")):
+        run = result.get(key)
+        if run:
+            lines.append(f"| {label} | {number(run['customers_evaluated'])} | {number(run['customers_contacted'])} "
+                         f"| {number(run['emails'])} | {number(run['sms'])} | {number(run['tasks'])} "
+                         f"| {number(run['letters'])} | {number(run['work_seconds'], 2)} "
+                         f"| {number(run['decision_seconds'], 2)} |")
+    return "\n".join(lines)
+
+
+def goals_table(result):
+    lines = ["| goal | measured |", "|---|---:|"]
+    lines += [f"| {goal} | {number(value, 2) if isinstance(value, float) else value} |"
+              for goal, value in result["goals"].items()]
+    render = result.get("odoo_render")
+    if render:
+        lines.append(f"| Odoo's `_generate_template`: records per second ({render['template']}, "
+                     f"{number(render['records'])} customers) | {number(render['per_second'])} |")
+    return "\n".join(lines)
+
+
+def sizes_table(results):
+    rows = (
+        ("open invoices", lambda r: number(r["open_invoices"])),
+        ("customers", lambda r: number(r["customers"])),
+        ("OCA run, s", lambda r: step(r, "peer run", "seconds")),
+        ("OCA run, queries", lambda r: step(r, "peer run", "queries")),
+        ("backlog day, s", lambda r: step(r, "backlog day", "seconds")),
+        ("backlog day, s per 1,000 invoices", lambda r: number(
+            r["steps"]["backlog day"]["seconds"] * 1000 / r["open_invoices"], 2)),
+        ("backlog day, decision phase s", lambda r: number(r["backlog"]["decision_seconds"], 2)),
+        ("backlog day, queries", lambda r: step(r, "backlog day", "queries")),
+        ("backlog day, batches", lambda r: number(r["backlog"]["batches"])),
+        ("backlog day, queries per batch", lambda r: number(
+            r["steps"]["backlog day"]["queries"] / r["backlog"]["batches"])),
+        ("backlog day, two workers, s", lambda r: number(r["two_workers"]["seconds"], 2)
+         if "two_workers" in r else "—"),
+        ("steady day, s", lambda r: step(r, "steady day", "seconds")),
+        ("same date again, s", lambda r: step(r, "same date again", "seconds")),
+        ("behaviour + segments + predictions, s", lambda r: step(r, "behaviour + segments + predictions", "seconds")),
+        ("dashboard data, s", lambda r: step(r, "dashboard data", "seconds")),
+        ("peak memory of our steps, MB", lambda r: number(max(
+            s["peak_rss_mb"] for name, s in r["steps"].items() if name != "peer run"))),
+    )
+    header = "| | " + " | ".join(number(r["open_invoices"]) for r in results) + " |"
+    lines = [header, "|---|" + "---:|" * len(results)]
+    lines += [f"| {label} | " + " | ".join(cell(r) for r in results) + " |" for label, cell in rows]
+    return "\n".join(lines)
+
+
+def step(result, name, key):
+    value = result["steps"].get(name, {}).get(key)
+    return "—" if value is None else number(value, 2) if isinstance(value, float) else number(value)
+
+
+def main(paths):
+    results = sorted((json.load(open(path)) for path in paths), key=lambda r: r["open_invoices"])
+    detailed = next((r for r in results if r["open_invoices"] == 100000), results[0])
+    print(f"Measured {detailed['date']} on {detailed['machine']}: {number(detailed['customers'])} customers "
+          f"in two companies, {number(detailed['open_invoices'])} open and "
+          f"{number(detailed['settled_invoices'])} settled invoices.\n")
+    print(steps_table(detailed), "\n")
+    print(runs_table(detailed), "\n")
+    print(goals_table(detailed), "\n")
+    if len(results) > 1:
+        print(sizes_table(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -16,6 +16,7 @@ Semantics (see README, "The daily run"):
 * the policy's minimum days between two contacts defers the whole customer.
 """
 
+from functools import cached_property
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from math import log10
@@ -65,6 +66,10 @@ class Policy:
     min_days_between_contacts: int = 0
 
     def ladder(self):
+        return self._ladder
+
+    @cached_property
+    def _ladder(self):  # sorted once: a run asks a policy's ladder for every invoice
         return tuple(sorted(self.levels, key=lambda lvl: lvl.offset_days))
 
 

@@ -217,24 +217,45 @@ class AccountMove(models.Model):
         """Effective policy of each invoice: invoice override, then the customer's override,
         then the customer's segment policy, then the company default.  A policy of another
         company is never used.  Returns ``{move: policy}`` (policy may be empty)."""
-        default_policy = self.env.ref(
-            "account_cobranza.cobranza_policy_default", raise_if_not_found=False
-        ) or self.env["cobranza.policy"]
-        Policy = self.env["cobranza.policy"]
-
-        def usable(policies, company):
-            return next((p for p in policies if p.active and p.company_id in (company, company.browse())), Policy)
-
-        customers = {}  # {(customer, company): its policy there}: read once per customer
-        result = {}
+        customers, result = {}, {}  # {(customer, company): its policy there}: read once per customer
+        default = self._cobranza_default_policy()
         for move in self:
             key = (move.commercial_partner_id, move.company_id)
             if key not in customers:
-                partner = key[0].with_company(key[1])  # its segment there
-                customers[key] = usable((partner.cobranza_policy_id, partner.cobranza_segment_id.policy_id,
-                                         key[1].cobranza_policy_id, default_policy), key[1])
-            result[move] = usable((move.cobranza_policy_id,), move.company_id) or customers[key]
+                customers[key] = self._cobranza_customer_policy(key[0].with_company(key[1]), key[1], default)
+            result[move] = self._cobranza_usable_policy(move.cobranza_policy_id, move.company_id) or customers[key]
         return result
+
+    @api.model
+    def _cobranza_run_policies(self, invoices, partners, company):
+        """``{invoice id: policy}`` of the run's `invoices` (``_cobranza_run_invoices`` of
+        `partners` in `company`), resolved as ``_cobranza_resolve_policy`` does."""
+        Policy = self.env["cobranza.policy"]
+        default = self._cobranza_default_policy()
+        customers = {partner.id: self._cobranza_customer_policy(partner, company, default)
+                     for partner in partners.with_company(company)}
+        overrides = {policy_id: self._cobranza_usable_policy(Policy.browse(policy_id), company)
+                     for policy_id in {invoice.policy_id for invoice in invoices.values()} if policy_id}
+        return {invoice.id: overrides.get(invoice.policy_id) or customers[invoice.partner_id]
+                for invoice in invoices.values()}
+
+    @api.model
+    def _cobranza_default_policy(self):
+        return self.env.ref("account_cobranza.cobranza_policy_default", raise_if_not_found=False) \
+            or self.env["cobranza.policy"]
+
+    @api.model
+    def _cobranza_customer_policy(self, partner, company, default):
+        """The policy of `partner`'s invoices in `company` that have none of their own, the
+        `default` policy last. `partner` is read in `company` (its override and segment there)."""
+        return self._cobranza_usable_policy((partner.cobranza_policy_id, partner.cobranza_segment_id.policy_id,
+                                             company.cobranza_policy_id, default), company)
+
+    @api.model
+    def _cobranza_usable_policy(self, policies, company):
+        """The first of `policies` that is active and of `company` (or of every company)."""
+        return next((policy for policy in policies if policy and policy.active
+                     and policy.company_id in (company, company.browse())), self.env["cobranza.policy"])
 
     def _cobranza_ensure_owner(self, partner, company):
         """A promise, a plan, a reminder is about one customer's debt in one company: these

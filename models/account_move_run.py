@@ -1,7 +1,27 @@
+from collections import namedtuple
+
 from odoo import api, models
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..engine import ladder
 from ..engine.ladder import OPEN_PAYMENT_STATES
+
+# what the run reads of an invoice: its engine snapshot, then its stored collection state
+OpenInvoice = namedtuple("OpenInvoice", [
+    "id", "partner_id", "due", "residual", "payment_state", "policy_id", "reached_offset", "legal", "escalate",
+    "stage", "exclusion", "next_level_id", "next_date", "level_id", "last_contact_date", "fee_origin_id",
+], defaults=(None,) * 7)
+RUN_FIELDS = ["cobranza_policy_id", "cobranza_level_id", "cobranza_legal", "cobranza_escalate", "cobranza_stage",
+              "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date", "cobranza_last_contact_date",
+              "cobranza_fee_origin_id"]
+
+
+def engine_invoice(invoice, policy, holds):
+    """The engine's view of an `OpenInvoice` under its `policy` (``ladder.Policy``)."""
+    return ladder.Invoice(id=invoice.id, due=invoice.due, residual=invoice.residual, policy=policy,
+                          reached_offset=invoice.reached_offset, payment_state=invoice.payment_state,
+                          hold=holds.get(invoice.id), legal=bool(invoice.legal), escalate=bool(invoice.escalate))
 
 
 class AccountMove(models.Model):
@@ -10,26 +30,44 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
-    # ------------------------------------------------------------------ daily run adapter
-    # what the run reads of an open invoice: fetched alone (an invoice has a hundred columns)
-    _COBRANZA_RUN_FIELDS = [
-        "commercial_partner_id", "company_id", "invoice_date_due", "invoice_date", "date", "payment_state",
-        "amount_residual_signed", "cobranza_policy_id", "cobranza_level_id", "cobranza_legal", "cobranza_escalate",
-        "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
-        "cobranza_last_contact_date", "cobranza_fee_origin_id",
-    ]
+    def init(self):
+        """Extends the table's indexes: a batch of the run reads the invoices of its customers
+        (Odoo indexes no customer invoice by commercial partner: without it, every batch
+        would scan the company's moves)."""
+        super().init()
+        create_index(self.env.cr, "account_move_cobranza_customer_index", self._table,
+                     ["commercial_partner_id", "company_id"],
+                     where="move_type = 'out_invoice' AND state = 'posted'")
 
+    # ------------------------------------------------------------------ daily run adapter
     @api.model
     def _cobranza_open_invoices(self, partners, company):
-        return self.search_fetch([
-            ("company_id", "=", company.id),
-            ("commercial_partner_id", "in", partners.ids),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            "|", ("payment_state", "in", OPEN_PAYMENT_STATES),
-            # paid since the last evaluation: recorded once as paid
-            "&", ("cobranza_stage", "=", "paid"), ("cobranza_exclusion", "=", False),
-        ], self._COBRANZA_RUN_FIELDS, order="invoice_date_due, id")
+        """The open invoices of `partners` in `company`, by due date, and those paid since
+        their last evaluation (recorded once as paid)."""
+        return self.browse(list(self._cobranza_run_invoices(partners, company)))
+
+    @api.model
+    def _cobranza_run_invoices(self, partners, company):
+        """``{invoice id: OpenInvoice}`` of ``_cobranza_open_invoices`` in one query, without
+        records: what the run reads of a thousand invoices per batch (an invoice has a
+        hundred columns, and the engine needs fifteen)."""
+        self.flush_model(["company_id", "commercial_partner_id", "move_type", "state", "payment_state",
+                          "amount_residual_signed", "invoice_date_due", *RUN_FIELDS])
+        self.env.cr.execute(SQL(
+            """
+            SELECT m.id, m.commercial_partner_id, COALESCE(m.invoice_date_due, m.invoice_date, m.date),
+                   m.amount_residual_signed, m.payment_state, m.cobranza_policy_id, level.offset_days,
+                   m.cobranza_legal, m.cobranza_escalate, m.cobranza_stage, m.cobranza_exclusion,
+                   m.cobranza_next_level_id, m.cobranza_next_date, m.cobranza_level_id,
+                   m.cobranza_last_contact_date, m.cobranza_fee_origin_id
+              FROM account_move m
+              LEFT JOIN cobranza_policy_level level ON level.id = m.cobranza_level_id
+             WHERE m.company_id = %s AND m.commercial_partner_id = ANY(%s)
+               AND m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND (m.payment_state = ANY(%s) OR (m.cobranza_stage = 'paid' AND m.cobranza_exclusion IS NULL))
+             ORDER BY m.invoice_date_due, m.id
+            """, company.id, partners.ids, list(OPEN_PAYMENT_STATES)))
+        return {row[0]: OpenInvoice(*row) for row in self.env.cr.fetchall()}
 
     def _cobranza_holds(self):
         """``{move id: 'dispute' | 'plan' | 'promise'}``: invoices whose ladder is paused by an
@@ -50,42 +88,38 @@ class AccountMove(models.Model):
 
     def _cobranza_engine_invoice(self, policy, holds):
         self.ensure_one()
-        return ladder.Invoice(
-            id=self.id,
-            due=self.invoice_date_due or self.invoice_date or self.date,
-            residual=self.amount_residual_signed,
-            policy=policy,
+        return engine_invoice(OpenInvoice(
+            id=self.id, partner_id=self.commercial_partner_id.id, due=self.invoice_date_due or self.invoice_date or self.date,
+            residual=self.amount_residual_signed, payment_state=self.payment_state, policy_id=self.cobranza_policy_id.id,
             reached_offset=self.cobranza_level_id.offset_days if self.cobranza_level_id else None,
-            payment_state=self.payment_state,
-            hold=holds.get(self.id),
-            legal=self.cobranza_legal,
-            escalate=self.cobranza_escalate,
-        )
+            legal=self.cobranza_legal, escalate=self.cobranza_escalate), policy, holds)
 
-    def _cobranza_write_states(self, plan, date, reached):
-        """Store the evaluation of `plan` on the invoices in one statement.
+    @api.model
+    def _cobranza_write_states(self, invoices, plan, date, reached):
+        """Store the evaluation of `plan` on `invoices` (``_cobranza_run_invoices``) in one
+        statement.
 
         `reached`: ``{invoice id: level id}`` of the levels applied today (None: failed).
         Returns ``{invoice id: (stage, level id)}`` as stored afterwards."""
         rows, held = [], {}
-        for move in self:
-            state = plan.invoices.get(move.id)
+        for invoice in invoices.values():
+            state = plan.invoices.get(invoice.id)
             if state is None:
-                held[move.id] = (move.cobranza_stage, move.cobranza_level_id.id)
+                held[invoice.id] = (invoice.stage, invoice.level_id)
                 continue
-            level_id = reached.get(move.id, False)
+            level_id = reached.get(invoice.id, False)
             row = (
-                move.id, state.stage, state.exclusion, state.next_level_id, state.next_date,
-                level_id or move.cobranza_level_id.id or None,
-                date if level_id else move.cobranza_last_contact_date or None,
+                invoice.id, state.stage, state.exclusion, state.next_level_id, state.next_date,
+                level_id or invoice.level_id or None,
+                date if level_id else invoice.last_contact_date or None,
             )
-            legal = move.cobranza_legal
+            legal = invoice.legal
             stored = (
-                move.id, "legal" if legal else move.cobranza_stage, "legal" if legal else move.cobranza_exclusion or None,
-                None if legal else move.cobranza_next_level_id.id or None, None if legal else move.cobranza_next_date or None,
-                move.cobranza_level_id.id or None, move.cobranza_last_contact_date or None,
+                invoice.id, "legal" if legal else invoice.stage, "legal" if legal else invoice.exclusion or None,
+                None if legal else invoice.next_level_id or None, None if legal else invoice.next_date or None,
+                invoice.level_id or None, invoice.last_contact_date or None,
             )
-            held[move.id] = ("legal" if legal else state.stage, row[5])
+            held[invoice.id] = ("legal" if legal else state.stage, row[5])
             if row != stored or level_id:
                 rows.append(row)  # only what changed: a day with nothing new writes nothing
         if not rows:

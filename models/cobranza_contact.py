@@ -59,6 +59,8 @@ DELIVERY_STATUSES = [
     ("failed", "Not delivered"),
 ]
 # Fields that describe what happened: frozen once the contact is sent.
+# a planned contact's values of these field types are stored as they are (ids, dates, codes)
+PLAIN_COLUMNS = ("many2one", "integer", "date", "datetime", "selection")
 FROZEN_FIELDS = {"partner_id", "move_ids", "level_id", "channel", "date", "author_id", "run_id",
                  "outcome", "note", "mail_message_id", "sms_ids", "company_id", "state", "key", "action",
                  "subject", "body", "sms_body", "amount_due", "scheduled_at", "dispatched_at", "fee_move_id",
@@ -317,10 +319,12 @@ class CobranzaContact(models.Model):
         return self._insert_rows(self._name, rows).with_env(self.env)
 
     def _plan_column(self, name, vals):
-        """A planned contact's value of `name` as stored: ids for a many2many (from its
-        commands), the amount rounded in the company's currency, the column value (sanitized,
-        validated) for any other field."""
+        """A planned contact's value of `name` as stored: ids and dates as they are, ids for a
+        many2many (from its commands), the amount rounded in the company's currency, the
+        column value (sanitized, validated) for any other field."""
         field, value = self._fields[name], vals.get(name)
+        if field.type in PLAIN_COLUMNS:
+            return None if value is False else value
         if field.type == "monetary":
             return self.env["res.company"].browse(vals["company_id"]).currency_id.round(value or 0.0)
         if field.type == "many2many":

@@ -615,12 +615,15 @@ class CobranzaContact(models.Model):
         m2m = [name for name in vals_list[0] if Model._fields[name].type == "many2many"]
         columns = [name for name in vals_list[0] if name not in m2m] + ["create_uid", "create_date", "write_uid",
                                                                         "write_date"]
-        rows = [[vals[name] for name in columns[:-4]] + [uid, now, uid, now] for vals in vals_list]
+        count = len(vals_list)
+        arrays = [[vals[name] for vals in vals_list] for name in columns[:-4]] + [[uid] * count, [now] * count] * 2
+        types = [Model._fields[name].column_type[1] for name in columns]
         Model.flush_model()
+        # one array per column: a statement of a few parameters, whatever the number of rows
         self.env.cr.execute(SQL(
-            "INSERT INTO %s (%s) VALUES %s RETURNING id", SQL.identifier(Model._table),
+            "INSERT INTO %s (%s) SELECT * FROM unnest(%s) RETURNING id", SQL.identifier(Model._table),
             SQL(", ").join(SQL.identifier(name) for name in columns),
-            SQL(", ").join(SQL("(%s)", SQL(", ").join(row)) for row in rows),
+            SQL(", ").join(SQL(f"%s::{sqltype}[]", array) for array, sqltype in zip(arrays, types)),
         ))
         records = Model.browse([row[0] for row in self.env.cr.fetchall()])
         for name in m2m:
@@ -628,9 +631,9 @@ class CobranzaContact(models.Model):
             pairs = [(record.id, rel_id) for record, vals in zip(records, vals_list) for rel_id in vals[name]]
             if pairs:
                 self.env.cr.execute(SQL(
-                    "INSERT INTO %s (%s, %s) VALUES %s", SQL.identifier(field.relation),
-                    SQL.identifier(field.column1), SQL.identifier(field.column2),
-                    SQL(", ").join(SQL("(%s, %s)", *pair) for pair in pairs),
+                    "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int4[], %s::int4[])",
+                    SQL.identifier(field.relation), SQL.identifier(field.column1), SQL.identifier(field.column2),
+                    [pair[0] for pair in pairs], [pair[1] for pair in pairs],
                 ))
         Model.invalidate_model()
         return records

@@ -354,20 +354,24 @@ class CobranzaRun(models.Model):
         plans = self.env["cobranza.payment.plan"].search([*scope, ("state", "=", "active")])
         stats["plans_broken"] += len(plans._cobranza_evaluate(date))
         plans.filtered(lambda p: p.state == "active")._cobranza_plan_reminders(self)
-        moves = Move._cobranza_open_invoices(partners, company)
-        stats["invoices"] += len(moves)
-        plan = partners._cobranza_plan(moves, date, company)
+        invoices = Move._cobranza_run_invoices(partners, company)
+        stats["invoices"] += len(invoices)
+        plan = partners._cobranza_plan(invoices, date, company)
         for skip in plan.skips:
             skips[skip.reason] += 1
+        moment = self._moment()
         gates = self.env["cobranza.contact.rule"]._gates(
-            partners.browse([a.partner_id for a in plan.actions]), company, self._moment())
+            partners.browse([a.partner_id for a in plan.actions]), company, moment)
+        # what every contact of the batch shares
+        shared = {"company_id": company.id, "run_id": self.id, "run_date": date, "author_id": self.env.uid,
+                  "scheduled_at": moment.replace(tzinfo=None)}
         reached, vals_list, legal = {}, [], Move
         # what the contacts of the last 180 days achieved, read once if a level picks the best channel
         rates = functools.cache(lambda: self.env["cobranza.contact"]._cobranza_channel_rates(company, date))
         for action in plan.actions:
             partner = partners.browse(action.partner_id)
             try:
-                planned, to_legal = self._plan_action(partner, action, gates.get(partner.id), rates)
+                planned, to_legal = self._plan_action(partner, action, invoices, shared, gates.get(partner.id), rates)
             except Exception as error:  # noqa: BLE001 - one customer never stops the run
                 _logger.warning("Collections run %s: customer %s failed", self.id, partner.id, exc_info=True)
                 stats["errors"] += 1
@@ -379,8 +383,9 @@ class CobranzaRun(models.Model):
             reached.update(action.invoice_levels)
         self.env["cobranza.contact"].sudo()._plan(vals_list)
         legal._cobranza_hand_to_legal(date)
-        held = moves._cobranza_write_states(plan, date, reached)
-        partners._cobranza_write_states(plan, company, moves, held)
+        invoices.update({move_id: invoices[move_id]._replace(legal=True) for move_id in legal.ids})
+        held = Move._cobranza_write_states(invoices, plan, date, reached)
+        partners._cobranza_write_states(plan, company, invoices, held)
 
     def _moment(self):
         """When the run contacts customers: now for today's run, 10:00 (company time) for
@@ -391,32 +396,30 @@ class CobranzaRun(models.Model):
             return pytz.utc.localize(now)
         return tz.localize(datetime.combine(self.date, time(10, 0))).astimezone(pytz.utc)
 
-    def _plan_action(self, partner, action, gate=None, rates=None):
+    def _plan_action(self, partner, action, invoices, shared, gate=None, rates=None):
         """The contacts of one customer's level today: its messages, task and letter, then
         the late fee of each invoice whose own level charges one, and the legal hand-off.
-        Returns ``(contact values, invoices handed to legal)``."""
+        `invoices`: the batch's ``account.move._cobranza_run_invoices``; `shared`: the values
+        every contact of the batch shares (company, run, date, author, moment). Returns
+        ``(contact values, invoices handed to legal)``."""
         Level = self.env["cobranza.policy.level"]
         level = Level.browse(action.level_id)
         moves = self.env["account.move"].browse(action.invoice_ids)
         invoice_levels = {inv: Level.browse(lvl) for inv, lvl in action.invoice_levels}
         base = {
+            **shared,
             "partner_id": partner.id,
-            "company_id": self.company_id.id,
             "move_ids": [fields.Command.set(moves.ids)],
             "level_id": level.id,
-            "run_id": self.id,
-            "run_date": self.date,
-            "author_id": self.env.user.id,
-            "amount_due": sum(moves.mapped("amount_residual_signed")),
-            "scheduled_at": self._moment().replace(tzinfo=None),
+            "amount_due": sum(invoices[move_id].residual for move_id in moves.ids),
         }
         vals_list = level._cobranza_plan_contacts(partner, moves, base, gate, rates)
         for move in moves:
             fee_level = invoice_levels[move.id]
-            if fee_level.charge_fee and fee_level.automatic and not move.cobranza_fee_origin_id:
+            if fee_level.charge_fee and fee_level.automatic and not invoices[move.id].fee_origin_id:
                 vals_list.append({**base, "move_ids": [fields.Command.set(move.ids)], "level_id": fee_level.id,
                                   "channel": "other", "action": "fee", "key": f"fee:{move.id}:{fee_level.id}",
-                                  "amount_due": move.amount_residual_signed})
+                                  "amount_due": invoices[move.id].residual})
         legal = moves.filtered(lambda m: invoice_levels[m.id].legal_handoff)
         if legal:
             vals_list.append({**base, "move_ids": [fields.Command.set(legal.ids)],

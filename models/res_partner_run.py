@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..engine import ladder
+from .account_move_run import engine_invoice
 
 
 class ResPartner(models.Model):
@@ -10,10 +11,12 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # ------------------------------------------------------------------ daily run adapter
-    def _cobranza_plan(self, moves, date, company):
-        """Evaluate the ladder for these customers with their open invoices `moves`."""
-        holds = moves._cobranza_holds()
-        policies = moves._cobranza_resolve_policy()
+    def _cobranza_plan(self, invoices, date, company):
+        """Evaluate the ladder for these customers with their open `invoices`
+        (``account.move._cobranza_run_invoices``)."""
+        Move = self.env["account.move"]
+        holds = Move.browse(list(invoices))._cobranza_holds()
+        policies = Move._cobranza_run_policies(invoices, self, company)
         engine_policies = {}
         for policy in set(policies.values()):
             if policy:
@@ -23,17 +26,15 @@ class ResPartner(models.Model):
                     tolerance=policy.tolerance_amount,
                     min_days_between_contacts=policy.min_days_between_contacts,
                 )
-        invoices = {}
-        for move in moves:
-            policy = policies[move]
-            invoices.setdefault(move.commercial_partner_id.id, []).append(
-                move._cobranza_engine_invoice(engine_policies.get(policy.id), holds)
-            )
+        by_customer = {}
+        for invoice in invoices.values():
+            by_customer.setdefault(invoice.partner_id, []).append(
+                engine_invoice(invoice, engine_policies.get(policies[invoice.id].id), holds))
         last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
         customers = [
             ladder.Customer(
                 id=partner.id,
-                invoices=tuple(invoices.get(partner.id, ())),
+                invoices=tuple(by_customer.get(partner.id, ())),
                 no_chase=partner.cobranza_no_chase,
                 snoozed_until=partner.cobranza_snooze_until or None,
                 last_contact=last_contacts.get(partner.id),
@@ -69,19 +70,19 @@ class ResPartner(models.Model):
         }
         return last, tasks
 
-    def _cobranza_write_states(self, plan, company, moves, held):
+    def _cobranza_write_states(self, plan, company, invoices, held):
         """Store the customers' collection state in `company` in one statement. `held`:
-        ``{invoice id: (stage, level id)}`` of `moves` as just stored."""
+        ``{invoice id: (stage, level id)}`` of `invoices` as just stored."""
         levels = {}
         Level = self.env["cobranza.policy.level"]
-        for move in moves:
-            stage, level_id = held[move.id]
+        for invoice in invoices.values():
+            stage, level_id = held[invoice.id]
             if stage == "paid" or not level_id:
                 continue
             level = Level.browse(level_id)
-            best = levels.get(move.commercial_partner_id.id)
-            if level and (not best or level.offset_days > best.offset_days):
-                levels[move.commercial_partner_id.id] = level
+            best = levels.get(invoice.partner_id)
+            if not best or level.offset_days > best.offset_days:
+                levels[invoice.partner_id] = level
         rows = []
         for partner in self.with_company(company):
             state = plan.customers.get(partner.id)
@@ -108,8 +109,9 @@ class ResPartner(models.Model):
         partners = partners.commercial_partner_id
         for company in companies:
             partners = partners.with_company(company)
-            moves = self.env["account.move"].with_company(company)._cobranza_open_invoices(partners, company)
+            Move = self.env["account.move"].with_company(company)
+            invoices = Move._cobranza_run_invoices(partners, company)
             today = fields.Date.context_today(self)
-            plan = partners._cobranza_plan(moves, today, company)
-            held = moves._cobranza_write_states(plan, today, {})
-            partners._cobranza_write_states(plan, company, moves, held)
+            plan = partners._cobranza_plan(invoices, today, company)
+            held = Move._cobranza_write_states(invoices, plan, today, {})
+            partners._cobranza_write_states(plan, company, invoices, held)

@@ -338,7 +338,7 @@ class TestDailyRun(CobranzaCase):
         self.assertEqual((batch.state, run.state), ("done", "running"))
         self.Run._work_batches()  # an extra cron worker: any running run
         self.assertEqual(run.state, "done")
-        self.assertEqual((run.partner_count, run.action_count, run.email_count), (1, 1, 1))
+        self.assertEqual((run.partner_count, run.action_count, run.contact_count), (1, 1, 1))
         self.assertTrue(0 < run.decision_duration <= run.duration, "the decision time is part of the work time")
 
     def test_queries_do_not_grow_with_invoices(self):
@@ -516,7 +516,7 @@ class TestCollectorActions(CobranzaCase):
 
     def test_access_rights(self):
         run = self.env["cobranza.run"].run_for_date(fields.Date.today(), self.company)
-        contact = run.contact_ids[:1]
+        contact = run.contact_ids.filtered(lambda c: c.state == "sent")[:1]  # part of the history
         self.assertTrue(contact)
         # collector: reads the log, logs contacts, never deletes nor rewrites history
         self.assertTrue(run.with_user(self.collector).contact_ids)

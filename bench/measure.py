@@ -3,7 +3,7 @@
 # Environment: BENCH_PHASE (below), BENCH_OUT (JSON written at the end), BENCH_CUSTOMERS,
 # BENCH_INVOICES, BENCH_HISTORY (load), BENCH_RUNS (work: the run ids), BENCH_SAMPLE (render).
 #   load     the second company, the ledger at the SQL level, its check
-#   peer     OCA's account_credit_control run for today, rolled back afterwards
+#   peer     OCA's account_credit_control run for today (on a copy of the loaded database)
 #   backlog  the first run ever for today (every company, one worker), Odoo's own rendering rate
 #            of the same template, the same date again, and the analytics steps
 #   steady   the run of yesterday (the calendar already ran), then today's: the steady day
@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.addons.account_cobranza.bench import loader
-from odoo.addons.account_cobranza.models.cobranza_contact_dispatch import EMAIL_FIELDS
+from odoo.addons.account_cobranza.models.cobranza_contact_dispatch import CHUNK_SIZE, EMAIL_FIELDS
 from odoo.addons.account_cobranza.models.cobranza_run import BATCH_SIZE
 
 phase = os.environ["BENCH_PHASE"]
@@ -29,14 +29,14 @@ Run = env["cobranza.run"]  # noqa: F821
 today = fields.Date.today()
 
 
-def step(name, function, commit=True):
+def step(name, function):
     env.flush_all()  # noqa: F821
     env.invalidate_all()  # noqa: F821
     queries, started = env.cr.sql_log_count, time.perf_counter()  # noqa: F821
     value = function()
     env.flush_all()  # noqa: F821
     seconds = time.perf_counter() - started
-    env.cr.commit() if commit else env.cr.rollback()  # noqa: F821
+    env.cr.commit()  # noqa: F821
     result["steps"][name] = {
         "seconds": round(seconds, 2),
         "queries": env.cr.sql_log_count - queries,  # noqa: F821
@@ -99,15 +99,15 @@ def figures(runs, key):
 def render_rate(runs, sample):
     """Odoo's own rate: the email template most of `runs`'s reminders used, rendered by
     ``mail.template._generate_template`` (the fields our emails render, body included) for
-    `sample` of the same customers in batches of the run's size, with the same context."""
+    `sample` of the same customers in chunks of the dispatcher's size, with the same context."""
     contacts = env["cobranza.contact"].sudo().search(  # noqa: F821
         [("run_id", "in", runs.ids), ("action", "=", "email"), ("state", "=", "sent")])
     template = Counter(c.mail_template_id for c in contacts).most_common(1)[0][0]
     contacts = contacts.filtered(lambda c: c.mail_template_id == template and not c.plan_id)[:sample]
     company = contacts[:1].company_id
     started = time.perf_counter()
-    for start in range(0, len(contacts), BATCH_SIZE):
-        chunk = contacts[start:start + BATCH_SIZE]
+    for start in range(0, len(contacts), CHUNK_SIZE):
+        chunk = contacts[start:start + CHUNK_SIZE]
         rendering = template.with_company(company).with_context(**chunk._render_context()).sudo()
         rendering._generate_template(chunk.mapped("partner_id.commercial_partner_id").ids,
                                      (*EMAIL_FIELDS, "body_html"))
@@ -150,7 +150,7 @@ elif phase == "peer":
             lines += len(run.line_ids)
         result["credit_lines"] = lines
 
-    step("peer run", oca_run, commit=False)  # rolled back: the other phases see the same data
+    step("peer run", oca_run)
 
 elif phase == "backlog":
     runs = step("backlog day", lambda: run_day(today))

@@ -125,9 +125,9 @@ class AccountMove(models.Model):
         if not rows:
             return held
         self.flush_model()
-        values = ", ".join(["(%s, %s, %s, %s::int, %s::date, %s::int, %s::date)"] * len(rows))
-        self.env.cr.execute(
-            f"""
+        columns = list(zip(*rows))  # one array per column: a statement of seven parameters
+        self.env.cr.execute(SQL(
+            """
             UPDATE account_move m
                SET cobranza_stage = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.stage END,
                    cobranza_exclusion = CASE WHEN m.cobranza_legal THEN 'legal' ELSE v.exclusion END,
@@ -135,11 +135,10 @@ class AccountMove(models.Model):
                    cobranza_next_date = CASE WHEN m.cobranza_legal THEN NULL ELSE v.next_date END,
                    cobranza_level_id = v.level, cobranza_last_contact_date = v.last_contact,
                    cobranza_escalate = m.cobranza_escalate AND v.level IS NOT DISTINCT FROM m.cobranza_level_id
-              FROM (VALUES {values}) AS v(id, stage, exclusion, next_level, next_date, level, last_contact)
+              FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[], %s::date[], %s::int[], %s::date[])
+                   AS v(id, stage, exclusion, next_level, next_date, level, last_contact)
              WHERE m.id = v.id
-            """,
-            [value for row in rows for value in row],
-        )
+            """, *map(list, columns)))
         self.invalidate_model([
             "cobranza_stage", "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date",
             "cobranza_level_id", "cobranza_last_contact_date", "cobranza_escalate",

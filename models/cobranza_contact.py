@@ -315,29 +315,36 @@ class CobranzaContact(models.Model):
             taken.add(key)
             fresh.append({**vals, "key": key or False})
         names = sorted({name for vals in fresh for name in vals})
-        rows = [{name: self._plan_column(name, vals) for name in names} for vals in fresh]
+        convert = {name: self._plan_converter(name) for name in names}
+        rows = [{name: convert[name](vals.get(name), vals) for name in names} for vals in fresh]
         return self._insert_rows(self._name, rows).with_env(self.env)
 
-    def _plan_column(self, name, vals):
-        """A planned contact's value of `name` as stored: ids and dates as they are, ids for a
-        many2many (from its commands), the amount rounded in the company's currency, the
-        column value (sanitized, validated) for any other field."""
-        field, value = self._fields[name], vals.get(name)
+    def _plan_converter(self, name):
+        """How a planned contact's value of `name` is stored, as ``f(value, vals)``: ids and
+        dates as they are, ids for a many2many (from its commands), the amount rounded in the
+        company's currency, the column value (sanitized, validated) for any other field."""
+        field = self._fields[name]
         if field.type in PLAIN_COLUMNS:
-            return None if value is False else value
+            return lambda value, vals: None if value is False else value
         if field.type == "monetary":
-            return self.env["res.company"].browse(vals["company_id"]).currency_id.round(value or 0.0)
+            return lambda value, vals: self.env["res.company"].browse(vals["company_id"]).currency_id.round(
+                value or 0.0)
         if field.type == "many2many":
-            ids = []
-            for command in value or ():
-                if command[0] == fields.Command.SET:
-                    ids = list(command[2])
-                elif command[0] == fields.Command.LINK:
-                    ids.append(command[1])
-                else:
-                    raise ValueError(f"Unsupported command {command!r} for {name}")
-            return ids
-        return field.convert_to_column_insert(value, self)
+            return lambda value, vals: self._command_ids(name, value)
+        return lambda value, vals: field.convert_to_column_insert(value, self)
+
+    @api.model
+    def _command_ids(self, name, commands):
+        """The ids a many2many's `commands` (set, link) give a new record."""
+        ids = []
+        for command in commands or ():
+            if command[0] == fields.Command.SET:
+                ids = list(command[2])
+            elif command[0] == fields.Command.LINK:
+                ids.append(command[1])
+            else:
+                raise ValueError(f"Unsupported command {command!r} for {name}")
+        return ids
 
     def _complete(self, outcome=False, note=False):
         """Mark planned contacts (tasks, letters) as done now by the current user."""

@@ -168,12 +168,12 @@ class ResPartner(models.Model):
             f"{fname} = COALESCE(p.{fname}, '{{}}'::jsonb) || jsonb_build_object(%s, v.{fname})"
             for fname, _type in columns
         )
-        value = "(%s, " + ", ".join(f"%s::{sqltype}" for _fname, sqltype in columns) + ")"
-        self.env.cr.execute(
+        arrays = ", ".join(["%s::int[]"] + [f"%s::{sqltype}[]" for _fname, sqltype in columns])
+        self.env.cr.execute(  # one array per column: a statement of a few parameters
             f"""UPDATE res_partner p SET {sets}
-                  FROM (VALUES {", ".join([value] * len(rows))}) AS v(id, {", ".join(f for f, _t in columns)})
+                  FROM unnest({arrays}) AS v(id, {", ".join(f for f, _t in columns)})
                  WHERE p.id = v.id""",
-            [str(company.id)] * len(columns) + [value for row in rows for value in row],
+            [str(company.id)] * len(columns) + [list(column) for column in zip(*rows)],
         )
         self.invalidate_model([fname for fname, _type in columns])
 

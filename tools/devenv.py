@@ -531,7 +531,7 @@ def cmd_bench(argv):
             summary = phase("summary", copies["workers"])["summary"]
             result["two_workers"] = {
                 "seconds": round(max(w["ended"] for w in workers) - min(w["started"] for w in workers), 2),
-                "batches": [w["batches"] for w in workers],
+                "batches_per_worker": [w["batches"] for w in workers],
                 "peak_rss_mb": max(w["peak_rss_mb"] for w in workers), **summary}
             drop_db(e.py, e.pg, copies["workers"])
         result["goals"] = bench_goals(result)
@@ -558,7 +558,7 @@ def bench_goals(result):
         ours / result["odoo_render"]["per_second"], 2)
     if "peer run" in steps:
         goals["OCA run / our decision phase (>= 10)"] = round(
-            steps["peer run"]["seconds"] / result["backlog"]["decision_seconds"], 1)
+            steps["peer run"]["seconds"] / result["backlog"]["decision_seconds"], 2)
         goals["OCA run / our whole backlog day"] = round(steps["peer run"]["seconds"] / backlog["seconds"], 2)
     goals["queries per batch, backlog day"] = round(backlog["queries"] / result["backlog"]["batches"], 1)
     goals["peak memory (MB, < 1024)"] = max(s["peak_rss_mb"] for name, s in steps.items() if name != "peer run")

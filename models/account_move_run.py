@@ -52,7 +52,8 @@ class AccountMove(models.Model):
         records: what the run reads of a thousand invoices per batch (an invoice has a
         hundred columns, and the engine needs fifteen)."""
         self.flush_model(["company_id", "commercial_partner_id", "move_type", "state", "payment_state",
-                          "amount_residual_signed", "invoice_date_due", *RUN_FIELDS])
+                          "amount_residual_signed", "invoice_date_due", "invoice_date", "date", *RUN_FIELDS])
+        self.env["cobranza.policy.level"].flush_model(["offset_days"])
         self.env.cr.execute(SQL(
             """
             SELECT m.id, m.commercial_partner_id, COALESCE(m.invoice_date_due, m.invoice_date, m.date),

@@ -317,7 +317,11 @@ class CobranzaContact(models.Model):
         names = sorted({name for vals in fresh for name in vals})
         convert = {name: self._plan_converter(name) for name in names}
         rows = [{name: convert[name](vals.get(name), vals) for name in names} for vals in fresh]
-        return self._insert_rows(self._name, rows).with_env(self.env)
+        contacts = self._insert_rows(self._name, rows).with_env(self.env)
+        if not self.env.su:  # what create() checks for a person: rights, rules, companies
+            contacts.check_access("create")
+            contacts._check_company()
+        return contacts
 
     def _plan_converter(self, name):
         """How a planned contact's value of `name` is stored, as ``f(value, vals)``: ids and

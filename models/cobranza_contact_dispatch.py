@@ -636,6 +636,17 @@ class CobranzaContact(models.Model):
                     [pair[0] for pair in pairs], [pair[1] for pair in pairs],
                 ))
         Model.invalidate_model()
+        # the other side of the new rows' links (a customer's contacts, an invoice's...)
+        for name in columns[:-4] + m2m:
+            field = Model._fields[name]
+            if field.type not in ("many2one", "many2many"):
+                continue
+            Comodel = self.env[field.comodel_name]
+            Comodel.invalidate_model([
+                other.name for other in Comodel._fields.values()
+                if other.comodel_name == model and (
+                    (other.type == "one2many" and other.inverse_name == name)
+                    or (other.type == "many2many" and other.relation == getattr(field, "relation", None)))])
         return records
 
     # ------------------------------------------------------------------ delivery

@@ -224,10 +224,12 @@ class CobranzaRun(models.Model):
             batch = Batch._claim(self, retry=commit)
             if not batch:
                 # a worker that died between its last batch and the run's counters left them
-                for run in self or self.search([("state", "=", "running")]):
-                    run._finish()
                 if commit:
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # a fresh snapshot for each run's lock
+                for run in self or self.search([("state", "=", "running")]):
+                    run._finish(retry=commit)
+                    if commit:
+                        self.env.cr.commit()
                 break
             if commit:
                 self.env.cr.commit()
@@ -237,17 +239,18 @@ class CobranzaRun(models.Model):
                 break
         return done
 
-    def _finish(self):
+    def _finish(self, retry=False):
         """Once its last batch is done, the run's counters and log, written by one worker
-        only (the run's row lock)."""
+        only (the run's row lock). With `retry` (a fresh transaction holding nothing), a
+        run another worker finished since this transaction's snapshot only means looking
+        again."""
         self.ensure_one()
         self.env["cobranza.run.batch"].flush_model()
         self.flush_model(["state"])
-        self.env.cr.execute(
+        if not claim(self.env, SQL(
             """SELECT id FROM cobranza_run WHERE id = %s AND state = 'running'
                  AND NOT EXISTS (SELECT 1 FROM cobranza_run_batch WHERE run_id = %s AND state != 'done')
-               FOR NO KEY UPDATE SKIP LOCKED""", [self.id, self.id])
-        if not self.env.cr.fetchone():
+               FOR NO KEY UPDATE SKIP LOCKED""", self.id, self.id), retry):
             return
         stats, skips, log = Counter(), Counter(), []
         for batch in self.sudo().batch_ids:

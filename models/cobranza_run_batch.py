@@ -80,6 +80,6 @@ class CobranzaRunBatch(models.Model):
                     "log": "\n".join(log) or False})
         if commit:
             self.env.cr.commit()
-        run._finish()
+        run._finish(retry=commit)
         if commit:
             self.env.cr.commit()  # before the next claim, which may roll back and retry

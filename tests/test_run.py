@@ -333,7 +333,7 @@ class TestDailyRun(CobranzaCase):
         run = self.Run.with_company(self.company).create({"date": START, "company_id": self.company.id})
         run._plan_batches()
         batch = self.env["cobranza.run.batch"]._claim(run)
-        with patch.object(type(self.Run), "_finish", lambda run: None):
+        with patch.object(type(self.Run), "_finish", lambda run, retry=False: None):
             batch._execute()
         self.assertEqual((batch.state, run.state), ("done", "running"))
         self.Run._work_batches()  # an extra cron worker: any running run

@@ -28,43 +28,44 @@ def number(value, digits=1):
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 
+def table(header, rows):
+    """A Markdown table: the first column left-aligned, the others right-aligned."""
+    return "\n".join(["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+                     + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def steps_table(result):
-    lines = ["| step | seconds | SQL queries | peak memory |", "|---|---:|---:|---:|"]
+    rows = []
     for key, label in STEPS:
         step = result["steps"].get(key)
         if step:
-            lines.append(f"| {label} | {number(step['seconds'], 2)} | {number(step['queries'])} "
-                         f"| {step['peak_rss_mb']} MB |")
+            rows.append((label, number(step["seconds"], 2), number(step["queries"]), f"{step['peak_rss_mb']} MB"))
     workers = result.get("two_workers")
     if workers:
-        lines.append(f"| backlog day shared by **two workers** (elapsed) | {number(workers['seconds'], 2)} | — "
-                     f"| {workers['peak_rss_mb']} MB each |")
-    return "\n".join(lines)
+        rows.append(("backlog day shared by **two workers** (elapsed)", number(workers["seconds"], 2), "—",
+                     f"{workers['peak_rss_mb']} MB each"))
+    return table(("step", "seconds", "SQL queries", "peak memory"), rows)
 
 
 def runs_table(result):
-    lines = ["| run | customers evaluated | contacted | emails | SMS | tasks | letters | work s | decision s |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for key, label in (("backlog", "backlog day"), ("again", "same date again"), ("steady", "steady day"),
-                       ("two_workers", "backlog day, two workers")):
-        run = result.get(key)
-        if run:
-            lines.append(f"| {label} | {number(run['customers_evaluated'])} | {number(run['customers_contacted'])} "
-                         f"| {number(run['emails'])} | {number(run['sms'])} | {number(run['tasks'])} "
-                         f"| {number(run['letters'])} | {number(run['work_seconds'], 2)} "
-                         f"| {number(run['decision_seconds'], 2)} |")
-    return "\n".join(lines)
+    runs = (("backlog", "backlog day"), ("again", "same date again"), ("steady", "steady day"),
+            ("two_workers", "backlog day, two workers"))
+    rows = [(label, *(number(run[key]) for key in ("customers_evaluated", "customers_contacted", "emails", "sms",
+                                                  "tasks", "letters")),
+             number(run["work_seconds"], 2), number(run["decision_seconds"], 2))
+            for key, label in runs if (run := result.get(key))]
+    return table(("run", "customers evaluated", "contacted", "emails", "SMS", "tasks", "letters", "work s",
+                  "decision s"), rows)
 
 
 def goals_table(result):
-    lines = ["| goal | measured |", "|---|---:|"]
-    lines += [f"| {goal} | {number(value, 2) if isinstance(value, float) else value} |"
-              for goal, value in result["goals"].items()]
+    rows = [(goal, number(value, 2) if isinstance(value, float) else str(value))
+            for goal, value in result["goals"].items()]
     render = result.get("odoo_render")
     if render:
-        lines.append(f"| Odoo's `_generate_template`: records per second ({render['template']}, "
-                     f"{number(render['records'])} customers) | {number(render['per_second'])} |")
-    return "\n".join(lines)
+        rows.append((f"Odoo's `_generate_template`: records per second ({render['template']}, "
+                     f"{number(render['records'])} customers)", number(render["per_second"])))
+    return table(("goal", "measured"), rows)
 
 
 def sizes_table(results):
@@ -90,10 +91,8 @@ def sizes_table(results):
         ("peak memory of our steps, MB", lambda r: number(max(
             s["peak_rss_mb"] for name, s in r["steps"].items() if name != "peer run"))),
     )
-    header = "| | " + " | ".join(number(r["open_invoices"]) for r in results) + " |"
-    lines = [header, "|---|" + "---:|" * len(results)]
-    lines += [f"| {label} | " + " | ".join(cell(r) for r in results) + " |" for label, cell in rows]
-    return "\n".join(lines)
+    return table(("", *(number(r["open_invoices"]) for r in results)),
+                 [(label, *(cell(r) for r in results)) for label, cell in rows])
 
 
 def step(result, name, key):

@@ -1,0 +1,199 @@
+"""The interpretation of customers' replies (engine.replies): rules, bad input, and the
+accuracy on the labelled sets of tests/engine/data (the README shows the table)."""
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import replies
+
+DATA = Path(__file__).parent / "data"
+LANGS = {"CL": "es_CL", "MX": "es_MX", "CO": "es_CO", "PE": "es_PE", "AR": "es_AR", "US": "en_US"}
+TARGETS = {"promise": 0.9, "paid": 0.9, "dispute": 0.9, "optout": 0.9}
+TUESDAY = date(2026, 11, 24)
+
+
+def read(text, today=TUESDAY, lang="es_CL", **kw):
+    return replies.interpret(text, today, lang, **kw)
+
+
+def accuracy(name):
+    """Precision and recall per intent, share of exact promised dates and of exact amounts."""
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    hits, proposed, labelled = Counter(), Counter(), Counter()
+    dated = exact = amounts = exact_amounts = reasons = exact_reasons = 0
+    for row in rows:
+        got = replies.interpret(row["text"], date.fromisoformat(row["date"]), LANGS[row["country"]],
+                                channel=row["channel"])
+        proposed[got.intent] += 1
+        labelled[row["intent"]] += 1
+        hits[row["intent"]] += got.intent == row["intent"]
+        if row["intent"] == "promise" and row["promised_date"]:
+            dated += 1
+            exact += got.intent == "promise" and str(got.date) == row["promised_date"]
+        if row["intent"] == "dispute":
+            reasons += 1
+            exact_reasons += got.reason == row["reason"]
+        if row.get("amount") and row["intent"] in ("promise", "paid"):
+            amounts += 1
+            exact_amounts += got.amount is not None and abs(got.amount - row["amount"]) < 0.01
+    table = {intent: {
+        "n": labelled[intent],
+        "precision": hits[intent] / proposed[intent] if proposed[intent] else 1.0,
+        "recall": hits[intent] / labelled[intent] if labelled[intent] else 1.0,
+    } for intent in replies.INTENTS}
+    return rows, table, {"dates": exact / dated, "dated": dated, "reasons": exact_reasons / reasons,
+                         "amounts": exact_amounts / amounts if amounts else 1.0}
+
+
+def print_table(name, rows, table, shares):
+    print(f"\n{name}: {len(rows)} replies")
+    print("| intent | replies | precision | recall |\n|---|---|---|---|")
+    for intent, row in table.items():
+        print(f"| {intent} | {row['n']} | {row['precision']:.2f} | {row['recall']:.2f} |")
+    print(f"exact promised dates {shares['dates']:.0%} of {shares['dated']}; dispute reasons "
+          f"{shares['reasons']:.0%}; amounts of promises and payments {shares['amounts']:.0%}")
+
+
+@pytest.mark.parametrize("name", ["replies_labelled.jsonl", "replies_heldout.jsonl"])
+def test_labelled_replies_meet_the_targets(name):
+    rows, table, shares = accuracy(name)
+    print_table(name, rows, table, shares)
+    assert len(rows) >= (300 if name == "replies_labelled.jsonl" else 150)
+    for intent, target in TARGETS.items():
+        assert table[intent]["precision"] >= target, (intent, table[intent])
+    assert shares["dates"] >= 0.9, shares
+
+
+# ---------------------------------------------------------------------- dates
+@pytest.mark.parametrize("text, expected", [
+    ("le pago el viernes", date(2026, 11, 27)),
+    ("el martes le transfiero", date(2026, 12, 1)),          # today is Tuesday: next week's
+    ("el lunes que viene deposito", date(2026, 11, 30)),
+    ("el próximo lunes te pago", date(2026, 11, 30)),
+    ("mañana le pago", date(2026, 11, 25)),
+    ("pasado mañana les deposito", date(2026, 11, 26)),
+    ("en 15 días pago", date(2026, 12, 9)),
+    ("transfiero el 30", date(2026, 11, 30)),
+    ("le pago el 10", date(2026, 12, 10)),                    # the 10th is behind: December's
+    ("a fin de mes cancelo", date(2026, 11, 30)),
+    ("la próxima quincena le pago", date(2026, 11, 30)),
+    ("le pago el 5 de diciembre", date(2026, 12, 5)),
+    ("pago el 5/12", date(2026, 12, 5)),                      # day first
+    ("le pago el 3 de enero", date(2027, 1, 3)),
+    ("hoy no puedo, mañana le transfiero", date(2026, 11, 25)),
+    ("I'll pay on Friday", date(2026, 11, 27)),
+    ("we will pay by the 30th", date(2026, 11, 30)),
+])
+def test_promised_dates_resolve_against_the_message_date(text, expected):
+    reading = read(text)
+    assert reading.intent == "promise"
+    assert reading.date == expected
+
+
+def test_a_fortnight_before_the_15th_is_the_15th():
+    assert read("le pago en la quincena", today=date(2026, 11, 3)).date == date(2026, 11, 15)
+
+
+def test_a_past_date_is_a_claim_not_a_promise():
+    reading = read("le pagué el lunes")
+    assert reading.intent == "paid"
+    assert reading.date == date(2026, 11, 23)
+
+
+def test_an_impossible_date_is_said_and_not_proposed():
+    reading = read("le pago el 31 de febrero")
+    assert reading.intent == "promise"
+    assert reading.date is None
+    assert ("impossible_date", "31 de febrero") in reading.notes
+
+
+# ---------------------------------------------------------------------- values
+@pytest.mark.parametrize("text, lang, amount, currency", [
+    ("te transfiero $150.000 el viernes", "es_CL", 150000, None),
+    ("pago 150 mil mañana", "es_CO", 150000, None),
+    ("I will pay 1,200.50 USD tomorrow", "en_US", 1200.5, "USD"),
+    ("le deposito $15,000.00 el viernes", "es_MX", 15000, None),
+    ("abono S/ 2,350.00 mañana", "es_PE", 2350, "PEN"),
+    ("le pago $ 85.500,50 el lunes", "es_AR", 85500.5, None),
+    ("te paso 20 lucas el viernes", "es_CL", 20000, "CLP"),
+])
+def test_amounts_in_the_customers_format(text, lang, amount, currency):
+    reading = read(text, lang=lang)
+    assert reading.amount == pytest.approx(amount)
+    assert reading.currency == currency
+
+
+def test_invoice_numbers_named_in_the_text():
+    assert read("la factura INV/2026/00123 llegó dañada").invoice_refs == ("INV/2026/00123",)
+    assert "F001-00458" in read("pago la F001-00458 el viernes").invoice_refs
+    assert "3321" in read("la factura N° 3321 se paga el lunes").invoice_refs
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("no recibí la factura", "not_received"),
+    ("el monto está mal", "wrong_amount"),
+    ("llegó todo dañado", "quality"),
+    ("esa factura no es nuestra", "other"),
+])
+def test_dispute_reasons(text, reason):
+    reading = read(text)
+    assert (reading.intent, reading.reason) == ("dispute", reason)
+
+
+def test_plan_installments():
+    reading = read("¿puedo pagar en 3 cuotas?")
+    assert (reading.intent, reading.installments) == ("plan", 3)
+
+
+def test_optout_names_the_channel_and_a_preference_is_a_callback():
+    assert read("no me escriban más", channel="email").optout == ("email",)
+    assert read("dejen de mandarme whatsapp", channel="email").optout == ("whatsapp",)
+    reading = read("no me llamen, escríbanme por correo", channel="whatsapp")
+    assert (reading.intent, reading.channel, reading.optout) == ("callback", "email", ("call",))
+    # a promise that also refuses calls: the promise, and the refusal kept
+    reading = read("el viernes les pago, no me llamen más")
+    assert (reading.intent, reading.optout) == ("promise", ("call",))
+
+
+# ---------------------------------------------------------------------- bad input
+def test_empty_huge_and_unknown_messages():
+    assert read("").intent == "other" and ("empty", "") in read("").notes
+    assert read("", has_attachments=True).intent == "paid"  # only a file: most often a receipt
+    huge = "le pago el viernes. " + "bla " * 40000
+    reading = read(huge)
+    assert reading.intent == "promise" and reading.notes[0][0] == "truncated"
+    unknown = read("Obrigado, vou pagar amanhã")
+    assert unknown.intent == "other" and ("unknown_language", "") in unknown.notes
+
+
+def test_quoted_reminder_is_not_read():
+    text = "Les pago el viernes.\n\nEl lun, 23 nov 2026 a las 9:00, Cobranza escribió:\n> no recibimos su pago"
+    reading = read(text)
+    assert reading.intent == "promise" and reading.date == date(2026, 11, 27)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400), st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+       st.sampled_from([None, "es_CL", "es_MX", "en_US", "pt_BR"]))
+def test_any_text_reads_without_error_and_promises_look_ahead(text, today, lang):
+    reading = replies.interpret(text, today, lang)
+    assert reading.intent in replies.INTENTS
+    assert 0 <= reading.confidence <= 1
+    if reading.intent == "promise" and reading.date:
+        assert reading.date >= today
+    if reading.intent == "dispute":
+        assert reading.reason in replies.DISPUTE_REASONS
+
+
+# ---------------------------------------------------------------------- automatic replies
+def test_auto_replies_are_recognised():
+    assert replies.is_auto_reply({"Auto-Submitted": "auto-replied"})
+    assert replies.is_auto_reply({"X-Autoreply": "yes"})
+    assert replies.is_auto_reply({}, "Respuesta automática: Fuera de la oficina")
+    assert replies.is_auto_reply({}, "Out of Office: back on Monday")
+    assert not replies.is_auto_reply({"Auto-Submitted": "no"}, "Re: Recordatorio de pago")

@@ -2,7 +2,7 @@
     "name": "Collections (Cobranza)",
     "summary": "Accounts-receivable collections: segments, dunning ladders, daily run, "
     "payment plans, promises, disputes, customer portal and KPIs",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-cobranza/account_cobranza",
     "author": "account_cobranza contributors",
@@ -44,6 +44,7 @@
         "wizards/cobranza_channel_wizard_views.xml",
         "wizards/cobranza_backtest_wizard_views.xml",
         "views/cobranza_kpi_views.xml",
+        "views/cobranza_reply_views.xml",
         "views/cobranza_menus.xml",
     ],
     "demo": [

@@ -44,7 +44,7 @@ EXCLUSIONS = (
     "tolerance",
 )
 # Why a customer with invoices to chase gets nothing today.
-SKIPS = ("snoozed", "min_days", "no_policy")
+SKIPS = ("snoozed", "reply", "min_days", "no_policy")
 STAGES = ("not_due", "due", "overdue", "plan", "promise", "dispute", "legal", "paid")
 HOLDS = ("dispute", "promise", "plan")
 
@@ -64,6 +64,7 @@ class Policy:
     levels: tuple  # of Level, any order
     tolerance: float = 0.0
     min_days_between_contacts: int = 0
+    reply_wait_days: int = 0  # how long a customer's reply to review holds the ladder
 
     def ladder(self):
         return self._ladder
@@ -95,6 +96,7 @@ class Customer:
     last_contact: Optional[date] = None
     risk: float = 1.0
     open_task: bool = False  # a collector task of the ladder is due
+    reply_since: Optional[date] = None  # the oldest reply of the customer waiting for review
 
 
 @dataclass(frozen=True)
@@ -275,8 +277,12 @@ def plan(customers, today: date) -> Plan:
         skip = None
         if targets:
             policy = max(targets, key=lambda it: it[1].offset_days)[0].policy
+            reply_until = customer.reply_since and customer.reply_since + timedelta(days=policy.reply_wait_days)
             if customer.snoozed_until and customer.snoozed_until > today:
                 skip = Skip(customer.id, "snoozed", customer.snoozed_until)
+            elif reply_until and reply_until > today:
+                # the customer answered: nobody sends the next reminder before a person read it
+                skip = Skip(customer.id, "reply", reply_until)
             elif customer.last_contact and policy.min_days_between_contacts > 0:
                 allowed = customer.last_contact + timedelta(days=policy.min_days_between_contacts)
                 if allowed > today:

@@ -30,3 +30,6 @@ from . import ir_http
 from . import cobranza_kpi
 from . import cobranza_kpi_dashboard
 from . import cobranza_aging_report
+from . import cobranza_reply
+from . import mail_message
+from . import mail_thread

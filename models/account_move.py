@@ -30,6 +30,13 @@ EXCLUSIONS = [
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    def _message_post_after_hook(self, message, msg_values):
+        """Extends mail.thread: a customer's answer on an invoice (email reply, portal
+        message) becomes a reply to review."""
+        result = super()._message_post_after_hook(message, msg_values)
+        self.env["cobranza.reply"]._cobranza_receive_message(self, message)
+        return result
+
     cobranza_policy_id = fields.Many2one(
         "cobranza.policy",
         string="Collection Policy",

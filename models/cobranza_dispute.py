@@ -50,7 +50,8 @@ class CobranzaDispute(models.Model):
         default=lambda self: fields.Date.context_today(self) + timedelta(days=7),
     )
     origin = fields.Selection(
-        [("collector", "Collector"), ("portal", "Customer Portal"), ("email", "Email Reply")],
+        [("collector", "Collector"), ("portal", "Customer Portal"), ("email", "Email Reply"),
+         ("whatsapp", "WhatsApp Reply")],
         default="collector", required=True,
     )
     state = fields.Selection(

@@ -84,6 +84,11 @@ class CobranzaPolicy(models.Model):
         "Manager to accept a new one (0: never).",
     )
     promise_broken_days = fields.Integer(string="Broken Promises Period (Days)", default=90)
+    reply_wait_days = fields.Integer(
+        string="Wait for a Reply's Review (Days)", default=3,
+        help="While a customer's reply waits for a collector's review, the automatic reminders "
+        "wait for that customer, at most this many days after the reply (0: they do not wait).",
+    )
     promise_minimum = fields.Selection(
         [("oldest", "The Oldest Invoice Named"), ("all", "Every Invoice Named"), ("percent", "A Share of the Debt Named")],
         string="A Promise Covers at Least", default="oldest", required=True,
@@ -118,11 +123,11 @@ class CobranzaPolicy(models.Model):
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("promise_max_days", "promise_grace_days", "promise_broken_limit", "promise_broken_days",
-                    "plan_fee_percentage", "promise_minimum_percent")
+                    "plan_fee_percentage", "promise_minimum_percent", "reply_wait_days")
     def _check_promise_settings(self):
         for policy in self:
             if min(policy.promise_max_days, policy.promise_grace_days, policy.promise_broken_limit,
-                   policy.promise_broken_days) < 0 or not 0 <= policy.plan_fee_percentage <= 100 \
+                   policy.promise_broken_days, policy.reply_wait_days) < 0 or not 0 <= policy.plan_fee_percentage <= 100 \
                     or not 0 <= policy.promise_minimum_percent <= 100:
                 raise ValidationError(_("The promise and plan settings of the policy “%s” must be "
                                         "positive (a fee or a share between 0 and 100%%).", policy.name))

@@ -31,7 +31,8 @@ class CobranzaPromise(models.Model):
     date = fields.Date(string="Promised Date", required=True, tracking=True)
     channel = fields.Selection(CHANNELS, default="call", required=True)
     origin = fields.Selection(
-        [("collector", "Collector"), ("portal", "Customer Portal"), ("email", "Email Reply")],
+        [("collector", "Collector"), ("portal", "Customer Portal"), ("email", "Email Reply"),
+         ("whatsapp", "WhatsApp Reply")],
         default="collector", required=True,
     )
     user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user)

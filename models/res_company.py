@@ -37,6 +37,14 @@ class ResCompany(models.Model):
     cobranza_whatsapp_api_version = fields.Char(
         string="WhatsApp API Version", default="v21.0", groups="base.group_system"
     )
+    cobranza_whatsapp_verify_token = fields.Char(
+        string="WhatsApp Webhook Verify Token", groups="base.group_system",
+        help="The token you type in Meta's webhook settings: Odoo answers Meta's check with it.",
+    )
+    cobranza_whatsapp_app_secret = fields.Char(
+        string="WhatsApp App Secret", groups="base.group_system",
+        help="The secret of the Meta app: replies arrive only when signed with it.",
+    )
 
     # payment behaviour, segments, predictions
     cobranza_behaviour_months = fields.Integer(

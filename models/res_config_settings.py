@@ -12,6 +12,8 @@ class ResConfigSettings(models.TransientModel):
     cobranza_whatsapp_phone_id = fields.Char(related="company_id.cobranza_whatsapp_phone_id", readonly=False)
     cobranza_whatsapp_token = fields.Char(related="company_id.cobranza_whatsapp_token", readonly=False)
     cobranza_whatsapp_api_version = fields.Char(related="company_id.cobranza_whatsapp_api_version", readonly=False)
+    cobranza_whatsapp_verify_token = fields.Char(related="company_id.cobranza_whatsapp_verify_token", readonly=False)
+    cobranza_whatsapp_app_secret = fields.Char(related="company_id.cobranza_whatsapp_app_secret", readonly=False)
     cobranza_behaviour_months = fields.Integer(related="company_id.cobranza_behaviour_months", readonly=False)
     cobranza_on_time_days = fields.Integer(related="company_id.cobranza_on_time_days", readonly=False)
     cobranza_min_history = fields.Integer(related="company_id.cobranza_min_history", readonly=False)

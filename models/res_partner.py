@@ -124,6 +124,7 @@ class ResPartner(models.Model):
     cobranza_plan_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_promise_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_dispute_count = fields.Integer(compute="_compute_cobranza_counts")
+    cobranza_reply_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_contact_count = fields.Integer(compute="_compute_cobranza_contact_count")
     cobranza_undelivered_count = fields.Integer(
         string="Reminders Not Delivered", compute="_compute_cobranza_contact_count",
@@ -146,6 +147,7 @@ class ResPartner(models.Model):
             ("cobranza_plan_count", "cobranza.payment.plan", [("state", "in", ("proposed", "active"))]),
             ("cobranza_promise_count", "cobranza.promise", [("state", "=", "open")]),
             ("cobranza_dispute_count", "cobranza.dispute", [("state", "=", "open")]),
+            ("cobranza_reply_count", "cobranza.reply", [("state", "=", "to_review")]),
         ):
             counts = dict(self.env[model].sudo()._read_group(
                 [("partner_id", "in", self.ids), *domain], ["partner_id"], ["__count"]))
@@ -254,7 +256,40 @@ class ResPartner(models.Model):
         return self.env.ref("account_cobranza.action_report_cobranza_statement").report_action(
             self.commercial_partner_id)
 
+    def action_cobranza_view_replies(self):
+        return self._cobranza_related_action("account_cobranza.cobranza_reply_action")
+
+    # ------------------------------------------------------------------ mail gateway
+    def _message_post_after_hook(self, message, msg_values):
+        """Extends mail.thread: a customer's answer to a reminder becomes a reply to review."""
+        result = super()._message_post_after_hook(message, msg_values)
+        self.env["cobranza.reply"]._cobranza_receive_message(self, message)
+        return result
+
     # ------------------------------------------------------------------ business methods: the customer's collection settings
+    def _cobranza_opt_out(self, channels, reply):
+        """Withdraw the consent to `channels` ("all": every channel) at once, as the customer
+        asked in `reply`, and log it as a contact. Returns the channels stopped."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.sudo()
+        if "all" in channels:
+            channels = ["email", "sms", "whatsapp", "call"]
+        fnames = {CONSENT_FIELDS[c] for c in channels if c in CONSENT_FIELDS}
+        if not fnames:
+            return []
+        partner.write(dict.fromkeys(fnames, False))
+        stopped = [c for c in ("email", "sms", "whatsapp", "call") if CONSENT_FIELDS[c] in fnames]
+        labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
+        text = _("The customer asked not to be contacted by %s any more: consent withdrawn.",
+                 ", ".join(labels[c] for c in stopped))
+        self.env["cobranza.contact"].sudo().create({
+            "partner_id": partner.id, "company_id": reply.company_id.id, "channel": reply._source_channel(),
+            "state": "sent", "note": text, "author_id": False, "date": reply.received_at,
+            "move_ids": [(6, 0, reply.move_ids.ids)],
+        })
+        partner.message_post(body=text, subtype_xmlid="mail.mt_note")
+        return stopped
+
     def _cobranza_has_consent(self, channel):
         self.ensure_one()
         fname = CONSENT_FIELDS.get(channel)

@@ -25,12 +25,14 @@ class ResPartner(models.Model):
                     levels=tuple(level._cobranza_engine_level() for level in policy.level_ids),
                     tolerance=policy.tolerance_amount,
                     min_days_between_contacts=policy.min_days_between_contacts,
+                    reply_wait_days=policy.reply_wait_days,
                 )
         by_customer = {}
         for invoice in invoices.values():
             by_customer.setdefault(invoice.partner_id, []).append(
                 engine_invoice(invoice, engine_policies.get(policies[invoice.id].id), holds))
         last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
+        waiting = self._cobranza_replies_waiting(company)
         customers = [
             ladder.Customer(
                 id=partner.id,
@@ -40,6 +42,7 @@ class ResPartner(models.Model):
                 last_contact=last_contacts.get(partner.id),
                 risk=partner._cobranza_risk_weight(),
                 open_task=partner.id in open_tasks,
+                reply_since=waiting.get(partner.id),
             )
             for partner in self
         ]
@@ -69,6 +72,13 @@ class ResPartner(models.Model):
             )
         }
         return last, tasks
+
+    def _cobranza_replies_waiting(self, company):
+        """``{customer id: day of its oldest reply to review}`` in `company` (one query)."""
+        Reply = self.env["cobranza.reply"].sudo()
+        return {partner.id: received.date() for partner, received in Reply._read_group(
+            [("partner_id", "in", self.ids), ("company_id", "=", company.id), ("state", "=", "to_review")],
+            ["partner_id"], ["received_at:min"])}
 
     def _cobranza_write_states(self, plan, company, invoices, held):
         """Store the customers' collection state in `company` in one statement. `held`:

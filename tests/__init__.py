@@ -10,3 +10,4 @@ from . import test_dispatch
 from . import test_reliability
 from . import test_analytics
 from . import test_bench_loader
+from . import test_replies

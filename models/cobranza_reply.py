@@ -1,0 +1,511 @@
+import hashlib
+import hmac
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytz
+from lxml import html as lxml_html
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount, html2plaintext, is_html_empty
+
+from ..engine import replies
+from .cobranza_dispute import REASONS
+from .cobranza_contact_dispatch import claim
+from .res_partner import CONSENT_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+INTENTS = [
+    ("promise", "Promise to Pay"),
+    ("paid", "Says It Paid"),
+    ("dispute", "Dispute"),
+    ("plan", "Asks for a Payment Plan"),
+    ("callback", "Contact Preference"),
+    ("optout", "Opt-out"),
+    ("other", "Other"),
+]
+SOURCES = [("email", "Email"), ("whatsapp", "WhatsApp"), ("portal", "Customer Portal")]
+PREFERRED_CHANNELS = ("email", "sms", "whatsapp", "call")
+MAX_BODY = 10 * replies.MAX_TEXT  # kept on the reply; the reading stops at MAX_TEXT (and says so)
+PROCESS_BATCH = 200
+
+
+def whatsapp_signature_ok(body, signature, secret):
+    """Meta signs each webhook call with the app secret: ``sha256=<hex HMAC of the body>``."""
+    if not (secret and signature and signature.startswith("sha256=")):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature[7:].strip())
+
+
+class CobranzaReply(models.Model):
+    """A customer's answer to a reminder (email, WhatsApp, portal), read by
+    ``engine.replies`` into a proposal a collector accepts or rejects in one click. While a
+    reply waits for review, the daily run leaves its customer alone (the policy says how long)."""
+
+    _name = "cobranza.reply"
+    _description = "Customer Reply"
+    _inherit = ["mail.thread"]
+    _order = "received_at desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True, tracking=True,
+                                 help="The customer who answered (empty when the sender is unknown).")
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    source = fields.Selection(SOURCES, required=True, default="email", string="Received By")
+    sender = fields.Char(help="Email address or phone number the reply came from.")
+    external_id = fields.Char(string="Message Id", readonly=True, copy=False,
+                              help="The id of the message in its channel (WhatsApp): it is recorded once.")
+    message_id = fields.Many2one("mail.message", string="Message", readonly=True, ondelete="set null", index="btree_not_null")
+    received_at = fields.Datetime(string="Received", required=True, default=fields.Datetime.now, readonly=True)
+    body = fields.Text(string="Text", readonly=True)
+    attachment_ids = fields.Many2many("ir.attachment", string="Attachments", readonly=True)
+    move_ids = fields.Many2many(
+        "account.move", "cobranza_reply_move_rel", "reply_id", "move_id", string="Invoices", check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+    )
+    # what the reply says: proposed by the engine, editable while it waits for review
+    intent = fields.Selection(INTENTS, default="other", required=True, tracking=True)
+    confidence = fields.Float(digits=(16, 2), readonly=True)
+    date = fields.Date(string="Proposed Date", help="The promised date (promise), or the day the customer says it paid.")
+    amount = fields.Monetary(help="The amount the customer names (company currency); empty: what the invoices owe.")
+    reason = fields.Selection(REASONS, string="Dispute Reason")
+    channel = fields.Selection([(c, label) for c, label in [
+        ("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("call", "Phone call")]],
+        string="Channel Asked For", help="The channel the customer prefers (contact preference).")
+    installments = fields.Integer(help="Installments the customer asks for (payment plan).")
+    optout_channels = fields.Char(string="Opted Out Of", readonly=True,
+                                  help="Channels the customer asked to stop: consent withdrawn at once.")
+    note = fields.Text(string="Why", readonly=True, help="What the reading noticed: no date, a date beyond the "
+                       "policy's maximum, an impossible date, an unknown language, an unknown sender...")
+    beyond_max = fields.Boolean(string="Beyond the Policy", compute="_compute_beyond_max",
+                                help="The proposed date is further than the policy allows.")
+    state = fields.Selection(
+        [("new", "Received"), ("to_review", "To Review"), ("accepted", "Accepted"), ("rejected", "Read"),
+         ("ignored", "Ignored")],
+        default="new", required=True, index=True, tracking=True,
+    )
+    reviewed_by_id = fields.Many2one("res.users", string="Reviewed By", readonly=True)
+    reviewed_at = fields.Datetime(string="Reviewed On", readonly=True)
+    promise_id = fields.Many2one("cobranza.promise", string="Promise", readonly=True, ondelete="set null")
+    dispute_ids = fields.Many2many("cobranza.dispute", string="Disputes", readonly=True)
+    plan_id = fields.Many2one("cobranza.payment.plan", string="Payment Plan", readonly=True, ondelete="set null")
+    activity_id = fields.Many2one("mail.activity", string="Task", readonly=True, ondelete="set null")
+
+    _sql_constraints = [
+        ("external_id_unique", "UNIQUE(company_id, source, external_id)",
+         "This message was already received."),
+    ]
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("partner_id", "intent", "received_at")
+    def _compute_name(self):
+        intents = dict(self._fields["intent"]._description_selection(self.env))
+        for reply in self:
+            reply.name = " · ".join(filter(None, [reply.partner_id.name or reply.sender, intents.get(reply.intent)]))
+
+    @api.depends("date", "intent", "move_ids", "partner_id")
+    def _compute_beyond_max(self):
+        for reply in self:
+            reply.beyond_max = bool(reply.intent == "promise" and reply.date
+                                    and reply.date > reply._today() + timedelta(days=reply._max_days()))
+
+    # ------------------------------------------------------------------ actions
+    def action_accept(self):
+        """Turn the proposal into what it proposes, with the usual validations; returns the
+        form of a record a person completes (a payment plan), if any."""
+        action = True
+        for reply in self:
+            if reply.state != "to_review":
+                raise UserError(_("Only a reply to review can be accepted."))
+            if reply.intent == "other":
+                raise UserError(_("This reply proposes nothing to accept: choose what it says (Intent) "
+                                  "or mark it as read."))
+            if not reply.partner_id:
+                raise UserError(_("Choose the customer who sent this reply first."))
+            result = getattr(reply, f"_accept_{reply.intent}")()
+            reply.write({"state": "accepted", "reviewed_by_id": self.env.user.id,
+                         "reviewed_at": fields.Datetime.now()})
+            if isinstance(result, dict):
+                action = result
+        self._refresh()
+        return action
+
+    def action_reject(self):
+        """Keep the reply as read: nothing is created, and the ladder goes on."""
+        if any(reply.state not in ("to_review", "new") for reply in self):
+            raise UserError(_("Only a reply to review can be marked as read."))
+        self.write({"state": "rejected", "reviewed_by_id": self.env.user.id, "reviewed_at": fields.Datetime.now()})
+        self._refresh()
+
+    def action_read_again(self):
+        """Read the text again (after the customer or the text was corrected)."""
+        self.filtered(lambda r: r.state in ("new", "to_review"))._process()
+
+    # ------------------------------------------------------------------ interpretation
+    @api.model
+    def interpret(self, text, date, lang=None):
+        """What `text`, written on `date` (the customer's day), says: ``{intent, date,
+        amount, reason, confidence, currency, channel, optout, installments, invoice_refs,
+        language, notes}`` (``engine.replies``)."""
+        if isinstance(date, datetime):
+            date = date.date()
+        return replies.interpret(text, fields.Date.to_date(date) or fields.Date.context_today(self), lang).as_dict()
+
+    def _today(self):
+        """The day the reply was written, in the customer's time zone."""
+        self.ensure_one()
+        tz = self.partner_id.tz or self.company_id.partner_id.tz or "UTC"
+        moment = self.received_at or fields.Datetime.now()
+        return pytz.utc.localize(moment).astimezone(pytz.timezone(tz)).date()
+
+    def _policy(self):
+        self.ensure_one()
+        moves = self.move_ids or self._open_invoices()
+        if moves:
+            return moves[:1]._cobranza_resolve_policy()[moves[:1]]
+        return self.company_id.cobranza_policy_id
+
+    def _max_days(self):
+        from ..engine.schedule import MAX_PROMISE_DAYS
+        return self._policy().promise_max_days or MAX_PROMISE_DAYS
+
+    def _open_invoices(self):
+        self.ensure_one()
+        if not self.partner_id:
+            return self.env["account.move"]
+        return self.env["account.move"].sudo().search([
+            ("commercial_partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
+            ("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("cobranza_payable", "=", True),
+        ], order="invoice_date_due, id").with_env(self.env)
+
+    def _process(self):
+        """Read each reply into its proposal (state *to review*); an opt-out withdraws the
+        consent at once. A reply that cannot be read stays *received* with the reason."""
+        for reply in self:
+            try:
+                with self.env.cr.savepoint():
+                    reply._read()
+            except Exception as error:  # noqa: BLE001 - the reply is kept, with the reason
+                _logger.warning("Collections: reply %s could not be read", reply.id, exc_info=True)
+                reply.note = _("This reply could not be read (%s): please read it yourself.", error)
+                reply.state = "to_review"
+        self._refresh()
+
+    def _read(self):
+        self.ensure_one()
+        if self.source == "whatsapp" and not self.partner_id:
+            self.partner_id = self._find_sender()
+        partner = self.partner_id
+        reading = replies.interpret(self.body or "", self._today(), partner.lang or self.company_id.partner_id.lang,
+                                    channel=self.source if self.source != "portal" else None,
+                                    has_attachments=bool(self.attachment_ids))
+        notes = [self._note_text(code, detail) for code, detail in reading.notes]
+        moves = self.move_ids or self._named_invoices(reading.invoice_refs) or self._reminded_invoices()
+        if not partner:
+            notes.append(_("The sender (%s) is not a known customer: choose the customer.", self.sender or "?"))
+        elif not moves and reading.intent in ("promise", "dispute", "plan"):
+            notes.append(_("The customer has no open invoice to apply this to."))
+        vals = {
+            "intent": reading.intent, "confidence": reading.confidence, "date": reading.date,
+            "amount": reading.amount or 0.0, "reason": reading.reason if reading.intent == "dispute" else False,
+            "channel": reading.channel if reading.channel in PREFERRED_CHANNELS else False,
+            "installments": reading.installments or 0, "move_ids": [(6, 0, moves.ids)], "state": "to_review",
+        }
+        if reading.intent == "promise" and not reading.date and not any(c == "impossible_date" for c, _d in reading.notes):
+            vals["date"] = replies.promise_date(reading, self._today())
+        if reading.amount and reading.currency and reading.currency != self.company_id.currency_id.name:
+            notes.append(_("The customer names an amount in %s: check it against the invoices.", reading.currency))
+        self.write(vals)
+        if self.beyond_max:
+            notes.append(_("The promised date is beyond the policy's maximum of %s days: agree a nearer "
+                           "date with the customer, or ask a manager.", self._max_days()))
+        if partner and (reading.optout or reading.intent == "optout"):
+            channels = list(reading.optout) or [self.source if self.source != "portal" else "email"]
+            stopped = partner._cobranza_opt_out(channels, self)
+            self.optout_channels = ", ".join(stopped)
+            if reading.intent == "optout":
+                self.state = "accepted"
+                notes.append(_("Applied at once, as the law requires: the customer is not contacted "
+                               "by %s any more.", self.optout_channels))
+        self.note = "\n".join(notes) or False
+
+    def _note_text(self, code, detail):
+        return {
+            "empty": _("The message has no text."),
+            "truncated": _("The message is very long: only its first %s KB were read.", detail),
+            "unknown_language": _("The language of the message was not recognised."),
+            "impossible_date": _("The customer names a date that does not exist (%s).", detail),
+            "past_date": _("The customer names a past date (%s) for a payment to come.", detail),
+            "no_date": _("The customer names no date: a week from the message is proposed."),
+        }.get(code, code)
+
+    def _named_invoices(self, refs):
+        """The customer's open invoices the text names ("INV/2026/00012", "la factura 12")."""
+        if not refs or not self.partner_id:
+            return self.env["account.move"]
+        moves = self._open_invoices()
+        wanted = {ref.upper().replace(" ", "") for ref in refs}
+        numbers = {int(ref) for ref in refs if ref.isdigit()}
+        return moves.filtered(lambda m: (m.name or "").upper().replace(" ", "") in wanted
+                              or (m.ref or "").upper() in wanted
+                              or (numbers and m.sequence_number in numbers))
+
+    def _reminded_invoices(self):
+        """The still open invoices of the reminder answered (the email replied to, else the
+        customer's last message), else all of the customer's open invoices."""
+        Contact = self.env["cobranza.contact"].sudo()
+        contact = Contact.browse()
+        if self.message_id.parent_id:
+            contact = Contact.search([("mail_message_id", "=", self.message_id.parent_id.id)], limit=1)
+        if not contact and self.partner_id:
+            contact = Contact.search([("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
+                                      ("state", "=", "sent"), ("channel", "in", ("email", "sms", "whatsapp"))],
+                                     order="date desc, id desc", limit=1)
+        moves = contact.move_ids.filtered("cobranza_payable").with_env(self.env)
+        if self.message_id.model == "account.move":
+            moves = moves.browse(self.message_id.res_id).filtered("cobranza_payable") or moves
+        return moves or self._open_invoices()
+
+    def _find_sender(self):
+        number = "".join(ch for ch in (self.sender or "") if ch.isdigit())
+        if not number:
+            return self.env["res.partner"]
+        partner = self.env["res.partner"].sudo().search(
+            [("phone_sanitized", "=", f"+{number}")], limit=1) or self.env["res.partner"].sudo().search(
+            ["|", ("mobile", "ilike", number[-8:]), ("phone", "ilike", number[-8:])], limit=1)
+        return partner.commercial_partner_id.with_env(self.env)
+
+    # ------------------------------------------------------------------ acceptance
+    def _source_channel(self):
+        return {"email": "email", "whatsapp": "whatsapp"}.get(self.source, "other")
+
+    def _origin(self):
+        return {"email": "email", "whatsapp": "whatsapp", "portal": "portal"}[self.source]
+
+    def _require_invoices(self):
+        if not self.move_ids:
+            raise UserError(_("Choose the invoices this reply is about."))
+        return self.move_ids
+
+    def _accept_promise(self):
+        moves = self._require_invoices()
+        if not self.date:
+            raise UserError(_("Set the promised date first."))
+        amount = self.amount or sum(moves.mapped("amount_residual_signed"))
+        self.promise_id = self.env["cobranza.promise"].create({
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [(6, 0, moves.ids)],
+            "amount": amount, "date": self.date, "channel": self._source_channel(), "origin": self._origin(),
+            "note": (self.body or "")[:2000],
+        })
+        self.promise_id.message_post(body=_("Promise proposed by the customer's reply and accepted by %s.",
+                                            self.env.user.name))
+
+    def _accept_dispute(self):
+        moves = self._require_invoices().filtered("cobranza_payable")
+        if not moves:
+            raise UserError(_("None of these invoices can be disputed any more (they are paid)."))
+        disputes = self.env["cobranza.dispute"].create([{
+            "move_id": move.id, "reason": self.reason or "other", "origin": self._origin(),
+            "description": (self.body or "").strip()[:5000] or _("Disputed in a reply."),
+            "attachment_ids": [(6, 0, self.attachment_ids.ids)] if len(moves) == 1 else [],
+        } for move in moves])
+        self.dispute_ids = [(6, 0, disputes.ids)]
+
+    def _accept_paid(self):
+        """A task for an accountant to find the payment, with the customer's receipt; the
+        reminders wait until its deadline."""
+        partner = self.partner_id
+        deadline = fields.Date.context_today(self) + timedelta(days=max(self._policy().reply_wait_days, 1))
+        accountants = self.env.ref("account.group_account_manager").sudo().users.filtered(
+            lambda u: self.company_id in u.company_ids)
+        user = (accountants | partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1]
+        invoices = ", ".join(self.move_ids.mapped("name")) or _("its open invoices")
+        amount = format_amount(self.env, self.amount, self.currency_id) if self.amount else _("an amount not stated")
+        self.activity_id = partner.activity_schedule(
+            "mail.mail_activity_data_todo", date_deadline=deadline, user_id=user.id,
+            summary=_("Find the payment %s says it made", partner.name),
+            note=_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt attached to "
+                   "the customer's message, if any. Its reminders wait until %(deadline)s.",
+                   customer=partner.name, invoices=invoices, amount=amount,
+                   date=self.date or _("a date not stated"), deadline=deadline),
+        )
+        if self.attachment_ids:
+            self.activity_id.attachment_ids = [(6, 0, self.attachment_ids.ids)]
+        partner = partner.with_company(self.company_id)
+        if not partner.cobranza_snooze_until or partner.cobranza_snooze_until < deadline:
+            partner.cobranza_snooze_until = deadline
+
+    def _accept_plan(self):
+        moves = self._require_invoices()
+        plan = self.env["cobranza.payment.plan"].create({
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [(6, 0, moves.ids)],
+            "installment_count": self.installments or 3,
+            "note": _("Asked for by the customer: %s", (self.body or "")[:1000]),
+        })
+        plan.action_compute_schedule()
+        self.plan_id = plan
+        return {"type": "ir.actions.act_window", "res_model": "cobranza.payment.plan", "res_id": plan.id,
+                "view_mode": "form", "target": "current"}
+
+    def _accept_callback(self):
+        """The customer's contact preference: the channel it asks for becomes its preferred
+        one (and consented to); a call it asks for is a task for its collector."""
+        partner = self.partner_id
+        vals = {}
+        if self.channel:
+            vals["cobranza_preferred_channel"] = self.channel
+            vals[CONSENT_FIELDS[self.channel]] = True
+        if vals:
+            partner.write(vals)
+        if self.channel in (False, "call"):
+            user = (partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1]
+            self.activity_id = partner.activity_schedule(
+                "mail.mail_activity_data_call", date_deadline=self.date or fields.Date.context_today(self),
+                user_id=user.id, summary=_("Call %s back, as asked", partner.name), note=(self.body or "")[:2000])
+
+    def _accept_optout(self):
+        """Applied on receipt already (``_read``); accepting a re-typed opt-out applies it."""
+        if not self.optout_channels:
+            channels = [self.channel] if self.channel else [self.source if self.source != "portal" else "email"]
+            self.optout_channels = ", ".join(self.partner_id._cobranza_opt_out(channels, self))
+
+    # ------------------------------------------------------------------ reception
+    @api.model
+    def _cobranza_receive_message(self, record, message):
+        """A message posted on a customer or an invoice: a reply of the customer becomes a
+        reply to review. Never raises (an exception would drop an incoming email)."""
+        try:
+            with self.env.cr.savepoint():
+                reply = self.sudo()._reply_from_message(record.sudo(), message.sudo())
+        except Exception:  # noqa: BLE001 - the mail gateway must not lose the email
+            _logger.warning("Collections: message %s not recorded as a reply", message.id, exc_info=True)
+            return self.browse()
+        if reply and reply.state == "new":
+            reply._process()
+        return reply
+
+    @api.model
+    def _reply_from_message(self, record, message):
+        Reply = self.sudo()
+        if message.message_type not in ("email", "comment") or not record:
+            return Reply
+        author = message.author_id
+        if message.message_type == "comment" and not (author.user_ids and all(author.user_ids.mapped("share"))):
+            return Reply  # a note or a message of our people: not the customer's
+        if author.user_ids and not all(author.user_ids.mapped("share")):
+            return Reply
+        if record._name == "account.move":
+            if record.move_type != "out_invoice" or record.state != "posted":
+                return Reply
+            partner, company, moves = record.commercial_partner_id, record.company_id, record
+            relevant = record.cobranza_payable
+        else:
+            partner, company, moves = record.commercial_partner_id, self.env.company, record.browse()
+            relevant = False
+        relevant = relevant or (message.parent_id and self.env["cobranza.contact"].sudo().search_count(
+            [("mail_message_id", "=", message.parent_id.id)], limit=1))
+        if not relevant or (author and author.commercial_partner_id != partner and message.message_type == "comment"):
+            return Reply
+        company = self.env["cobranza.contact"].sudo().search(
+            [("mail_message_id", "=", message.parent_id.id)], limit=1).company_id or company
+        body = message.body or ""
+        text = self._plain_text(body)
+        vals = {
+            "partner_id": partner.id, "company_id": company.id, "message_id": message.id,
+            "source": "email" if message.message_type == "email" else "portal",
+            "sender": message.email_from or author.email, "received_at": message.date or fields.Datetime.now(),
+            "body": text[:MAX_BODY], "attachment_ids": [(6, 0, message.attachment_ids.ids)],
+            "move_ids": [(6, 0, moves.filtered("cobranza_payable").ids)],
+        }
+        if message.cobranza_auto_reply or replies.is_auto_reply({}, message.subject or ""):
+            vals.update(state="ignored", note=_("An automatic reply (out of office): nothing to review."))
+        return Reply.create(vals)
+
+    @api.model
+    def _plain_text(self, body):
+        """The customer's own words of an HTML mail: the quoted reminder dropped."""
+        if is_html_empty(body):
+            return ""
+        try:
+            tree = lxml_html.fromstring(body)
+            for node in tree.xpath("//*[@data-o-mail-quote or @data-o-mail-quote-node or "
+                                   "contains(@class, 'gmail_quote') or name()='blockquote']"):
+                if node.getparent() is not None:
+                    node.getparent().remove(node)
+            body = lxml_html.tostring(tree, encoding="unicode")
+        except (ValueError, lxml_html.etree.ParserError):
+            pass
+        return html2plaintext(body or "").strip()
+
+    @api.model
+    def _cobranza_whatsapp_receive(self, payload, signature):
+        """A call of WhatsApp's webhook: `payload` (bytes) signed by `signature`. Records each
+        new message (once per message id) for the cron to read; returns the number of new
+        replies, or None when no company's app secret signs the payload."""
+        companies = self.env["res.company"].sudo().search([("cobranza_whatsapp_app_secret", "!=", False)])
+        signed = companies.filtered(lambda c: whatsapp_signature_ok(payload, signature, c.cobranza_whatsapp_app_secret))
+        if not signed:
+            return None
+        try:
+            data = json.loads(payload or b"{}")
+        except ValueError:
+            _logger.warning("Collections: WhatsApp webhook with a body that is not JSON")
+            return 0
+        vals_list = []
+        for entry in data.get("entry") or []:
+            for change in entry.get("changes") or []:
+                value = change.get("value") or {}
+                phone_id = (value.get("metadata") or {}).get("phone_number_id")
+                company = signed.filtered(lambda c: c.cobranza_whatsapp_phone_id == phone_id)[:1] or signed[:1]
+                for message in value.get("messages") or []:
+                    vals_list.append(self._whatsapp_values(company, message))
+        vals_list = [v for v in vals_list if v["external_id"]]
+        known = set(self.sudo().search([("source", "=", "whatsapp"),
+                                        ("external_id", "in", [v["external_id"] for v in vals_list])]).mapped("external_id"))
+        new = [v for v in vals_list if v["external_id"] not in known]
+        new = list({v["external_id"]: v for v in new}.values())
+        if new:
+            self.sudo().create(new)
+            self.env.ref("account_cobranza.ir_cron_cobranza_replies").sudo()._trigger()
+        return len(new)
+
+    @api.model
+    def _whatsapp_values(self, company, message):
+        kind = message.get("type")
+        content = message.get(kind) if isinstance(message.get(kind), dict) else {}
+        text = (message.get("text") or {}).get("body") or content.get("caption") or content.get("text") \
+            or (content.get("button_reply") or content.get("list_reply") or {}).get("title") or ""
+        try:
+            received = datetime.fromtimestamp(int(message.get("timestamp")), tz=timezone.utc).replace(tzinfo=None)
+        except (TypeError, ValueError):
+            received = fields.Datetime.now()
+        note = False
+        if kind not in ("text", "button", "interactive"):
+            note = _("WhatsApp %(kind)s message (media %(media)s).", kind=kind or "?", media=content.get("id") or "-")
+        return {
+            "company_id": company.id, "source": "whatsapp", "external_id": message.get("id"),
+            "sender": message.get("from"), "received_at": received, "body": text[:MAX_BODY], "note": note,
+            "state": "new",
+        }
+
+    @api.model
+    def _cron_process(self, limit=PROCESS_BATCH):
+        """Read the replies received by the webhook: each worker claims its own."""
+        ids = claim(self.env, SQL(
+            "SELECT id FROM cobranza_reply WHERE state = 'new' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED", limit),
+            retry=True)
+        replies_ = self.browse(ids)
+        replies_._process()
+        return replies_
+
+    # ------------------------------------------------------------------ business methods
+    def _refresh(self):
+        for (partner, company), _same in self.filtered("partner_id").grouped(
+                lambda r: (r.partner_id, r.company_id)).items():
+            self.env["res.partner"].sudo()._cobranza_refresh(partner, company)

@@ -110,11 +110,45 @@ class CobranzaDemo(models.AbstractModel):
         for days in DEMO_RUN_DAYS_AGO:
             Run.run_for_date(today - timedelta(days=days), company)
         self._demo_agreements(env, company, today)
+        self._demo_replies(env, company, today)
         # again with the agreements (broken promises and plans count), then a year of KPIs
         # up to yesterday (today's snapshot is taken tonight)
         env["cobranza.segment"].recompute_segments()
         env["cobranza.kpi"].backfill(company, today - timedelta(days=365), today - timedelta(days=1))
         self._demo_analyze(env)
+
+    @api.model
+    def _demo_replies(self, env, company, today):
+        """Customers' answers waiting for review: two emails threaded on their reminders
+        (through the mail gateway's own posting) and two WhatsApp messages."""
+        Contact = env["cobranza.contact"].sudo()
+        held = set(env["account.move"].search([("company_id", "=", company.id)])._cobranza_holds())
+        reminded = Contact.search([("company_id", "=", company.id), ("channel", "=", "email"),
+                                   ("mail_message_id", "!=", False), ("run_id", "!=", False)], order="date desc")
+        customers = []
+        for contact in reminded:
+            moves = contact.move_ids.filtered(lambda m: m.cobranza_payable and m.id not in held)
+            if moves and contact.partner_id not in [c.partner_id for c in customers]:
+                customers.append(contact)
+            if len(customers) == 4:
+                break
+        texts = ["Buenos días, le transfiero el viernes sin falta. Saludos cordiales.",
+                 "Estimados, no recibimos la factura %s, ¿nos la pueden reenviar?",
+                 "hola, le deposito mañana 👍", "¿puedo pagar en 3 cuotas? este mes está difícil"]
+        for index, (contact, text) in enumerate(zip(customers, texts)):
+            partner = contact.partner_id
+            if "%s" in text:
+                text = text % contact.move_ids[:1].name
+            if index < 2:  # as the gateway posts an email answering the reminder
+                partner.with_context(mail_create_nosubscribe=True).message_post(
+                    body=text, message_type="email", subtype_xmlid="mail.mt_comment", author_id=partner.id,
+                    email_from=partner.email_formatted, parent_id=contact.mail_message_id.id)
+            else:  # as the WhatsApp webhook records a message, read by the cron
+                env["cobranza.reply"].sudo().create({
+                    "company_id": company.id, "source": "whatsapp", "sender": partner.mobile,
+                    "external_id": f"wamid.demo{index}", "body": text, "state": "new",
+                })
+        env["cobranza.reply"]._cron_process()
 
     @api.model
     def _demo_analyze(self, env):

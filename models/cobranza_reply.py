@@ -285,7 +285,7 @@ class CobranzaReply(models.Model):
     def _source_channel(self):
         return {"email": "email", "whatsapp": "whatsapp"}.get(self.source, "other")
 
-    def _origin(self):
+    def _reply_origin(self):
         return {"email": "email", "whatsapp": "whatsapp", "portal": "portal"}[self.source]
 
     def _require_invoices(self):
@@ -300,7 +300,7 @@ class CobranzaReply(models.Model):
         amount = self.amount or sum(moves.mapped("amount_residual_signed"))
         self.promise_id = self.env["cobranza.promise"].create({
             "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [(6, 0, moves.ids)],
-            "amount": amount, "date": self.date, "channel": self._source_channel(), "origin": self._origin(),
+            "amount": amount, "date": self.date, "channel": self._source_channel(), "origin": self._reply_origin(),
             "note": (self.body or "")[:2000],
         })
         self.promise_id.message_post(body=_("Promise proposed by the customer's reply and accepted by %s.",
@@ -311,7 +311,7 @@ class CobranzaReply(models.Model):
         if not moves:
             raise UserError(_("None of these invoices can be disputed any more (they are paid)."))
         disputes = self.env["cobranza.dispute"].create([{
-            "move_id": move.id, "reason": self.reason or "other", "origin": self._origin(),
+            "move_id": move.id, "reason": self.reason or "other", "origin": self._reply_origin(),
             "description": (self.body or "").strip()[:5000] or _("Disputed in a reply."),
             "attachment_ids": [(6, 0, self.attachment_ids.ids)] if len(moves) == 1 else [],
         } for move in moves])

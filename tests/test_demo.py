@@ -137,6 +137,20 @@ class TestDemoData(TransactionCase):
         self.assertTrue(dispute)
         self.assertEqual(dispute.move_id.cobranza_stage, "dispute")
 
+    def test_replies_to_review_by_email_and_whatsapp(self):
+        replies = self.env["cobranza.reply"].search([("company_id", "=", self.company.id), ("state", "=", "to_review")])
+        self.assertEqual(set(replies.mapped("source")), {"email", "whatsapp"})
+        self.assertEqual(set(replies.mapped("intent")), {"promise", "dispute", "plan"})
+        self.assertTrue(all(replies.mapped("partner_id")), "WhatsApp senders found by their mobile number")
+        promise = replies.filtered(lambda r: r.intent == "promise" and r.source == "email")
+        partner = promise.partner_id.with_company(self.company)
+        # the ladder waits for this customer while its reply waits for review
+        run = self.env["cobranza.run"].with_company(self.company).run_for_date(self.today + timedelta(days=1), self.company)
+        self.assertFalse(self.env["cobranza.contact"].search([("run_id", "=", run.id), ("partner_id", "=", partner.id)]))
+        promise.with_user(self.env.ref("base.user_admin")).action_accept()
+        self.assertEqual(promise.promise_id.state, "open")
+        self.assertEqual(set(promise.move_ids.mapped("cobranza_stage")), {"promise"})
+
     def test_chilean_contact_rules_defer_contacts(self):
         rule = self.env["cobranza.contact.rule"].search([("company_id", "=", self.company.id)])
         self.assertEqual(rule.country_id.code, "CL")

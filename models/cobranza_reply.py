@@ -337,7 +337,7 @@ class CobranzaReply(models.Model):
         )
         if self.attachment_ids:
             self.activity_id.attachment_ids = [(6, 0, self.attachment_ids.ids)]
-        partner = partner.with_company(self.company_id)
+        partner = partner.sudo().with_company(self.company_id)
         if not partner.cobranza_snooze_until or partner.cobranza_snooze_until < deadline:
             partner.cobranza_snooze_until = deadline
 
@@ -362,7 +362,7 @@ class CobranzaReply(models.Model):
             vals["cobranza_preferred_channel"] = self.channel
             vals[CONSENT_FIELDS[self.channel]] = True
         if vals:
-            partner.write(vals)
+            partner.sudo().write(vals)  # the customer's own wish, whoever records it
         if self.channel in (False, "call"):
             user = (partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1]
             self.activity_id = partner.activity_schedule(
@@ -380,6 +380,9 @@ class CobranzaReply(models.Model):
     def _cobranza_receive_message(self, record, message):
         """A message posted on a customer or an invoice: a reply of the customer becomes a
         reply to review. Never raises (an exception would drop an incoming email)."""
+        if message.message_type not in ("email", "comment") or (
+                message.message_type == "comment" and not message.author_id.user_ids):
+            return self.browse()  # a notification, a note or a log: no savepoint for them
         try:
             with self.env.cr.savepoint():
                 reply = self.sudo()._reply_from_message(record.sudo(), message.sudo())

@@ -133,7 +133,7 @@ class TestReplies(ReplyHelpers, CobranzaCase):
     def test_dispute_with_a_reason(self):
         reply = self._email("No recibí la factura, ¿me la pueden reenviar?", parent=self._remind())
         self.assertEqual((reply.intent, reply.reason), ("dispute", "not_received"))
-        reply.action_accept()
+        reply.with_user(self.collector).action_accept()
         dispute = reply.dispute_ids
         self.assertEqual((dispute.move_id, dispute.reason, dispute.origin), (self.invoice, "not_received", "email"))
         self.assertIn("No recibí la factura", dispute.description)
@@ -152,7 +152,7 @@ class TestReplies(ReplyHelpers, CobranzaCase):
     def test_plan_request_becomes_a_plan_proposal(self):
         reply = self._email("¿Puedo pagar en 3 cuotas?", parent=self._remind())
         self.assertEqual((reply.intent, reply.installments), ("plan", 3))
-        action = reply.action_accept()
+        action = reply.with_user(self.collector).action_accept()
         self.assertEqual(action["res_id"], reply.plan_id.id)
         self.assertEqual((reply.plan_id.state, reply.plan_id.installment_count), ("draft", 3))
         self.assertEqual(len(reply.plan_id.line_ids), 3)
@@ -160,11 +160,11 @@ class TestReplies(ReplyHelpers, CobranzaCase):
     def test_contact_preference(self):
         reply = self._email("Mejor escríbanme por WhatsApp, el correo no lo reviso.", parent=self._remind())
         self.assertEqual((reply.intent, reply.channel), ("callback", "whatsapp"))
-        reply.action_accept()
+        reply.with_user(self.collector).action_accept()
         self.assertEqual(self.customer.cobranza_preferred_channel, "whatsapp")
         self.assertTrue(self.customer.cobranza_consent_whatsapp)
         call = self._email("Llámenme después de las 5 por favor", parent=self._remind())
-        call.action_accept()
+        call.with_user(self.collector).action_accept()
         self.assertEqual(call.activity_id.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
         self.assertEqual(call.activity_id.user_id, self.collector)
 

@@ -57,7 +57,7 @@ SHORTHAND = [
     (r"\b(xq|pq|porq|xk)\b", "porque"),
     (r"\bq\b|\bk\b|\bqe\b", "que"),
     (r"\bx\b", "por"),
-    (r"\b(tb|tmb|tbn)\b", "tambien"),
+    (r"\b(tb|tmb|tbn|tmbn)\b", "tambien"),
     (r"\b(dsp|dps|desp)\b", "despues"),
     (r"\b(mnn|mna|mñn|mñna|maniana|manana|mañana|mñana)\b", "manana"),
     (r"\b(hrs|hr)\b", "horas"),
@@ -67,17 +67,11 @@ SHORTHAND = [
     (r"\b(transfe|transf|trasferencia|tranferencia|transferencia)\b", "transferencia"),
     (r"\b(trasfiero|tranfiero|transfiero)\b", "transfiero"),
     (r"\b(d)\b", "de"),
-    (r"\b(tmbn)\b", "tambien"),
     (r"\b(vdd|vd)\b", "verdad"),
     (r"\b(sra|sr|srta)\b", "senor"),
     (r"\b(fact|fac|fra)\b\.?", "factura"),
     (r"\b(ctas|cta)\b", "cuenta"),
-    (r"\b(dias|dia)\b", lambda m: m.group(0)),
 ]
-
-
-def strip_accents(text):
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c) or c == "\u0303")
 
 
 def own_words(text):
@@ -187,7 +181,7 @@ def weekday_date(weekday, today, past=False, next_week=False):
 def day_of_month(day, today, past=False):
     """"el 30": this month's 30th if it is still ahead (behind, for a past payment), else the
     next (previous) month's; None when that month has no such day."""
-    candidate = add_months(today.replace(day=1), 0)
+    candidate = today.replace(day=1)
     if past:
         if day > today.day:
             candidate = add_months(candidate, -1)
@@ -319,8 +313,6 @@ def _resolve(kind, match, today, past):  # noqa: C901 - one branch per kind of e
         text = match.group(0)
         if name in SHORT_WEEKDAYS and text.strip() == name:
             return False  # "mar", "sun" alone: not a date
-        if name == "sat" or name == "sun" and text.strip() in ("sun",):
-            return False
         suffix = match.group(2) or ""
         is_past = past or bool(PAST_MARKERS.search(suffix))
         next_week = "semana" in suffix and not is_past
@@ -387,14 +379,9 @@ def find_amount(text, decimal_comma=None):
             value *= 1000
         if value <= 0:
             continue
-        currency = None
-        for words, code in CURRENCIES:
-            marker = " ".join(filter(None, [pre, post, mult]))
-            if re.fullmatch(r".*\b(?:" + words + r")\b.*", marker) or re.search(r"(?:^|\s)(?:" + words + r")(?:\s|$)", marker):
-                currency = code
-                break
-        if mult.startswith("luca") or post and post.startswith("luca"):
-            currency = "CLP"
+        marker = " ".join(filter(None, [pre, post, mult]))
+        currency = next((code for words, code in CURRENCIES
+                         if re.search(r"(?:^|\s)(?:" + words + r")(?:\s|$)", marker)), None)
         return value, currency
     return None, None
 

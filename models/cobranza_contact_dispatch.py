@@ -171,7 +171,7 @@ class CobranzaContact(models.Model):
             contacts = automatic.filtered(lambda c: c.company_id == company)
             gates = self.env["cobranza.contact.rule"]._gates(contacts.partner_id.with_company(company), company, now,
                                                              exclude=contacts)
-            waiting = {company: contacts.partner_id._cobranza_replies_waiting(company)}
+            waiting = contacts.partner_id._cobranza_replies_waiting(company)
             for contact in contacts:
                 partner = contact.partner_id.with_company(company)
                 open_moves = contact.move_ids.filtered(lambda m: m.cobranza_payable)
@@ -184,7 +184,7 @@ class CobranzaContact(models.Model):
                     contact._cancel(_("The customer is not chased any more."))
                 elif partner.cobranza_snooze_until and partner.cobranza_snooze_until > today:
                     contact._cancel(_("The customer is snoozed until %s.", partner.cobranza_snooze_until))
-                elif (since := waiting[company].get(partner.id)) and \
+                elif (since := waiting.get(partner.id)) and \
                         since + timedelta(days=contact.level_id.policy_id.reply_wait_days) > today:
                     contact._cancel(_("The customer answered on %s: its reply waits for review.", since))
                 elif contact.action != "activity" and (gate := gates.get(partner.id)):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine import schedule
+
 
 class CobranzaPolicy(models.Model):
     """A collection policy: the ladder of levels applied to a customer's invoices."""
@@ -120,6 +122,10 @@ class CobranzaPolicy(models.Model):
     def _compute_level_count(self):
         for policy in self:
             policy.level_count = len(policy.level_ids)
+
+    def _cobranza_promise_max_days(self):
+        """How far a promise may go (no policy, or 0: the engine's limit)."""
+        return self.promise_max_days or schedule.MAX_PROMISE_DAYS
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("promise_max_days", "promise_grace_days", "promise_broken_limit", "promise_broken_days",

@@ -95,7 +95,7 @@ class CobranzaPromise(models.Model):
                 promise._validate_minimum(policy, moves)
             if promise.date < today:
                 raise UserError(_("The promised date cannot be in the past."))
-            max_days = policy.promise_max_days or schedule.MAX_PROMISE_DAYS
+            max_days = policy._cobranza_promise_max_days()
             if promise.date > today + timedelta(days=max_days):
                 raise UserError(_("The promised date cannot be more than %s days away.", max_days))
             if partner._cobranza_needs_manager_for_promise(policy) and not is_manager:

@@ -4,7 +4,6 @@ import json
 import logging
 from datetime import datetime, timedelta, timezone
 
-import pytz
 from lxml import html as lxml_html
 
 from odoo import _, api, fields, models
@@ -83,7 +82,7 @@ class CobranzaReply(models.Model):
                                   help="Channels the customer asked to stop: consent withdrawn at once.")
     note = fields.Text(string="Why", readonly=True, help="What the reading noticed: no date, a date beyond the "
                        "policy's maximum, an impossible date, an unknown language, an unknown sender...")
-    beyond_max = fields.Boolean(string="Beyond the Policy", compute="_compute_beyond_max",
+    beyond_max = fields.Boolean(string="Beyond the Policy", compute="_compute_beyond_max", store=True,
                                 help="The proposed date is further than the policy allows.")
     state = fields.Selection(
         [("new", "Received"), ("to_review", "To Review"), ("accepted", "Accepted"), ("rejected", "Read"),
@@ -109,11 +108,11 @@ class CobranzaReply(models.Model):
         for reply in self:
             reply.name = " · ".join(filter(None, [reply.partner_id.name or reply.sender, intents.get(reply.intent)]))
 
-    @api.depends("date", "intent", "move_ids", "partner_id")
+    @api.depends("date", "intent", "move_ids", "partner_id", "received_at")
     def _compute_beyond_max(self):
         for reply in self:
-            reply.beyond_max = bool(reply.intent == "promise" and reply.date
-                                    and reply.date > reply._today() + timedelta(days=reply._max_days()))
+            reply.beyond_max = bool(reply.intent == "promise" and reply.date and reply.date > reply._today()
+                                    + timedelta(days=reply._policy()._cobranza_promise_max_days()))
 
     # ------------------------------------------------------------------ actions
     def action_accept(self):
@@ -153,16 +152,13 @@ class CobranzaReply(models.Model):
         """What `text`, written on `date` (the customer's day), says: ``{intent, date,
         amount, reason, confidence, currency, channel, optout, installments, invoice_refs,
         language, notes}`` (``engine.replies``)."""
-        if isinstance(date, datetime):
-            date = date.date()
         return replies.interpret(text, fields.Date.to_date(date) or fields.Date.context_today(self), lang).as_dict()
 
     def _today(self):
         """The day the reply was written, in the customer's time zone."""
         self.ensure_one()
         tz = self.partner_id.tz or self.company_id.partner_id.tz or "UTC"
-        moment = self.received_at or fields.Datetime.now()
-        return pytz.utc.localize(moment).astimezone(pytz.timezone(tz)).date()
+        return fields.Date.context_today(self.with_context(tz=tz), self.received_at or fields.Datetime.now())
 
     def _policy(self):
         self.ensure_one()
@@ -170,10 +166,6 @@ class CobranzaReply(models.Model):
         if moves:
             return moves[:1]._cobranza_resolve_policy()[moves[:1]]
         return self.company_id.cobranza_policy_id
-
-    def _max_days(self):
-        from ..engine.schedule import MAX_PROMISE_DAYS
-        return self._policy().promise_max_days or MAX_PROMISE_DAYS
 
     def _open_invoices(self):
         self.ensure_one()
@@ -203,7 +195,7 @@ class CobranzaReply(models.Model):
             self.partner_id = self._find_sender()
         partner = self.partner_id
         reading = replies.interpret(self.body or "", self._today(), partner.lang or self.company_id.partner_id.lang,
-                                    channel=self.source if self.source != "portal" else None,
+                                    channel=self._reply_channel(),
                                     has_attachments=bool(self.attachment_ids))
         notes = [self._note_text(code, detail) for code, detail in reading.notes]
         moves = self.move_ids or self._named_invoices(reading.invoice_refs) or self._reminded_invoices()
@@ -224,9 +216,9 @@ class CobranzaReply(models.Model):
         self.write(vals)
         if self.beyond_max:
             notes.append(_("The promised date is beyond the policy's maximum of %s days: agree a nearer "
-                           "date with the customer, or ask a manager.", self._max_days()))
+                           "date with the customer, or ask a manager.", self._policy()._cobranza_promise_max_days()))
         if partner and (reading.optout or reading.intent == "optout"):
-            channels = list(reading.optout) or [self.source if self.source != "portal" else "email"]
+            channels = list(reading.optout) or [self._reply_channel() or "email"]
             stopped = partner._cobranza_opt_out(channels, self)
             self.optout_channels = ", ".join(stopped)
             if reading.intent == "optout":
@@ -282,11 +274,9 @@ class CobranzaReply(models.Model):
         return partner.commercial_partner_id.with_env(self.env)
 
     # ------------------------------------------------------------------ acceptance
-    def _source_channel(self):
-        return {"email": "email", "whatsapp": "whatsapp"}.get(self.source, "other")
-
-    def _reply_origin(self):
-        return {"email": "email", "whatsapp": "whatsapp", "portal": "portal"}[self.source]
+    def _reply_channel(self):
+        """The message channel the reply came through (None: the portal's chatter)."""
+        return self.source if self.source in ("email", "whatsapp") else None
 
     def _require_invoices(self):
         if not self.move_ids:
@@ -300,7 +290,7 @@ class CobranzaReply(models.Model):
         amount = self.amount or sum(moves.mapped("amount_residual_signed"))
         self.promise_id = self.env["cobranza.promise"].create({
             "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [(6, 0, moves.ids)],
-            "amount": amount, "date": self.date, "channel": self._source_channel(), "origin": self._reply_origin(),
+            "amount": amount, "date": self.date, "channel": self._reply_channel() or "other", "origin": self.source,
             "note": (self.body or "")[:2000],
         })
         self.promise_id.message_post(body=_("Promise proposed by the customer's reply and accepted by %s.",
@@ -311,7 +301,7 @@ class CobranzaReply(models.Model):
         if not moves:
             raise UserError(_("None of these invoices can be disputed any more (they are paid)."))
         disputes = self.env["cobranza.dispute"].create([{
-            "move_id": move.id, "reason": self.reason or "other", "origin": self._reply_origin(),
+            "move_id": move.id, "reason": self.reason or "other", "origin": self.source,
             "description": (self.body or "").strip()[:5000] or _("Disputed in a reply."),
             "attachment_ids": [(6, 0, self.attachment_ids.ids)] if len(moves) == 1 else [],
         } for move in moves])
@@ -372,7 +362,7 @@ class CobranzaReply(models.Model):
     def _accept_optout(self):
         """Applied on receipt already (``_read``); accepting a re-typed opt-out applies it."""
         if not self.optout_channels:
-            channels = [self.channel] if self.channel else [self.source if self.source != "portal" else "email"]
+            channels = [self.channel or self._reply_channel() or "email"]
             self.optout_channels = ", ".join(self.partner_id._cobranza_opt_out(channels, self))
 
     # ------------------------------------------------------------------ reception
@@ -380,9 +370,12 @@ class CobranzaReply(models.Model):
     def _cobranza_receive_message(self, record, message):
         """A message posted on a customer or an invoice: a reply of the customer becomes a
         reply to review. Never raises (an exception would drop an incoming email)."""
-        if message.message_type not in ("email", "comment") or (
-                message.message_type == "comment" and not message.author_id.user_ids):
-            return self.browse()  # a notification, a note or a log: no savepoint for them
+        users = message.sudo().author_id.user_ids
+        if message.message_type not in ("email", "comment") or (users and not all(users.mapped("share"))) or (
+                message.message_type == "comment" and not users):
+            # a notification, a log, or a message of our people (a portal message comes from a
+            # portal user, an email from anyone else): not the customer's, and no savepoint
+            return self.browse()
         try:
             with self.env.cr.savepoint():
                 reply = self.sudo()._reply_from_message(record.sudo(), message.sudo())
@@ -396,13 +389,7 @@ class CobranzaReply(models.Model):
     @api.model
     def _reply_from_message(self, record, message):
         Reply = self.sudo()
-        if message.message_type not in ("email", "comment") or not record:
-            return Reply
         author = message.author_id
-        if message.message_type == "comment" and not (author.user_ids and all(author.user_ids.mapped("share"))):
-            return Reply  # a note or a message of our people: not the customer's
-        if author.user_ids and not all(author.user_ids.mapped("share")):
-            return Reply
         if record._name == "account.move":
             if record.move_type != "out_invoice" or record.state != "posted":
                 return Reply
@@ -411,12 +398,12 @@ class CobranzaReply(models.Model):
         else:
             partner, company, moves = record.commercial_partner_id, self.env.company, record.browse()
             relevant = False
-        relevant = relevant or (message.parent_id and self.env["cobranza.contact"].sudo().search_count(
-            [("mail_message_id", "=", message.parent_id.id)], limit=1))
-        if not relevant or (author and author.commercial_partner_id != partner and message.message_type == "comment"):
+        reminder = self.env["cobranza.contact"].sudo().search(
+            [("mail_message_id", "=", message.parent_id.id)], limit=1) if message.parent_id else None
+        if not (relevant or reminder) or (
+                author and author.commercial_partner_id != partner and message.message_type == "comment"):
             return Reply
-        company = self.env["cobranza.contact"].sudo().search(
-            [("mail_message_id", "=", message.parent_id.id)], limit=1).company_id or company
+        company = reminder.company_id if reminder else company
         body = message.body or ""
         text = self._plain_text(body)
         vals = {
@@ -509,6 +496,5 @@ class CobranzaReply(models.Model):
 
     # ------------------------------------------------------------------ business methods
     def _refresh(self):
-        for (partner, company), _same in self.filtered("partner_id").grouped(
-                lambda r: (r.partner_id, r.company_id)).items():
-            self.env["res.partner"].sudo()._cobranza_refresh(partner, company)
+        for company, same in self.filtered("partner_id").grouped("company_id").items():
+            self.env["res.partner"].sudo()._cobranza_refresh(same.partner_id, company)

@@ -283,7 +283,7 @@ class ResPartner(models.Model):
         text = _("The customer asked not to be contacted by %s any more: consent withdrawn.",
                  ", ".join(labels[c] for c in stopped))
         self.env["cobranza.contact"].sudo().create({
-            "partner_id": partner.id, "company_id": reply.company_id.id, "channel": reply._source_channel(),
+            "partner_id": partner.id, "company_id": reply.company_id.id, "channel": reply._reply_channel() or "other",
             "state": "sent", "note": text, "author_id": False, "date": reply.received_at,
             "move_ids": [(6, 0, reply.move_ids.ids)],
         })

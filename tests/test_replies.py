@@ -8,7 +8,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CobranzaCase, CobranzaHelpers
@@ -239,7 +239,6 @@ class TestReplies(ReplyHelpers, CobranzaCase):
         self.assertFalse(self.Reply.with_user(self.collector).search([("company_id", "=", other.id)]))
 
     def _cobranza_portal_user(self):
-        from odoo.tests import new_test_user
         contact = self.env["res.partner"].create({"name": "Tesorera", "parent_id": self.customer.id,
                                                   "email": "tesorera@cliente.example.com"})
         return new_test_user(self.env, login="tesorera_portal", groups="base.group_portal", partner_id=contact.id)

@@ -2,7 +2,7 @@
     "name": "Collections (Cobranza)",
     "summary": "Accounts-receivable collections: segments, dunning ladders, daily run, "
     "payment plans, promises, disputes, customer portal and KPIs",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-cobranza/account_cobranza",
     "author": "account_cobranza contributors",
@@ -13,6 +13,7 @@
     "data": [
         "security/cobranza_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_default_data.xml",
         "data/mail_template_layout.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",

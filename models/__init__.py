@@ -8,6 +8,7 @@ from . import mail_notification
 from . import cobranza_run
 from . import cobranza_run_batch
 from . import res_company
+from . import res_company_whatsapp
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_run

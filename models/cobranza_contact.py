@@ -55,7 +55,9 @@ DELIVERY_STATUSES = [
     ("sending", "Being sent"),
     ("queued", "In the queue"),
     ("retrying", "Retrying"),
+    ("sent", "Sent"),
     ("delivered", "Delivered"),
+    ("read", "Read"),
     ("failed", "Not delivered"),
 ]
 # Fields that describe what happened: frozen once the contact is sent.
@@ -64,7 +66,7 @@ PLAIN_COLUMNS = ("many2one", "integer", "date", "datetime", "selection")
 FROZEN_FIELDS = {"partner_id", "move_ids", "level_id", "channel", "date", "author_id", "run_id",
                  "outcome", "note", "mail_message_id", "sms_ids", "company_id", "state", "key", "action",
                  "subject", "body", "sms_body", "amount_due", "scheduled_at", "dispatched_at", "fee_move_id",
-                 "delivery_status", "delivery_error", "delivery_attempts"}
+                 "delivery_status", "delivery_error", "delivery_attempts", "whatsapp_message_id"}
 
 
 def run_key(company_id, partner_id, level_id, run_date, how):
@@ -181,11 +183,15 @@ class CobranzaContact(models.Model):
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", ondelete="set null", check_company=True)
     delivery_status = fields.Selection(
         DELIVERY_STATUSES, readonly=True, copy=False,
-        help="What became of the email or SMS after it was queued: Odoo's outgoing queue "
-        "delivers it, retries it when the mail server is unreachable, or reports it not delivered.",
+        help="What became of the message after it left: Odoo's outgoing queue delivers an email or "
+        "SMS, retries it when the mail server is unreachable, or reports it not delivered; "
+        "WhatsApp reports a message sent, delivered to the phone, read, or not delivered.",
     )
     delivery_error = fields.Char(readonly=True, copy=False)
     delivery_attempts = fields.Integer(readonly=True, copy=False)
+    whatsapp_message_id = fields.Char(
+        string="WhatsApp Message Id", readonly=True, copy=False, index="btree_not_null",
+        help="The id WhatsApp gave the message: its delivery receipts name it.")
     override_by_id = fields.Many2one("res.users", string="Rule Overridden By", readonly=True)
     override_reason = fields.Char(string="Override Reason", readonly=True)
 

@@ -30,6 +30,9 @@ CHUNK_SIZE = 200
 # service was unreachable); any other failure is final
 TRANSIENT_FAILURES = ("mail_smtp", "sms_server")
 MAX_DELIVERY_ATTEMPTS = 5
+# WhatsApp's receipts, and how far each says a message went (a failure is apart: final)
+WHATSAPP_RECEIPTS = ("sent", "delivered", "read", "failed")
+DELIVERY_RANK = {"sending": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4}
 EMAIL_FIELDS = ("subject", "email_from", "reply_to", "partner_to", "auto_delete", "mail_server_id")
 BODY_SEPARATOR = "<cobranza-message-separator></cobranza-message-separator>"
 
@@ -514,7 +517,7 @@ class CobranzaContact(models.Model):
                 )
         except Exception:  # noqa: BLE001 - the message left: the contact is sent all the same
             _logger.warning("Collections: WhatsApp contact %s sent but not posted", self.id, exc_info=True)
-        self._done(mail_message_id=message.id, delivery_status=False)
+        self._done(mail_message_id=message.id, delivery_status="queued", whatsapp_message_id=message_id)
 
     def _execute_activity(self):
         """A task for a person (a collector's call, a level decided by hand): the contact stays
@@ -689,6 +692,48 @@ class CobranzaContact(models.Model):
             if any(contact[name] != value for name, value in values.items()):
                 contact.write(values)
         undelivered._plan_fallbacks()
+
+    @api.model
+    def _cobranza_whatsapp_statuses(self, company, statuses):
+        """WhatsApp's delivery receipts (webhook ``statuses``) of messages `company` sent: the
+        contact follows them as it follows an email's notifications. They arrive out of order
+        and more than once: a status never steps back (sent < delivered < read; a message
+        delivered or read stays so when another device reports a failure), a failure is
+        final and plans the next channel, and receipts of unknown messages are ignored."""
+        receipts = defaultdict(list)
+        for status in statuses:
+            if status.get("status") in WHATSAPP_RECEIPTS and isinstance(status.get("id"), str):
+                receipts[status["id"]].append(status)
+        if not receipts:
+            return self.browse()
+        contacts = self.sudo().search([("company_id", "=", company.id), ("channel", "=", "whatsapp"),
+                                       ("whatsapp_message_id", "in", list(receipts))])
+        undelivered = self.browse()
+        for contact in contacts:
+            for status in receipts[contact.whatsapp_message_id]:
+                current = contact.delivery_status
+                if current == "failed":
+                    break
+                if status["status"] != "failed":
+                    if DELIVERY_RANK[status["status"]] > DELIVERY_RANK.get(current, 0):
+                        contact.write({"delivery_status": status["status"]})
+                elif DELIVERY_RANK.get(current, 0) < DELIVERY_RANK["delivered"]:
+                    contact.write({"delivery_status": "failed", "state": "failed",
+                                   "delivery_error": self._whatsapp_error(status)})
+                    undelivered |= contact
+        undelivered._plan_fallbacks()
+        return contacts
+
+    @api.model
+    def _whatsapp_error(self, status):
+        errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+        if not errors:
+            return _("WhatsApp could not deliver the message.")
+        error = errors[0]
+        details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
+        return _("WhatsApp could not deliver the message (error %(code)s: %(title)s).",
+                 code=str(error.get("code") or "?")[:20],
+                 title=str(details or error.get("title") or error.get("message") or "?")[:300])
 
     @api.model
     def _retry_deliveries(self):

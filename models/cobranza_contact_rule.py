@@ -147,6 +147,7 @@ class CobranzaContactRule(models.Model):
         sent) are not history yet. Three queries."""
         if not partners:
             return {}
+        partners = partners.with_company(company)  # consent is given to a company
         rules_by_partner = {pid: rule for pid, rule in self._for_partners(partners, company).items() if rule}
         # customers who chose their contact hours are gated even without contact rules
         rules_by_partner.update({partner.id: self.browse() for partner in partners

@@ -5,9 +5,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.base.models.ir_qweb_fields import nl2br_enclose
-
 from ..engine.ladder import ACTIONABLE_PAYMENT_STATES
+from ..utils.html import text_html
 
 MAX_DOCUMENT_SIZE = 10 * 1024 * 1024  # a document the customer sends with a dispute
 
@@ -100,7 +99,7 @@ class CobranzaDispute(models.Model):
                 raise UserError(_("The invoice %s is already under dispute.", dispute.move_id.name))
             dispute.attachment_ids.write({"res_model": self._name, "res_id": dispute.id})
             # the customer's words are plain text: escaped (no link, image or style survives)
-            description = nl2br_enclose(dispute.description, "p")
+            description = text_html(dispute.description)
             if dispute.user_id:
                 dispute.activity_schedule(
                     "mail.mail_activity_data_todo", date_deadline=dispute.deadline, user_id=dispute.user_id.id,

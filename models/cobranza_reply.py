@@ -1,16 +1,13 @@
-import hashlib
-import hmac
-import json
 import logging
 from datetime import datetime, timedelta, timezone
 
-from lxml import html as lxml_html
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_amount, html2plaintext, is_html_empty
+from odoo.tools import SQL, email_normalize, format_amount
 
-from ..engine import replies
+from ..engine import quoting, replies
+from ..utils.html import html_note, text_html
+from ..utils.mail import customer_words, mail_text
 from .cobranza_dispute import REASONS
 from .cobranza_contact_dispatch import claim
 from .res_partner import CONSENT_FIELDS
@@ -32,14 +29,6 @@ MAX_BODY = 10 * replies.MAX_TEXT  # kept on the reply; the reading stops at MAX_
 PROCESS_BATCH = 200
 
 
-def whatsapp_signature_ok(body, signature, secret):
-    """Meta signs each webhook call with the app secret: ``sha256=<hex HMAC of the body>``."""
-    if not (secret and signature and signature.startswith("sha256=")):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature[7:].strip())
-
-
 class CobranzaReply(models.Model):
     """A customer's answer to a reminder (email, WhatsApp, portal), read by
     ``engine.replies`` into a proposal a collector accepts or rejects in one click. While a
@@ -50,18 +39,34 @@ class CobranzaReply(models.Model):
     _inherit = ["mail.thread"]
     _order = "received_at desc, id desc"
     _check_company_auto = True
+    _rec_names_search = ["partner_id", "sender", "sender_name"]
 
-    name = fields.Char(compute="_compute_name", store=True)
     partner_id = fields.Many2one("res.partner", string="Customer", index=True, tracking=True,
                                  help="The customer who answered (empty when the sender is unknown).")
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     source = fields.Selection(SOURCES, required=True, default="email", string="Received By")
     sender = fields.Char(help="Email address or phone number the reply came from.")
+    sender_name = fields.Char(string="Sender's Name", readonly=True,
+                              help="The name the sender gave (its email's display name, its WhatsApp profile).")
+    sender_on_file = fields.Boolean(
+        string="Sender on File", readonly=True,
+        help="The reply came from an address or number on file for the customer (the customer itself, "
+             "one of its contacts, its invoicing address). Otherwise it is only a proposal: an opt-out "
+             "in it waits for a collector's confirmation.")
+    candidate_ids = fields.Many2many(
+        "res.partner", "cobranza_reply_candidate_rel", "reply_id", "partner_id", string="Possible Customers",
+        readonly=True, help="Customers of the company with the sender's number: choose the one who wrote.")
     external_id = fields.Char(string="Message Id", readonly=True, copy=False,
                               help="The id of the message in its channel (WhatsApp): it is recorded once.")
     message_id = fields.Many2one("mail.message", string="Message", readonly=True, ondelete="set null", index="btree_not_null")
-    received_at = fields.Datetime(string="Received", required=True, default=fields.Datetime.now, readonly=True)
+    received_at = fields.Datetime(
+        string="Received", required=True, default=fields.Datetime.now, readonly=True,
+        help="When this server received the reply: the ladder's wait and the dates the customer "
+             "names (\"mañana\", \"el viernes\") count from it.")
+    sent_at = fields.Datetime(
+        string="Date in the Message", readonly=True,
+        help="The date the sender's mail program or WhatsApp wrote in the message: information only.")
     body = fields.Text(string="Text", readonly=True)
     attachment_ids = fields.Many2many("ir.attachment", string="Attachments", readonly=True)
     move_ids = fields.Many2many(
@@ -78,8 +83,11 @@ class CobranzaReply(models.Model):
         ("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("call", "Phone call")]],
         string="Channel Asked For", help="The channel the customer prefers (contact preference).")
     installments = fields.Integer(help="Installments the customer asks for (payment plan).")
-    optout_channels = fields.Char(string="Opted Out Of", readonly=True,
-                                  help="Channels the customer asked to stop: consent withdrawn at once.")
+    optout_channels = fields.Char(string="Asks to Stop", readonly=True,
+                                  help="Channels the customer asked not to be contacted by (email, sms, whatsapp, "
+                                       "call). Applied at once when the reply comes from the customer's own "
+                                       "address or number, else when a collector accepts the reply.")
+    optout_applied = fields.Boolean(string="Opt-out Applied", readonly=True)
     note = fields.Text(string="Why", readonly=True, help="What the reading noticed: no date, a date beyond the "
                        "policy's maximum, an impossible date, an unknown language, an unknown sender...")
     beyond_max = fields.Boolean(string="Beyond the Policy", compute="_compute_beyond_max", store=True,
@@ -102,11 +110,13 @@ class CobranzaReply(models.Model):
     ]
 
     # ------------------------------------------------------------------ computes
-    @api.depends("partner_id", "intent", "received_at")
-    def _compute_name(self):
+    @api.depends("partner_id", "sender", "intent")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
         intents = dict(self._fields["intent"]._description_selection(self.env))
         for reply in self:
-            reply.name = " · ".join(filter(None, [reply.partner_id.name or reply.sender, intents.get(reply.intent)]))
+            reply.display_name = " · ".join(
+                filter(None, [reply.partner_id.name or reply.sender, intents.get(reply.intent)]))
 
     @api.depends("date", "intent", "move_ids", "partner_id", "received_at")
     def _compute_beyond_max(self):
@@ -128,6 +138,9 @@ class CobranzaReply(models.Model):
             if not reply.partner_id:
                 raise UserError(_("Choose the customer who sent this reply first."))
             result = getattr(reply, f"_accept_{reply.intent}")()
+            if reply.optout_channels and not reply.optout_applied:
+                # a person recognised the customer's reply: its refusal is the customer's
+                reply._apply_optout()
             reply.write({"state": "accepted", "reviewed_by_id": self.env.user.id,
                          "reviewed_at": fields.Datetime.now()})
             if isinstance(result, dict):
@@ -151,8 +164,14 @@ class CobranzaReply(models.Model):
     def interpret(self, text, date, lang=None):
         """What `text`, written on `date` (the customer's day), says: ``{intent, date,
         amount, reason, confidence, currency, channel, optout, installments, invoice_refs,
-        language, notes}`` (``engine.replies``)."""
-        return replies.interpret(text, fields.Date.to_date(date) or fields.Date.context_today(self), lang).as_dict()
+        language, notes}`` (``engine.replies``). For the people who read replies (and code):
+        portal and public users are refused."""
+        self.browse().check_access("read")
+        return self._interpret(text, fields.Date.to_date(date) or fields.Date.context_today(self), lang).as_dict()
+
+    @api.model
+    def _interpret(self, text, date, lang=None, channel=None, has_attachments=False):
+        return replies.interpret(text, date, lang, channel=channel, has_attachments=has_attachments)
 
     def _today(self):
         """The day the reply was written, in the customer's time zone."""
@@ -192,15 +211,23 @@ class CobranzaReply(models.Model):
     def _read(self):
         self.ensure_one()
         if self.source == "whatsapp" and not self.partner_id:
-            self.partner_id = self._find_sender()
+            self._identify_by_number()
         partner = self.partner_id
-        reading = replies.interpret(self.body or "", self._today(), partner.lang or self.company_id.partner_id.lang,
-                                    channel=self._reply_channel(),
-                                    has_attachments=bool(self.attachment_ids))
+        reading = self._interpret(self._text_to_read(), self._today(),
+                                  partner.lang or self.company_id.partner_id.lang,
+                                  channel=self._reply_channel(), has_attachments=bool(self.attachment_ids))
         notes = [self._note_text(code, detail) for code, detail in reading.notes]
         moves = self.move_ids or self._named_invoices(reading.invoice_refs) or self._reminded_invoices()
-        if not partner:
-            notes.append(_("The sender (%s) is not a known customer: choose the customer.", self.sender or "?"))
+        if not partner and self.candidate_ids:
+            notes.append(_("Several customers of %(company)s have the number %(number)s (%(names)s): choose the "
+                           "one who wrote.", company=self.company_id.name, number=self.sender or "?",
+                           names=", ".join(self.candidate_ids.mapped("display_name"))))
+        elif not partner:
+            notes.append(_("The sender (%(sender)s) is not a known customer of %(company)s: choose the customer.",
+                           sender=self.sender or "?", company=self.company_id.name))
+        elif not self.sender_on_file:
+            notes.append(_("The sender (%s) is not an address or number on file for this customer: check who "
+                           "wrote before accepting.", self.sender or "?"))
         elif not moves and reading.intent in ("promise", "dispute", "plan"):
             notes.append(_("The customer has no open invoice to apply this to."))
         vals = {
@@ -213,19 +240,59 @@ class CobranzaReply(models.Model):
             vals["date"] = replies.promise_date(reading, self._today())
         if reading.amount and reading.currency and reading.currency != self.company_id.currency_id.name:
             notes.append(_("The customer names an amount in %s: check it against the invoices.", reading.currency))
+        asked = list(reading.optout) or ([self._reply_channel() or "email"] if reading.intent == "optout" else [])
+        if asked and not self.optout_applied:
+            vals["optout_channels"] = ",".join(asked)
         self.write(vals)
         if self.beyond_max:
             notes.append(_("The promised date is beyond the policy's maximum of %s days: agree a nearer "
                            "date with the customer, or ask a manager.", self._policy()._cobranza_promise_max_days()))
-        if partner and (reading.optout or reading.intent == "optout"):
-            channels = list(reading.optout) or [self._reply_channel() or "email"]
-            stopped = partner._cobranza_opt_out(channels, self)
-            self.optout_channels = ", ".join(stopped)
-            if reading.intent == "optout":
-                self.state = "accepted"
-                notes.append(_("Applied at once, as the law requires: the customer is not contacted "
-                               "by %s any more.", self.optout_channels))
+        if self.optout_channels and not self.optout_applied:
+            if partner and self.sender_on_file:
+                self._apply_optout()
+                if reading.intent == "optout":
+                    self.state = "accepted"
+                notes.append(_("Applied at once, as the law requires: %(company)s does not contact the customer "
+                               "by %(channels)s any more.", company=self.company_id.name,
+                               channels=self._channel_labels(self.optout_channels)))
+            else:
+                notes.append(_("The message asks to stop %s: as it does not come from the customer's own address "
+                               "or number, it is applied only when you accept it.",
+                               self._channel_labels(self.optout_channels)))
         self.note = "\n".join(notes) or False
+
+    def _text_to_read(self):
+        """The customer's own words: for an email that answers one of our messages, without
+        any line that repeats that message (whatever its client did with the quote)."""
+        self.ensure_one()
+        text = self.body or ""
+        parent = self.message_id.parent_id
+        if self.source == "email" and parent.body:
+            text = quoting.without_lines_of(text, mail_text(parent.body))
+        return text
+
+    def _identify_by_number(self):
+        """A WhatsApp sender is the customer of the receiving company with that number,
+        exactly; with several, a person chooses among them."""
+        self.ensure_one()
+        # WhatsApp names its sender by its international number, without the "+"
+        number = f"+{self.sender}" if (self.sender or "").isdigit() else self.sender
+        candidates = self.env["res.partner"]._cobranza_customers_by_number(number, self.company_id)
+        if len(candidates) == 1:
+            self.write({"partner_id": candidates.id, "sender_on_file": True, "candidate_ids": [(5, 0, 0)]})
+        else:
+            self.candidate_ids = [(6, 0, candidates.ids)]
+
+    def _channel_labels(self, codes):
+        labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
+        codes = ["email", "sms", "whatsapp", "call"] if "all" in codes.split(",") else codes.split(",")
+        return ", ".join(labels.get(code, code) for code in codes)
+
+    def _apply_optout(self):
+        """Withdraw the consent the reply asks to withdraw, for the company it was sent to."""
+        self.ensure_one()
+        stopped = self.partner_id._cobranza_opt_out(self.optout_channels.split(","), self)
+        self.write({"optout_channels": ",".join(stopped) or self.optout_channels, "optout_applied": True})
 
     def _note_text(self, code, detail):
         return {
@@ -263,15 +330,6 @@ class CobranzaReply(models.Model):
         if self.message_id.model == "account.move":
             moves = moves.browse(self.message_id.res_id).filtered("cobranza_payable") or moves
         return moves or self._open_invoices()
-
-    def _find_sender(self):
-        number = "".join(ch for ch in (self.sender or "") if ch.isdigit())
-        if not number:
-            return self.env["res.partner"]
-        partner = self.env["res.partner"].sudo().search(
-            [("phone_sanitized", "=", f"+{number}")], limit=1) or self.env["res.partner"].sudo().search(
-            ["|", ("mobile", "ilike", number[-8:]), ("phone", "ilike", number[-8:])], limit=1)
-        return partner.commercial_partner_id.with_env(self.env)
 
     # ------------------------------------------------------------------ acceptance
     def _reply_channel(self):
@@ -320,10 +378,10 @@ class CobranzaReply(models.Model):
         self.activity_id = partner.activity_schedule(
             "mail.mail_activity_data_todo", date_deadline=deadline, user_id=user.id,
             summary=_("Find the payment %s says it made", partner.name),
-            note=_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt attached to "
-                   "the customer's message, if any. Its reminders wait until %(deadline)s.",
-                   customer=partner.name, invoices=invoices, amount=amount,
-                   date=self.date or _("a date not stated"), deadline=deadline),
+            note=html_note(_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt "
+                             "attached to the customer's message, if any. Its reminders wait until %(deadline)s."),
+                           customer=partner.name, invoices=invoices, amount=amount,
+                           date=self.date or _("a date not stated"), deadline=deadline),
         )
         if self.attachment_ids:
             self.activity_id.attachment_ids = [(6, 0, self.attachment_ids.ids)]
@@ -357,13 +415,15 @@ class CobranzaReply(models.Model):
             user = (partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1]
             self.activity_id = partner.activity_schedule(
                 "mail.mail_activity_data_call", date_deadline=self.date or fields.Date.context_today(self),
-                user_id=user.id, summary=_("Call %s back, as asked", partner.name), note=(self.body or "")[:2000])
+                user_id=user.id, summary=_("Call %s back, as asked", partner.name),
+                note=text_html((self.body or "")[:2000]))
 
     def _accept_optout(self):
-        """Applied on receipt already (``_read``); accepting a re-typed opt-out applies it."""
+        """Applied on receipt when the customer's own address or number sent it (``_read``);
+        otherwise, or when a collector re-typed the intent, accepting applies it
+        (``action_accept``)."""
         if not self.optout_channels:
-            channels = [self.channel or self._reply_channel() or "email"]
-            self.optout_channels = ", ".join(self.partner_id._cobranza_opt_out(channels, self))
+            self.optout_channels = self.channel or self._reply_channel() or "email"
 
     # ------------------------------------------------------------------ reception
     @api.model
@@ -404,13 +464,17 @@ class CobranzaReply(models.Model):
                 author and author.commercial_partner_id != partner and message.message_type == "comment"):
             return Reply
         company = reminder.company_id if reminder else company
-        body = message.body or ""
-        text = self._plain_text(body)
+        sender = message.email_from or author.email or ""
         vals = {
             "partner_id": partner.id, "company_id": company.id, "message_id": message.id,
             "source": "email" if message.message_type == "email" else "portal",
-            "sender": message.email_from or author.email, "received_at": message.date or fields.Datetime.now(),
-            "body": text[:MAX_BODY], "attachment_ids": [(6, 0, message.attachment_ids.ids)],
+            "sender": sender, "sender_name": author.name if author else False,
+            # the server's clock: the date in the message is its sender's to write
+            "received_at": fields.Datetime.now(), "sent_at": message.date,
+            # a portal message is posted by the customer's own user (checked above)
+            "sender_on_file": message.message_type == "comment"
+            or email_normalize(sender) in partner._cobranza_email_addresses(moves),
+            "body": replies.own_words(customer_words(message.body or ""))[:MAX_BODY], "attachment_ids": [(6, 0, message.attachment_ids.ids)],
             "move_ids": [(6, 0, moves.filtered("cobranza_payable").ids)],
         }
         if message.cobranza_auto_reply or replies.is_auto_reply({}, message.subject or ""):
@@ -418,70 +482,44 @@ class CobranzaReply(models.Model):
         return Reply.create(vals)
 
     @api.model
-    def _plain_text(self, body):
-        """The customer's own words of an HTML mail: the quoted reminder dropped."""
-        if is_html_empty(body):
-            return ""
-        try:
-            tree = lxml_html.fromstring(body)
-            for node in tree.xpath("//*[@data-o-mail-quote or @data-o-mail-quote-node or "
-                                   "contains(@class, 'gmail_quote') or name()='blockquote']"):
-                if node.getparent() is not None:
-                    node.getparent().remove(node)
-            body = lxml_html.tostring(tree, encoding="unicode")
-        except (ValueError, lxml_html.etree.ParserError):
-            pass
-        return html2plaintext(body or "").strip()
-
-    @api.model
-    def _cobranza_whatsapp_receive(self, payload, signature):
-        """A call of WhatsApp's webhook: `payload` (bytes) signed by `signature`. Records each
-        new message (once per message id) for the cron to read; returns the number of new
-        replies, or None when no company's app secret signs the payload."""
-        companies = self.env["res.company"].sudo().search([("cobranza_whatsapp_app_secret", "!=", False)])
-        signed = companies.filtered(lambda c: whatsapp_signature_ok(payload, signature, c.cobranza_whatsapp_app_secret))
-        if not signed:
-            return None
-        try:
-            data = json.loads(payload or b"{}")
-        except ValueError:
-            _logger.warning("Collections: WhatsApp webhook with a body that is not JSON")
-            return 0
-        vals_list = []
-        for entry in data.get("entry") or []:
-            for change in entry.get("changes") or []:
-                value = change.get("value") or {}
-                phone_id = (value.get("metadata") or {}).get("phone_number_id")
-                company = signed.filtered(lambda c: c.cobranza_whatsapp_phone_id == phone_id)[:1] or signed[:1]
-                for message in value.get("messages") or []:
-                    vals_list.append(self._whatsapp_values(company, message))
-        vals_list = [v for v in vals_list if v["external_id"]]
-        known = set(self.sudo().search([("source", "=", "whatsapp"),
-                                        ("external_id", "in", [v["external_id"] for v in vals_list])]).mapped("external_id"))
-        new = [v for v in vals_list if v["external_id"] not in known]
-        new = list({v["external_id"]: v for v in new}.values())
+    def _cobranza_whatsapp_record(self, company, messages, profiles):
+        """The customers' messages that reached `company`'s WhatsApp number (webhook): each
+        recorded once per message id, for the cron to read. Returns the new replies."""
+        vals_list = [self._whatsapp_values(company, message, profiles) for message in messages]
+        vals_list = list({v["external_id"]: v for v in vals_list if v["external_id"]}.values())
+        known = set(self.sudo().search([
+            ("company_id", "=", company.id), ("source", "=", "whatsapp"),
+            ("external_id", "in", [v["external_id"] for v in vals_list])]).mapped("external_id"))
+        new = self.sudo().create([v for v in vals_list if v["external_id"] not in known])
         if new:
-            self.sudo().create(new)
             self.env.ref("account_cobranza.ir_cron_cobranza_replies").sudo()._trigger()
-        return len(new)
+        return new
 
     @api.model
-    def _whatsapp_values(self, company, message):
-        kind = message.get("type")
-        content = message.get(kind) if isinstance(message.get(kind), dict) else {}
-        text = (message.get("text") or {}).get("body") or content.get("caption") or content.get("text") \
-            or (content.get("button_reply") or content.get("list_reply") or {}).get("title") or ""
+    def _whatsapp_values(self, company, message, profiles):
+        kind = str(message.get("type") or "")
+
+        def part(name):
+            return message.get(name) if isinstance(message.get(name), dict) else {}
+
+        content = part(kind)
+        reply = content.get("button_reply") or content.get("list_reply")
+        text = part("text").get("body") or content.get("caption") or content.get("text") \
+            or (reply.get("title") if isinstance(reply, dict) else None) or ""
         try:
-            received = datetime.fromtimestamp(int(message.get("timestamp")), tz=timezone.utc).replace(tzinfo=None)
-        except (TypeError, ValueError):
-            received = fields.Datetime.now()
+            written = datetime.fromtimestamp(int(message.get("timestamp")), tz=timezone.utc).replace(tzinfo=None)
+        except (TypeError, ValueError, OverflowError, OSError):
+            written = False
         note = False
         if kind not in ("text", "button", "interactive"):
-            note = _("WhatsApp %(kind)s message (media %(media)s).", kind=kind or "?", media=content.get("id") or "-")
+            note = _("WhatsApp %(kind)s message (media %(media)s).", kind=kind[:30] or "?",
+                     media=str(content.get("id") or "-")[:100])
+        sender = str(message.get("from") or "")[:40]
         return {
-            "company_id": company.id, "source": "whatsapp", "external_id": message.get("id"),
-            "sender": message.get("from"), "received_at": received, "body": text[:MAX_BODY], "note": note,
-            "state": "new",
+            "company_id": company.id, "source": "whatsapp", "external_id": str(message.get("id") or "")[:200] or False,
+            "sender": sender, "sender_name": str(profiles.get(sender) or "")[:200] or False,
+            "received_at": fields.Datetime.now(), "sent_at": written,
+            "body": str(text)[:MAX_BODY], "note": note, "state": "new",
         }
 
     @api.model

@@ -1,4 +1,6 @@
-from werkzeug.exceptions import NotFound
+import logging
+
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.routing.converters import NumberConverter
 
 from odoo import models
@@ -8,6 +10,8 @@ from odoo.http import request
 # The module's routes that answer JSON to anybody holding a link (the payment form's
 # transaction call): their errors must not carry Odoo's traceback.
 PUBLIC_JSON_PREFIX = "/cobranza/"
+
+_logger = logging.getLogger(__name__)
 
 
 class RecordIdConverter(NumberConverter):
@@ -33,7 +37,13 @@ class IrHttp(models.AbstractModel):
         message only. Odoo puts the full traceback (with server paths) in the JSON-RPC
         ``debug`` field of every error, for anonymous visitors too; here our own refusals
         (a UserError) keep their message and anything else, from a malformed request to a
-        bug, gets one generic message. The error is still logged on the server."""
+        bug, gets one generic message. The error is still logged on the server. A body
+        larger than a collections route accepts (the WhatsApp webhook's 1 MB) is refused
+        by Werkzeug before it is read: the refusal is logged here, once."""
+        if isinstance(exception, RequestEntityTooLarge) and request.httprequest.path.startswith(PUBLIC_JSON_PREFIX):
+            _logger.warning("Collections: a call of %s from %s refused: its body (%s bytes) is too large",
+                            request.httprequest.path, request.httprequest.remote_addr,
+                            request.httprequest.content_length)
         if getattr(request.dispatcher, "routing_type", None) != "json" \
                 or not request.httprequest.path.startswith(PUBLIC_JSON_PREFIX):
             return super()._handle_error(exception)

@@ -1,16 +1,5 @@
-import logging
-import time
-
-import requests
-
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-
-_logger = logging.getLogger(__name__)
-
-WHATSAPP_URL = "https://graph.facebook.com/{version}/{phone_id}/messages"
-WHATSAPP_TIMEOUT = 10
-WHATSAPP_BACKOFF = (1, 2, 4)  # seconds before each retry of a timeout, 429 or 5xx answer
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -24,26 +13,6 @@ class ResCompany(models.Model):
         string="Default Collection Policy",
         default=_default_cobranza_policy,
         help="Policy of the customers that have no policy of their own and no segment policy.",
-    )
-
-    cobranza_whatsapp_phone_id = fields.Char(
-        string="WhatsApp Phone Number ID", groups="base.group_system",
-        help="WhatsApp Business Cloud API: the id of the sending phone number (Meta Business Manager).",
-    )
-    cobranza_whatsapp_token = fields.Char(
-        string="WhatsApp Access Token", groups="base.group_system",
-        help="WhatsApp Business Cloud API: a permanent access token of a system user.",
-    )
-    cobranza_whatsapp_api_version = fields.Char(
-        string="WhatsApp API Version", default="v21.0", groups="base.group_system"
-    )
-    cobranza_whatsapp_verify_token = fields.Char(
-        string="WhatsApp Webhook Verify Token", groups="base.group_system",
-        help="The token you type in Meta's webhook settings: Odoo answers Meta's check with it.",
-    )
-    cobranza_whatsapp_app_secret = fields.Char(
-        string="WhatsApp App Secret", groups="base.group_system",
-        help="The secret of the Meta app: replies arrive only when signed with it.",
     )
 
     # payment behaviour, segments, predictions
@@ -108,55 +77,3 @@ class ResCompany(models.Model):
                 raise ValidationError(_(
                     "“%(record)s” belongs to %(other)s and cannot be used in %(company)s.",
                     record=record.display_name, other=record.company_id.name, company=self.name))
-
-    def _cobranza_whatsapp_ready(self):
-        self.ensure_one()
-        company = self.sudo()
-        return bool(company.cobranza_whatsapp_phone_id and company.cobranza_whatsapp_token)
-
-    def _cobranza_whatsapp_send(self, number, template, lang, parameters):
-        """Send an approved WhatsApp template through the Cloud API; returns the message id.
-
-        Timeouts, 429 and 5xx answers are retried with a growing pause; any other failure
-        raises a UserError with the reason (the caller falls back to another channel)."""
-        self.ensure_one()
-        company = self.sudo()
-        if not self._cobranza_whatsapp_ready():
-            raise UserError(_("WhatsApp is not configured for %s.", self.name))
-        url = WHATSAPP_URL.format(version=company.cobranza_whatsapp_api_version or "v21.0",
-                                  phone_id=company.cobranza_whatsapp_phone_id)
-        payload = {
-            "messaging_product": "whatsapp",
-            "to": "".join(ch for ch in number if ch.isdigit()),
-            "type": "template",
-            "template": {
-                "name": template,
-                "language": {"code": lang},
-                "components": [{"type": "body", "parameters": [
-                    {"type": "text", "text": str(value)} for value in parameters]}],
-            },
-        }
-        headers = {"Authorization": f"Bearer {company.cobranza_whatsapp_token}"}
-        error = None
-        for attempt, pause in enumerate((0, *WHATSAPP_BACKOFF)):
-            if pause:
-                time.sleep(pause)
-            try:
-                response = requests.post(url, json=payload, headers=headers, timeout=WHATSAPP_TIMEOUT)
-            except requests.exceptions.RequestException as exc:
-                error = _("WhatsApp did not answer (%s).", exc.__class__.__name__)
-                continue
-            if response.status_code == 429 or response.status_code >= 500:
-                error = _("WhatsApp is unavailable (HTTP %s).", response.status_code)
-                continue
-            if response.status_code >= 400:
-                try:
-                    detail = response.json().get("error", {}).get("message", "")
-                except ValueError:
-                    detail = response.text[:200]
-                raise UserError(_("WhatsApp refused the message (HTTP %(code)s): %(detail)s",
-                                  code=response.status_code, detail=detail))
-            messages = response.json().get("messages") or [{}]
-            _logger.info("WhatsApp message sent after %s attempt(s)", attempt + 1)
-            return messages[0].get("id")
-        raise UserError(error)

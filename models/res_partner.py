@@ -4,7 +4,9 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import email_normalize_all
 
+from ..utils.phone import e164, national_digits
 from .cobranza_contact_rule import float_to_time
 
 # Set on the commercial entity and shared by its contacts (see _commercial_fields).
@@ -70,10 +72,12 @@ class ResPartner(models.Model):
         string="Preferred Channel", tracking=True,
         help="How the customer prefers to be reminded (levels set to “preferred channel”).",
     )
-    cobranza_consent_sms = fields.Boolean(string="Accepts SMS", default=True, tracking=True)
-    cobranza_consent_whatsapp = fields.Boolean(string="Accepts WhatsApp", tracking=True)
-    cobranza_consent_call = fields.Boolean(string="Accepts Calls", default=True, tracking=True)
-    cobranza_consent_email = fields.Boolean(string="Accepts Email", default=True, tracking=True)
+    # consent is given to a creditor: one value per company (the fallback of a company with
+    # no value of its own is the global default of data/ir_default_data.xml)
+    cobranza_consent_sms = fields.Boolean(string="Accepts SMS", company_dependent=True, tracking=True)
+    cobranza_consent_whatsapp = fields.Boolean(string="Accepts WhatsApp", company_dependent=True, tracking=True)
+    cobranza_consent_call = fields.Boolean(string="Accepts Calls", company_dependent=True, tracking=True)
+    cobranza_consent_email = fields.Boolean(string="Accepts Email", company_dependent=True, tracking=True)
     cobranza_contact_hour_from = fields.Float(
         string="Contact From", tracking=True,
         help="Preferred hours to be contacted (the customer's local time), inside the legal "
@@ -268,10 +272,12 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ business methods: the customer's collection settings
     def _cobranza_opt_out(self, channels, reply):
-        """Withdraw the consent to `channels` ("all": every channel) at once, as the customer
-        asked in `reply`, and log it as a contact. Returns the channels stopped."""
+        """Withdraw the consent to `channels` ("all": every channel) given to the company the
+        customer answered (`reply`), at once, and log it as a contact. Consent is per
+        creditor: the other companies keep theirs. Returns the channels stopped."""
         self.ensure_one()
-        partner = self.commercial_partner_id.sudo()
+        company = reply.company_id
+        partner = self.commercial_partner_id.sudo().with_company(company)
         if "all" in channels:
             channels = ["email", "sms", "whatsapp", "call"]
         fnames = {CONSENT_FIELDS[c] for c in channels if c in CONSENT_FIELDS}
@@ -280,15 +286,49 @@ class ResPartner(models.Model):
         partner.write(dict.fromkeys(fnames, False))
         stopped = [c for c in ("email", "sms", "whatsapp", "call") if CONSENT_FIELDS[c] in fnames]
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
-        text = _("The customer asked not to be contacted by %s any more: consent withdrawn.",
-                 ", ".join(labels[c] for c in stopped))
+        text = _("The customer asked %(company)s not to contact it by %(channels)s any more: consent "
+                 "withdrawn for %(company)s.", company=company.name,
+                 channels=", ".join(labels[c] for c in stopped))
         self.env["cobranza.contact"].sudo().create({
-            "partner_id": partner.id, "company_id": reply.company_id.id, "channel": reply._reply_channel() or "other",
+            "partner_id": partner.id, "company_id": company.id, "channel": reply._reply_channel() or "other",
             "state": "sent", "note": text, "author_id": False, "date": reply.received_at,
             "move_ids": [(6, 0, reply.move_ids.ids)],
         })
         partner.message_post(body=text, subtype_xmlid="mail.mt_note")
         return stopped
+
+    def _cobranza_email_addresses(self, moves=None):
+        """The email addresses on file for this customer (normalised): its commercial entity,
+        every contact of it (invoicing addresses included) and the addresses `moves` were
+        invoiced to."""
+        commercial = self.commercial_partner_id
+        people = self.sudo().with_context(active_test=False).search([("id", "child_of", commercial.ids)])
+        if moves:
+            people |= moves.sudo().partner_id
+        return {address for person in people for address in email_normalize_all(person.email or "")}
+
+    @api.model
+    def _cobranza_customers_by_number(self, number, company):
+        """The customers of `company` (commercial entities with receivables there) one of
+        whose contacts has `number` as mobile or phone, compared exactly in E.164 (a stored
+        number without an international prefix is read in its country, else the company's)."""
+        wanted = e164(number, company.country_id.code)
+        if not wanted:
+            return self.browse()
+        # every written form of the number contains its national digits: an indexed
+        # prefilter, then the exact comparison
+        found = self.sudo().search([("phone_mobile_search", "like", national_digits(wanted)),
+                                    ("company_id", "in", [False, company.id])])
+        found = found.filtered(lambda p: wanted in {
+            e164(p[fname], (p.country_id or company.country_id).code) for fname in ("mobile", "phone") if p[fname]})
+        commercial = found.commercial_partner_id
+        if not commercial:
+            return self.browse()
+        customers = self.env["account.move.line"].sudo()._read_group([
+            ("partner_id", "in", commercial.ids), ("company_id", "=", company.id), ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", "asset_receivable"),
+        ], ["partner_id"])
+        return self.browse([partner.id for partner, in customers]).with_env(self.env)
 
     def _cobranza_has_consent(self, channel):
         self.ensure_one()

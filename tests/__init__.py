@@ -11,3 +11,4 @@ from . import test_reliability
 from . import test_analytics
 from . import test_bench_loader
 from . import test_replies
+from . import test_replies_trust

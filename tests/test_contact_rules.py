@@ -234,8 +234,8 @@ class TestChannels(CobranzaCase):
                 raise answer
             return answer
 
-        with patch("odoo.addons.account_cobranza.models.res_company.requests.post", fake_post), \
-                patch("odoo.addons.account_cobranza.models.res_company.time.sleep") as sleep:
+        with patch("odoo.addons.account_cobranza.models.res_company_whatsapp.requests.post", fake_post), \
+                patch("odoo.addons.account_cobranza.models.res_company_whatsapp.time.sleep") as sleep:
             run = self.env["cobranza.run"].run_for_date(fields.Date.today(), self.company)
         return run, calls, sleep
 

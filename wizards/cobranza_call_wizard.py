@@ -5,9 +5,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.base.models.ir_qweb_fields import nl2br_enclose
-
 from ..models.cobranza_contact import OUTCOMES
+from ..utils.html import text_html
 
 
 class CobranzaCallWizard(models.TransientModel):
@@ -78,7 +77,7 @@ class CobranzaCallWizard(models.TransientModel):
 
     def _note_html(self):
         """The collector's note (plain text) for an HTML field: escaped, line breaks kept."""
-        return nl2br_enclose(self.note, "p") if self.note else False
+        return text_html(self.note) if self.note else False
 
     def _summary(self):
         outcome = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]

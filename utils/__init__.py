@@ -1,0 +1,1 @@
+"""Plumbing shared by the models, wizards and controllers (no business rule here)."""

@@ -5,7 +5,8 @@
 #   load     the second company, the ledger at the SQL level, its check
 #   peer     OCA's account_credit_control run for today (on a copy of the loaded database)
 #   backlog  the first run ever for today (every company, one worker), Odoo's own rendering rate
-#            of the same template, the same date again, and the analytics steps
+#            of the same template, the same date again, the analytics steps, and the
+#            slowest reading of an adversarial reply of 100 KB
 #   steady   the run of yesterday (the calendar already ran), then today's: the steady day
 #   plan     today's runs planned into batches (for the workers), their ids written
 #   work     one worker taking batches of BENCH_RUNS until none is left
@@ -19,7 +20,7 @@ from collections import Counter
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.addons.account_cobranza.bench import loader
+from odoo.addons.account_cobranza.bench import loader, replies_speed
 from odoo.addons.account_cobranza.models.cobranza_contact_dispatch import CHUNK_SIZE, EMAIL_FIELDS
 from odoo.addons.account_cobranza.models.cobranza_run import BATCH_SIZE
 
@@ -193,6 +194,9 @@ elif phase == "backlog":
     statement = step("portal statement (500 open invoices)",
                      lambda: big.with_company(main)._cobranza_statement_values())
     result["statement_lines"] = len(statement["lines"])
+    # the slowest of the adversarial replies at the 100 KB cap (engine.replies, linear)
+    name, seconds = replies_speed.worst(100 * 1024)
+    result["reply_reading"] = {"worst_100kb": name, "seconds": round(seconds, 3)}
 
 elif phase == "steady":
     yesterday = today - timedelta(days=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -47,53 +48,325 @@ class Reading:
         return asdict(self)
 
 
+# ---------------------------------------------------------------------- matching
+def _token_end(source, i):
+    """Where the token of a regular expression's source that starts at ``i`` ends: an escape,
+    a class ("[^a-z]"), else one character."""
+    if source[i] == "\\":
+        return i + 2
+    if source[i] != "[":
+        return i + 1
+    i += 2 if source[i + 1:i + 2] == "^" else 1
+    i += 1 if source[i:i + 1] == "]" else 0
+    while source[i] != "]":
+        i += 2 if source[i] == "\\" else 1
+    return i + 1
+
+
+def _alternatives(source):
+    """The top-level alternatives of a regular expression's source."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(source):
+        char = source[i]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i = _token_end(source, i)
+    parts.append(source[start:])
+    return parts
+
+
+def _group_end(source, start):
+    """The index of the parenthesis closing the group opened at ``start``."""
+    depth, i = 0, start
+    while i < len(source):
+        if source[i] == "(":
+            depth += 1
+        elif source[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i = _token_end(source, i)
+    raise ValueError(source)
+
+
+def _letter_first(alternative, depth=3):
+    """``(?:a|b)c`` as ``ac|bc`` and ``(?:a|b)?c`` as ``ac|bc|c`` (the same matches, tried in
+    the same order): alternatives that start with a letter are skipped at once by the engine
+    when that letter is not there."""
+    if depth == 0 or not alternative.startswith("(?:"):
+        return [alternative]
+    end = _group_end(alternative, 0)
+    rest = alternative[end + 1:]
+    optional = rest.startswith("?")
+    if optional:
+        rest = rest[1:]
+    if rest[:1] in ("?", "*", "+", "{"):
+        return [alternative]
+    heads = _alternatives(alternative[3:end])
+    if len(heads) * len(rest) > 1500:  # not worth a pattern that long
+        return [alternative]
+    found = []
+    for head in heads + ([""] if optional else []):
+        found.extend(_letter_first(head + rest, depth - 1))
+    return found
+
+
+def _first_character(alternative):
+    """The character an alternative must start with, and the length of its spelling; None
+    when it does not start with one given character."""
+    if alternative[:1] == "\\" and len(alternative) > 1 and not alternative[1].isalnum():
+        char, size = alternative[1], 2
+    elif alternative[:1] and alternative[0] not in "\\[(.^$*+?{|)":
+        char, size = alternative[0], 1
+    else:
+        return None, 0
+    if alternative[size:size + 1] in ("?", "*", "+", "{"):
+        return None, 0
+    return char, size
+
+
+def _by_first_character(alternatives, depth=3):
+    """Alternatives grouped by their first character ("pago|pagare|deposito" as
+    "p(?:ago|agare)|deposito"): alternatives that start with different characters never
+    match at the same position, so the order that matters (the first alternative first
+    among those that start alike) is kept; those that start otherwise stay where they were."""
+    found, run = [], {}
+
+    def flush():
+        for char, rests in run.items():
+            if len(rests) == 1:
+                found.append(re.escape(char) + rests[0])
+            else:
+                inner = _by_first_character(rests, depth - 1) if depth > 1 else rests
+                found.append(re.escape(char) + "(?:" + "|".join(inner) + ")")
+        run.clear()
+
+    for alternative in alternatives:
+        char, size = _first_character(alternative)
+        if char is None:
+            flush()
+            found.append(alternative)
+        else:
+            run.setdefault(char, []).append(alternative[size:])
+    flush()
+    return found
+
+
+class Union:
+    """Patterns searched as one alternation of them would be: the leftmost match, and at the
+    same position the first pattern's (what ``a|b`` does); ``finditer`` as ``re``'s."""
+
+    def __init__(self, *patterns):
+        self.patterns = patterns
+
+    def search(self, text, pos=0):
+        if len(self.patterns) == 1:
+            return self.patterns[0].search(text, pos)
+        found = None
+        for pattern in self.patterns:
+            match = pattern.search(text, pos)
+            if match and (found is None or match.start() < found.start()):
+                found = match
+        return found
+
+    def finditer(self, text):
+        if len(self.patterns) == 1:
+            yield from self.patterns[0].finditer(text)
+            return
+        pending = [pattern.search(text) for pattern in self.patterns]
+        pos = 0
+        while True:
+            found = None
+            for index, match in enumerate(pending):
+                if match is not None and match.start() < pos:
+                    match = pending[index] = self.patterns[index].search(text, pos)
+                if match is not None and (found is None or match.start() < found.start()):
+                    found = match
+            if found is None:
+                return
+            yield found
+            pos = max(found.end(), found.start() + 1)
+
+
+class Rule(Union):
+    """A rule's alternatives ("a|b|c"), searched as their alternation would be, but compiled
+    as a few patterns: consecutive alternatives that start at a word boundary share it
+    (``\\b(?:a|b)``), grouped by their first letter, so the regular expression engine tries
+    them at the start of words only and skips at once those whose first letter is not there;
+    an alternative that starts otherwise is a pattern of its own. No group is captured."""
+
+    def __init__(self, *parts):
+        self.pattern = "|".join(parts)
+        groups = []
+        for alternative in _alternatives(self.pattern):
+            bounded = alternative.startswith("\\b")
+            if bounded:
+                alternative = "|".join(_letter_first(alternative[2:]))
+            if bounded and groups and groups[-1][0]:
+                groups[-1][1].append(alternative)
+            else:
+                groups.append((bounded, [alternative]))
+        super().__init__(*(
+            re.compile(r"\b(?:" + "|".join(_by_first_character(_alternatives("|".join(alts)))) + ")"
+                       if bounded else "|".join(alts))
+            for bounded, alts in groups))
+        assert not any(p.groups for p in self.patterns), "a rule captures no group"
+
+
+def one_of(words, longest_first=True):
+    """An alternation of words (the longest first, else in their order), grouped by their
+    first letters."""
+    words = sorted(words, key=len, reverse=True) if longest_first else list(words)
+    return "|".join(_by_first_character([re.escape(w) for w in words]))
+
+
+def rx(*parts):
+    return Rule(*parts)
+
+
 # ---------------------------------------------------------------------- text
-QUOTE_STARTS = re.compile(
-    r"^\s*(>|el .{0,80} escribi[oó]:|on .{0,80} wrote:|-{2,} ?(mensaje original|original message|forwarded)"
-    r"|de: .+@|from: .+@|enviado desde mi|sent from my|_{5,})",
+# Where the customer's own words end, whichever client quoted the reminder. Each rule looks at
+# one line (or a few lines after it): reading stays linear in the length of the text.
+QUOTED_LINE = re.compile(r"[ \t]*>")
+SEPARATOR = re.compile(
+    r"[ \t]*[*_]*(?:-{2,}[ \t]*(?:mensaje original|original message|mensaje reenviado|forwarded message|reenviado|forwarded)\b"
+    r"|(?:begin forwarded message|inicio del mensaje reenviado|mensaje reenviado|forwarded message)[ \t]*:"
+    r"|_{5,}[ \t]*$)",
     re.IGNORECASE)
-SHORTHAND = [
-    (r"\bx ?fa(vor|v)?\b|\bporfa(vor)?\b|\bpls\b|\bplz\b|\bxfa\b", "por favor"),
-    (r"\b(xq|pq|porq|xk)\b", "porque"),
-    (r"\bq\b|\bk\b|\bqe\b", "que"),
-    (r"\bx\b", "por"),
-    (r"\b(tb|tmb|tbn|tmbn)\b", "tambien"),
-    (r"\b(dsp|dps|desp)\b", "despues"),
-    (r"\b(mnn|mna|mñn|mñna|maniana|manana|mañana|mñana)\b", "manana"),
-    (r"\b(hrs|hr)\b", "horas"),
-    (r"\b(wsp|wpp|wap|wasap|wasa|whatsap|whats|wa|guasap|ws)\b", "whatsapp"),
-    (r"\b(mje|msj|msje|mnsj)\b", "mensaje"),
-    (r"\b(e-?mail|mail|correo electronico)\b", "correo"),
-    (r"\b(transfe|transf|trasferencia|tranferencia|transferencia)\b", "transferencia"),
-    (r"\b(trasfiero|tranfiero|transfiero)\b", "transfiero"),
-    (r"\b(d)\b", "de"),
-    (r"\b(vdd|vd)\b", "verdad"),
-    (r"\b(sra|sr|srta)\b", "senor"),
-    (r"\b(fact|fac|fra)\b\.?", "factura"),
-    (r"\b(ctas|cta)\b", "cuenta"),
-]
+SIGNATURE = re.compile(
+    r"[ \t]*(?:--[ \t]*$|(?:enviado desde mi|sent from my|enviado desde (?:outlook|gmail|yahoo|correo|samsung|android|iphone|ipad)"
+    r"|sent from (?:outlook|gmail|yahoo|mail|samsung|android|iphone|ipad)|get outlook for|obtener outlook para|descargar? outlook para"
+    r"|enviado con|sent with (?:blackberry|spark|superhuman))\b)",
+    re.IGNORECASE)
+# "El lun, 30 nov 2026 a las 10:15, Cobranza <cobranza@empresa.cl> escribió:", "On Mon, Nov 30,
+# 2026 at 10:15 AM Cobranza <...> wrote:", also wrapped over two or three lines; it names a
+# time, a year or a day/month
+ATTRIBUTION_START = re.compile(r"[ \t]*[*_]*(?:el|on)\s", re.IGNORECASE)
+ATTRIBUTION = re.compile(r"[ \t]*[*_]*(?:el|on)\s.{0,300}?\b(?:escribi[oó]|wrote)[ \t]*:[*_]*[ \t]*", re.IGNORECASE)
+ATTRIBUTION_DATE = re.compile(r"\d{1,2}:\d\d|\d{4}|\d{1,2}/\d{1,2}")
+ATTRIBUTION_LINES = 3
+# Outlook's header block: "De: …" then, within a few lines, "Enviado:", "Para:", "Asunto:"...
+HEADER_FROM = re.compile(r"[ \t]*[*_]*(?:de|from)[*_]*[ \t]*:[*_]*[ \t]*\S", re.IGNORECASE)
+HEADER_FIELD = re.compile(
+    r"[ \t]*[*_]*(enviado(?: el)?|sent|fecha|date|para|to|asunto|subject|cc|cco|bcc)[*_]*[ \t]*:", re.IGNORECASE)
+HEADER_GROUPS = {"enviado": "date", "enviado el": "date", "sent": "date", "fecha": "date", "date": "date",
+                 "para": "to", "to": "to", "asunto": "subject", "subject": "subject", "cc": "cc", "cco": "cc",
+                 "bcc": "cc"}
+HEADER_LINES = 8  # the header fields looked for after "De:"
+
+
+def _attribution(lines, index):
+    """Whether the line at ``index`` starts an attribution ("El …, X escribió:"), maybe
+    wrapped over the next lines."""
+    if not ATTRIBUTION_START.match(lines[index]):
+        return False
+    candidate = ""
+    for line in lines[index:index + ATTRIBUTION_LINES]:
+        candidate = (candidate + " " + line.strip()) if candidate else line
+        if len(candidate) > 400:
+            return False
+        if ATTRIBUTION.fullmatch(candidate.rstrip()) and ATTRIBUTION_DATE.search(candidate):
+            return True
+    return False
+
+
+def _header_block(lines, index):
+    """Whether the line at ``index`` ("De: …", "From: …") opens a mail client's header block:
+    the date, the addressee or the subject follow within a few lines."""
+    if not HEADER_FROM.match(lines[index]):
+        return False
+    groups = set()
+    for line in lines[index + 1:index + 1 + HEADER_LINES]:
+        match = HEADER_FIELD.match(line)
+        if match:
+            groups.add(HEADER_GROUPS[re.sub(r"\s+", " ", match.group(1).lower())])
+    has_address = "@" in lines[index]
+    return bool(groups & {"date", "to"}) and (len(groups) >= 2 or has_address)
+
+
+# the lines where one of the rules above may start (those the rules then look at)
+CUT_CANDIDATE = re.compile(
+    r"^[ \t]*(?:>|[*_]*(?:-|_|el\s|on\s|de|from|enviado|sent|get|obtener|descarga|begin|inicio|mensaje|forwarded))",
+    re.IGNORECASE | re.MULTILINE)
 
 
 def own_words(text):
-    """The customer's own words: the quoted reminder and the signature footer removed."""
-    lines = []
-    for line in (text or "").splitlines():
-        if QUOTE_STARTS.match(line):
-            break
-        lines.append(line)
-    return "\n".join(lines).strip()
+    """The customer's own words: from the first quoted line ("> "), the attribution of the
+    quoted message ("El …, X escribió:", "On …, X wrote:"), the original or forwarded
+    message's separator, a mail client's header block ("De:/Enviado:/Para:/Asunto:") or the
+    signature ("-- ", "Enviado desde mi iPhone"), the rest is dropped."""
+    lines = (text or "").splitlines()
+    joined = "\n".join(lines)
+    index = position = 0
+    for candidate in CUT_CANDIDATE.finditer(joined):
+        index += joined.count("\n", position, candidate.start())
+        position = candidate.start()
+        line = lines[index]
+        if (QUOTED_LINE.match(line) or SEPARATOR.match(line) or SIGNATURE.match(line)
+                or _attribution(lines, index) or _header_block(lines, index)):
+            return "\n".join(lines[:index]).strip()
+    return joined.strip()
+
+
+# WhatsApp shorthand and usual spellings, spelled out: the word -> what customers write (once
+# accents are removed: "mñn" is "mnn"); the point after "fact." goes with it
+SHORTHAND = {
+    "por favor": ("xfa", "x fa", "xfav", "x fav", "xfavor", "x favor", "porfa", "porfavor", "pls", "plz"),
+    "porque": ("xq", "pq", "porq", "xk"),
+    "que": ("q", "k", "qe"),
+    "por": ("x",),
+    "tambien": ("tb", "tmb", "tbn", "tmbn"),
+    "despues": ("dsp", "dps", "desp"),
+    "manana": ("mnn", "mna", "maniana", "manana"),
+    "horas": ("hrs", "hr"),
+    "whatsapp": ("wsp", "wpp", "wap", "wasap", "wasa", "whatsap", "whats", "wa", "guasap", "ws"),
+    "mensaje": ("mje", "msj", "msje", "mnsj"),
+    "correo": ("e-mail", "email", "mail", "correo electronico"),
+    "transferencia": ("transfe", "transf", "trasferencia", "tranferencia", "transferencia"),
+    "transfiero": ("trasfiero", "tranfiero", "transfiero"),
+    "de": ("d",),
+    "verdad": ("vdd", "vd"),
+    "senor": ("sra", "sr", "srta"),
+    "factura": ("fact", "fac", "fra"),
+    "cuenta": ("ctas", "cta"),
+}
+# what customers write, and the same followed by a point -> what it says
+_SPELLED = {form + point: word + ("" if word == "factura" else point)
+            for word, forms in SHORTHAND.items() for form in forms for point in ("", ".")}
+# one pass, the longest form first ("x fa" before "x"); a word boundary first, so that
+# matching is tried at the start of words only
+_SHORTHAND = re.compile(r"\b(" + one_of(f for f in _SPELLED if not f.endswith(".")) + r")\b(\.?)")
+_REPEATED_LETTERS = re.compile(r"([a-z])\1{2,}")
+_SPACES = re.compile(r" [ \t]+|\t[ \t]*")  # the runs "[ \t]+" that are not one space already
+
+
+def _spell_out(text):
+    """``text`` with ``SHORTHAND`` spelled out (split around the forms, which are looked up)."""
+    parts = _SHORTHAND.split(text)
+    if len(parts) > 1:
+        forms = [form + point for form, point in zip(parts[1::3], parts[2::3])]
+        parts[1::3] = [_SPELLED[form] for form in forms]
+        parts[2::3] = [""] * len(forms)
+    return "".join(parts)
 
 
 def normalise(text):
     """Lower case, no accents (ñ kept as n), WhatsApp shorthand spelled out, letters
     repeated for emphasis reduced, spaces collapsed."""
     text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        marks = {ord(c): None for c in set(text) if unicodedata.combining(c)}
+        if marks:
+            text = text.translate(marks)
     text = text.replace("’", "'").replace("´", "'")
-    text = re.sub(r"([a-z])\1{2,}", r"\1", text)          # siii, pagueee
-    for pattern, repl in SHORTHAND:
-        text = re.sub(pattern, repl, text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    text = _REPEATED_LETTERS.sub(r"\1", text)          # siii, pagueee
+    text = _spell_out(text)
+    return _SPACES.sub(" ", text).strip()
 
 
 # ---------------------------------------------------------------------- language
@@ -110,9 +383,10 @@ paiement facture danke bitte rechnung zahlung ich wir sie nicht grazie fattura p
 
 
 def language(words, hint=None):
-    es = sum(w in ES_WORDS for w in words)
-    en = sum(w in EN_WORDS for w in words)
-    other = sum(w in OTHER_WORDS for w in words)
+    counts = Counter(words)
+    es = sum(n for w, n in counts.items() if w in ES_WORDS)
+    en = sum(n for w, n in counts.items() if w in EN_WORDS)
+    other = sum(n for w, n in counts.items() if w in OTHER_WORDS)
     if other > max(es, en):
         return None
     if es == en == 0:
@@ -130,7 +404,7 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
     "primero": 1, "primer": 1, "1ro": 1, "1ero": 1, "1er": 1, "first": 1,
 }
-NUM = r"(\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+NUM = r"(\d{1,3}|" + one_of(NUMBER_WORDS) + r")"
 
 
 def number(token):
@@ -153,8 +427,8 @@ MONTHS = {
     "january": 1, "jan": 1, "february": 2, "march": 3, "april": 4, "apr": 4, "june": 6, "july": 7,
     "august": 8, "aug": 8, "september": 9, "october": 10, "november": 11, "december": 12, "dec": 12,
 }
-WEEKDAY = r"(" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")"
-MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
+WEEKDAY = r"(" + one_of(WEEKDAYS) + r")"
+MONTH = r"(" + one_of(MONTHS) + r")"
 # a weekday abbreviation only counts after a word that introduces a date
 SHORT_WEEKDAYS = {"lun", "mie", "mier", "jue", "vie", "sab", "dom", "mon", "tue", "tues", "wed", "thu",
                   "thur", "thurs", "fri", "sat", "sun"}
@@ -215,48 +489,81 @@ def full_date(day, month, year, today, past=False):
 INTRO = r"(?:el|este|esta|para el|hasta el|antes del|antes de el|a mas tardar el|al|del|on|by|this|until|before|next)"
 DATE_PATTERNS = [
     # "pasado mañana" before "mañana"
-    ("after_tomorrow", re.compile(r"\bpasado manana\b|\bday after tomorrow\b")),
-    ("tomorrow", re.compile(r"(?<!la )(?<!esta )(?<!por )(?<!de )(?<!las )\bmanana\b|\btomorrow\b|\btmrw\b|\btmr\b")),
-    ("today", re.compile(r"\b(?:hoy|today|tonight|esta tarde|esta noche|hoy mismo|al tiro|ahorita|ahora mismo)\b")),
-    ("yesterday", re.compile(r"\b(?:ayer|yesterday|anteayer|antier)\b")),
+    ("after_tomorrow", Rule(r"\bpasado manana\b|\bday after tomorrow\b")),
+    ("tomorrow", Rule(r"\bmanana(?<!la manana)(?<!esta manana)(?<!por manana)(?<!de manana)(?<!las manana)\b"
+                      r"|\btomorrow\b|\btmrw\b|\btmr\b")),
+    ("today", Rule(r"\b(?:hoy|today|tonight|esta tarde|esta noche|hoy mismo|al tiro|ahorita|ahora mismo)\b")),
+    ("yesterday", Rule(r"\b(?:ayer|yesterday|anteayer|antier)\b")),
     ("in_days", re.compile(r"\b(?:en|dentro de|in|within|de aqui a)\s+" + NUM + r"\s+(dias?|semanas?|days?|weeks?)\b")),
     ("ago_days", re.compile(r"\bhace\s+" + NUM + r"\s+(dias?|semanas?)\b|\b" + NUM + r"\s+(days?|weeks?) ago\b")),
-    ("month_end", re.compile(r"\b(?:a |para |hasta |antes de |al )?(?:fin|fines|final|finales|ultimo dia) de(?:l| este)? mes\b"
-                             r"|\bend of (?:the |this )?month\b|\bmonth[- ]end\b|\bfin de mes\b")),
-    ("fortnight", re.compile(r"\b(?:proxima|siguiente|esta|la|en la|a la|para la) quincena\b|\bquincena\b")),
-    ("mid_month", re.compile(r"\b(?:a )?mediados de(?:l)? mes\b|\bmid[- ]month\b")),
-    ("numeric", re.compile(r"(?<![\d/.,$-])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?(?![\d/]|[.,]\d)")),
-    ("day_month", re.compile(r"\b(\d{1,2}|" + "|".join(k for k, v in NUMBER_WORDS.items() if v <= 31 and k not in ("a", "un", "una", "uno", "one"))
+    ("month_end", Rule(r"\b(?:a |para |hasta |antes de |al )?(?:fin|fines|final|finales|ultimo dia) de(?:l| este)? mes\b"
+                       r"|\bend of (?:the |this )?month\b|\bmonth[- ]end\b|\bfin de mes\b")),
+    ("fortnight", Rule(r"\b(?:proxima|siguiente|esta|la|en la|a la|para la) quincena\b|\bquincena\b")),
+    ("mid_month", Rule(r"\b(?:a )?mediados de(?:l)? mes\b|\bmid[- ]month\b")),
+    # a day/month not after a digit, a slash, a point, a comma, "$" or "-" (the first digit
+    # first: the engine looks for digits only)
+    ("numeric", re.compile(r"(\d(?<![\d/.,$-]\d)\d?)[/-](\d{1,2})(?:[/-](\d{2}|\d{4}))?(?![\d/]|[.,]\d)")),
+    ("day_month", re.compile(r"\b(\d{1,2}|" + one_of((k for k, v in NUMBER_WORDS.items() if v <= 31 and k not in ("a", "un", "una", "uno", "one")), longest_first=False)
                              + r")(?:ro|ero|er|th|st|nd|rd)?\s+(?:de\s+)?" + MONTH + r"\b(?:\.?\s*(?:de |del )?(\d{4}))?")),
     ("month_day", re.compile(r"\b" + MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s*(\d{4}))?")),
     ("weekday_day", re.compile(r"\b" + WEEKDAY + r"\.?\s+(\d{1,2})\b(?!\s*(?:de\s+)?" + MONTH + r"\b)(?![.,:]?\d|\s*(?:mil|k|%|hs|horas|am|pm|hrs|h\b))")),
-    ("day", re.compile(r"\b(?:el|para el|hasta el|antes del|a mas tardar el|al|del|este|the|by the|on the|dia)\s+(?:dia\s+)?"
+    ("day", re.compile(r"\b(?:" + one_of(("el", "para el", "hasta el", "antes del", "a mas tardar el", "al", "del", "este", "the", "by the", "on the", "dia"), longest_first=False) + r")\s+(?:dia\s+)?"
                        r"(\d{1,2}|primero|1ro|1ero)(?:st|nd|rd|th)?\b(?![.,]?\d|\s*(?:%|mil|k\b|cuotas?|pagos?|partes|meses|dias|de (?:cada|los|las|mis|sus)|hs|horas|am|pm|h\b|:))")),
-    ("weekday", re.compile(r"\b(?:(?:el|este|esta|para el|hasta el|antes del|on|by|this|next|proximo|otro|el proximo|hasta el proximo)\s+)?"
+    ("weekday", re.compile(r"\b(?:(?:" + one_of(("el", "este", "esta", "para el", "hasta el", "antes del", "on", "by", "this", "next", "proximo", "otro", "el proximo", "hasta el proximo"), longest_first=False) + r")\s+)?"
                            + WEEKDAY + r"\b(?:\s+(que viene|proximo|de la (?:semana )?(?:que viene|proxima)|de la otra semana|de la proxima semana|de la siguiente semana|pasado|anterior))?")),
 ]
 PAST_MARKERS = re.compile(r"\b(pasado|anterior|last|ago)\b")
+# words without which an expression of that kind cannot be there: its pattern is not run
+DATE_WORDS = {
+    "after_tomorrow": ("pasado manana", "day after tomorrow"), "tomorrow": ("manana", "tomorrow", "tmr"),
+    "today": ("hoy", "today", "tonight", "esta tarde", "esta noche", "al tiro", "ahorita", "ahora mismo"),
+    "yesterday": ("ayer", "yesterday", "antier"), "in_days": ("dia", "semana", "day", "week"),
+    "ago_days": ("hace", "ago"), "month_end": ("mes", "month"), "fortnight": ("quincena",),
+    "mid_month": ("mes", "month"), "numeric": ("/", "-"),
+}
 
 
 def find_dates(text, today, past=False):
     """Every date the text names, in order: ``[(position, date or None, kind, detail)]`` where
-    a None date names an impossible date ("el 31 de febrero")."""
+    a None date names an impossible date ("el 31 de febrero"). An expression overlapping one
+    of an earlier kind (``DATE_PATTERNS``' order) is not read."""
+    return _dates(_date_expressions(text, today), today, past)
+
+
+def _dates(expressions, today, past):
+    """``find_dates`` of the expressions ``_date_expressions`` found."""
+    values = {}  # the same words say the same date
+    dates = []
+    for start, kind, match, detail, value in expressions:
+        if past:
+            key = (kind, detail, match.groups())
+            value = values[key] if key in values else values.setdefault(key, _resolve(kind, match, today, True))
+        dates.append((start, value, kind, detail))
+    return dates
+
+
+def _date_expressions(text, today):
+    """``[(position, kind, match, words, date)]``: what ``find_dates`` reads, the date as a
+    promise would take it (whether an expression is a date at all does not depend on that)."""
     found = []
-    taken = []
-
-    def free(span):
-        return all(span[1] <= a or span[0] >= b for a, b in taken)
-
+    values = {}
+    taken = bytearray(len(text))  # the characters an earlier expression took
     for kind, pattern in DATE_PATTERNS:
+        if kind in DATE_WORDS and not any(word in text for word in DATE_WORDS[kind]):
+            continue
         for match in pattern.finditer(text):
-            if not free(match.span()):
+            start, end = match.span()
+            if taken.find(1, start, end) != -1:
                 continue
-            value = _resolve(kind, match, today, past)
+            detail = match.group(0)
+            key = (kind, detail, match.groups())
+            value = values[key] if key in values else values.setdefault(key, _resolve(kind, match, today, False))
             if value is False:
                 continue
-            taken.append(match.span())
-            found.append((match.start(), value, kind, match.group(0)))
-    return sorted(found, key=lambda f: f[0])
+            taken[start:end] = b"\x01" * (end - start)
+            found.append((start, kind, match, detail, value))
+    found.sort(key=lambda f: f[0])
+    return found
 
 
 def _resolve(kind, match, today, past):  # noqa: C901 - one branch per kind of expression
@@ -326,19 +633,20 @@ CURRENCIES = [
     (r"clp|lucas|luca", "CLP"), (r"mxn", "MXN"), (r"cop", "COP"), (r"ars|mangos", "ARS"),
     (r"pen|soles|sol|s/\.?", "PEN"), (r"eur|euros", "EUR"),
 ]
+# on lower-case text (see find_amount)
 AMOUNT = re.compile(
     r"(?P<pre>us\$|u\$s|s/\.?|\$|usd|clp|mxn|cop|pen|ars)?\s?"
     r"(?P<num>\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
     r"(?!\s*(?:/|-)\s*\d)"
     r"\s?(?P<mult>mil(?:lones?)?\b|millon(?:es)?\b|k\b|m\b|lucas?\b|palos?\b)?"
-    r"\s?(?P<post>usd|dolares|dollars|pesos|soles|clp|mxn|cop|pen|ars|mangos|lucas?)?",
-    re.IGNORECASE)
+    r"\s?(?P<post>usd|dolares|dollars|pesos|soles|clp|mxn|cop|pen|ars|mangos|lucas?)?")
+_AMOUNT_BARE = AMOUNT.groupindex["num"]  # the last group of a number without sign nor word
 
 
 def parse_number(raw, decimal_comma=None):
     """"150.000" → 150000, "1,200.50" → 1200.5, "85.500,50" → 85500.5. With a single kind of
     separator, a group of three digits is thousands; otherwise it is the decimal mark."""
-    raw = raw.replace(" ", "")
+    raw = "".join(raw.split())  # "150 000", and a line break between the groups
     if "." in raw and "," in raw:
         decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
     elif "." in raw or "," in raw:
@@ -360,7 +668,10 @@ def parse_number(raw, decimal_comma=None):
 def find_amount(text, decimal_comma=None):
     """The first amount of money the text names: ``(value, currency)``; a bare number only
     counts with a currency sign, a currency word or a multiplier ("150 mil")."""
+    text = text.lower()  # what AMOUNT's case-insensitive reading was
     for match in AMOUNT.finditer(text):
+        if match.lastindex == _AMOUNT_BARE and match.start("pre") < 0:
+            continue  # a bare number (most numbers, read quickly)
         pre, post, mult = match.group("pre"), match.group("post"), (match.group("mult") or "").lower()
         if not (pre or post or mult):
             continue
@@ -387,22 +698,30 @@ def find_amount(text, decimal_comma=None):
 
 
 # ---------------------------------------------------------------------- invoice numbers
+_DIGIT = re.compile(r"\d")
+# (each alternative starts with letters then a digit, "/", "-", "_" or a space and a digit:
+# the lookahead says so before the alternatives are tried)
 INVOICE_REF = re.compile(
-    r"\b([A-Z]{1,6}(?:/[A-Z]{1,6})?/\d{4}/\d{1,8}|[A-Z]{1,4}\d{0,4}-\d{2,10}(?:-\d{1,10})?|[A-Z] \d{4}-\d{4,8}|[A-Z]{1,5}[-_]?\d{3,10})\b")
-INVOICE_NUMBER = re.compile(r"\b(?:factura|facturas|invoice|invoices|boleta|documento|doc|folio)\s*(?:n[°º.o]?|nro\.?|numero|no\.?|#)?\s*:?\s*(\d{3,12})\b",
-                            re.IGNORECASE)
+    r"\b(?=[A-Z]{1,6}(?:[\d/_-]| \d))([A-Z]{1,6}(?:/[A-Z]{1,6})?/\d{4}/\d{1,8}|[A-Z]{1,4}\d{0,4}-\d{2,10}(?:-\d{1,10})?|[A-Z] \d{4}-\d{4,8}|[A-Z]{1,5}[-_]?\d{3,10})\b")
+# on lower-case text; "\s*(?:n°\s*)?(?::\s*)?" rather than "\s*(?:n°)?\s*:?\s*" (the same
+# words): a long run of spaces is not read again and again by three "\s*" in a row
+INVOICE_NUMBER = re.compile(r"\b(?:" + one_of(("factura", "facturas", "invoice", "invoices", "boleta", "documento", "doc", "folio"), longest_first=False)
+                            + r")\s*(?:(?:n[°º.o]?|nro\.?|numero|no\.?|#)\s*)?(?::\s*)?(\d{3,12})\b")
+
+
+_NOT_A_REFERENCE = re.compile(r"(?:USD|CLP|MXN|COP|PEN|ARS|EUR|S)\d+")  # an amount
 
 
 def invoice_refs(text):
-    refs = [m.group(1).replace(" ", "") for m in INVOICE_REF.finditer(text.upper())
-            if any(ch.isdigit() for ch in m.group(1)) and not re.fullmatch(r"(?:USD|CLP|MXN|COP|PEN|ARS|EUR|S)\d+", m.group(1).replace(" ", "").replace("-", ""))]
-    refs += [m.group(1) for m in INVOICE_NUMBER.finditer(text)]
+    if not _DIGIT.search(text):
+        return ()  # every reference has a digit
+    refs = [found.replace(" ", "") for found in dict.fromkeys(INVOICE_REF.findall(text.upper()))
+            if any(ch.isdigit() for ch in found) and not _NOT_A_REFERENCE.fullmatch(found.replace(" ", "").replace("-", ""))]
+    refs += INVOICE_NUMBER.findall(text.lower())
     return tuple(dict.fromkeys(refs))
 
 
 # ---------------------------------------------------------------------- intents
-def rx(*parts):
-    return re.compile("|".join(parts))
 
 
 PAY_PAST = rx(
@@ -426,13 +745,14 @@ PAY_PAST = rx(
 )
 PAST_TIME = rx(r"\b(?:ayer|anteayer|antier|anoche|la semana pasada|el mes pasado|hace \w+ (?:dias|semanas)|esta manana|hoy temprano|el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) pasado|yesterday|last week|ago)\b")
 PAY_AMBIGUOUS = rx(r"\b(?:pagamos|depositamos|transferimos|consignamos|abonamos|cancelamos (?:la|las) factura)\b")
-PAY_FUTURE = rx(
-    # a present tense that means the future ("le pago el viernes"), after a pronoun, a date
-    # word or the start of a clause ("el pronto pago" is a noun)
-    r"(?:^|[,.;:!¡¿(]\s*|\b(?:yo|ya|le|te|les|se|lo|la|los|las|y|e|manana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo"
-    r"|mes|quincena|semana|\d{1,2}|tarde|noche|tiro|ahorita|orita|luego|despues|pronto|entonces|igual|seguro|nosotros|dias|proximo|pasado|viene)\s)"
-    r"(?:lo |la |les |le |te |se )?(?:pago|pagamos|deposito|depositamos|transfiero|transferimos|cancelo|cancelamos|abono|abonamos|consigno|consignamos|"
-    r"yapeo|plineo|giro|liquido|liquidamos|saldo|saldamos)\b(?! (?:de|del|que|fue|esta|ya|sigue|es|son)\b)",
+# a present tense that means the future ("le pago el viernes"), after a pronoun, a date word
+# or the start of a clause ("el pronto pago" is a noun)
+PRESENT_PAY = (r"(?:lo |la |les |le |te |se )?(?:pago|pagamos|deposito|depositamos|transfiero|transferimos|cancelo|cancelamos|abono|abonamos|consigno|consignamos|"
+               r"yapeo|plineo|giro|liquido|liquidamos|saldo|saldamos)\b(?! (?:de|del|que|fue|esta|ya|sigue|es|son)\b)")
+PAY_FUTURE = rx(  # only ever asked whether it matches: its alternatives' order is free
+    r"\b(?:yo|ya|le|te|les|se|lo|la|los|las|y|e|manana|hoy|lunes|martes|miercoles|jueves|viernes|sabado|domingo"
+    r"|mes|quincena|semana|\d{1,2}|tarde|noche|tiro|ahorita|orita|luego|despues|pronto|entonces|igual|seguro|nosotros|dias|proximo|pasado|viene)\s"
+    + PRESENT_PAY,
     r"\b(?:te|le|les)? ?(?:mando|envio|mandamos|enviamos) (?:la plata|el dinero|el pago|la transferencia|el deposito|el cheque|los|las|\$|\d)",
     r"\b(?:el pago|la transferencia|el deposito|la consignacion|el cheque) (?:queda|va|sale|saldra|se hace|esta|estaria|estara) (?:para|el|la|a salir)\b|\bprogram\w* (?:el|la) (?:pago|transferencia|deposito|consignacion) para\b",
     r"\b(?:pagare|pagaremos|pagaria|pagariamos|depositare|depositaremos|transferire|transferiremos|abonare|abonaremos|cancelare|cancelaremos|"
@@ -451,6 +771,8 @@ PAY_FUTURE = rx(
     r"\b(?:i'll|i will|we'll|we will|i'm going to|we're going to|going to|gonna|i can|we can|i'd|will|should) (?:\w+ )?(?:pay|send|wire|transfer|settle|make the payment|get (?:it|the payment|you)|process|release|issue|mail|have it)",
     r"\bpayment (?:will|should) (?:be|go|arrive|reach)|\bwill be (?:paid|mailed|sent|processed|wired|transferred|released|settled)\b|\bscheduled (?:for|on)\b|\bexpect (?:the |our )?payment\b|\bpay(?:ing)? (?:it |this |the invoice |you )?(?:on|by|tomorrow|next|this|today|end)\b",
     r"\b(?:listo|ok|dale|de acuerdo|perfecto|bueno|va|claro|entendido|si|ya)[,.!]?\s(?:el|para el|manana|hoy|este)\b",
+    r"[,.;:!¡¿(]\s*" + PRESENT_PAY,
+    r"^" + PRESENT_PAY,
 )
 NEGATED_PAY = rx(r"\bno (?:voy|vamos) a (?:pagar|depositar|transferir|cancelar)|\bno (?:pienso|pensamos) pagar|\bno (?:le |les |te )?(?:pago|pagamos|pagaremos|pagare)\b"
                  r"|\b(?:won't|will not|not going to) pay\b|\bno puedo pagar\b|\bno podemos pagar\b|\bno (?:tengo|tenemos) (?:como|con que|plata|dinero|fondos|la plata)"
@@ -464,7 +786,7 @@ DISPUTE = {
         r"\bno (?:me |nos |le |les )?(?:la |lo |las |los )?(?:ha |han |hemos |he )?(?:recibi|recibimos|recibido|recibio|llegaron|ha llegado|han llegado|entregaron|entrego|entregado|despacharon)\b",
         r"\bno (?:me |nos |le |les )llego\b|\bno llego (?:el|la|los|las|ningun|ninguna|nada|nunca|todavia|aun)\b|\b(?:pedido|factura|producto|mercaderia|mercancia|equipo|paquete|envio) no (?:me |nos )?(?:ha )?(?:llego|llegado)",
         r"\bnunca (?:me |nos |le )?(?:la |lo |las |los )?(?:llego|llegaron|recibi|recibimos|entregaron|despacharon|vino|vinieron|instalaron)\b|\b(?:recibi|recibimos|llego|llegaron) nunca\b",
-        r"\b(?:sin|no tengo|no tenemos|no he visto|no vimos|no aparece) (?:la |el |ninguna )?(?:factura|pedido|mercaderia|mercancia|entrega|producto|guia)\b(?!.*reenv)|\bno tenemos registro de (?:haber )?recibid",
+        r"\bno tenemos registro de (?:haber )?recibid",
         r"\b(?:todavia|aun|aca|aqui) no (?:me |nos )?(?:llega|llegan|llego|ha llegado|recibimos|recibo|tenemos|nos llega)\b",
         r"\b(?:falta|faltan|faltaron|falto) (?:la |el |los |las )?(?:entrega|mercaderia|mercancia|productos?|unidades|cajas|parte del pedido|items?)\b",
         r"\bno (?:nos |me )?(?:han |ha )?(?:prestado|hecho|realizado|instalado) el servicio\b",
@@ -498,12 +820,12 @@ PLAN = rx(
     r"\b(?:convenio|plan de pagos?|plan de cuotas|acuerdo de pago|arreglo de pago|facilidades|financiar|financiamiento|financiacion|fraccionar|fraccionado|dividir (?:el pago|la deuda|el monto|el total|la factura|en)|refinanciar|repactar|repactacion|reprogramar (?:la deuda|el pago)|prorrogar|cuotear|cuotificar|diferir)\b",
     r"\b(?:installments?|instalments?|payment plan|payment arrangement|split (?:it|the payment|the invoice|the balance|the amount|this|in|into)|monthly payments|weekly payments|pay in (?:\w+ )?(?:parts|instalments|installments|payments)|partial payments|in (?:two|three|four|five|six|\d+) (?:payments|parts|months))\b",
 )
-INSTALLMENTS = re.compile(r"\b(?:en |in |de |a )?" + NUM + r" (?:cuotas|pagos|partes|mensualidades|parcialidades|meses|quincenas|abonos|payments|installments|instalments|parts|months)\b")
+INSTALLMENTS = re.compile(r"\b(?:en |in |de |a )?" + NUM + r" (?:(?:monthly|weekly|biweekly|equal|separate) )?(?:cuotas|pagos|partes|mensualidades|parcialidades|meses|quincenas|abonos|payments|installments|instalments|parts|months)\b")
 CHANNEL_WORDS = [
-    ("whatsapp", r"\b(?:whatsapp|chat)\b"),
-    ("sms", r"\b(?:sms|mensajes? de texto|mensajitos?|texto|text messages?|texts?|texting)\b"),
-    ("email", r"\b(?:correos?|email|emails|e-mails?|mails?|electronico)\b|@"),
-    ("call", r"\b(?:llam\w*|telefono|telefonicamente|celular|fijo|call|calls|calling|phone|marc\w+)\b"),
+    ("whatsapp", Rule(r"\b(?:whatsapp|chat)\b")),
+    ("sms", Rule(r"\b(?:sms|mensajes? de texto|mensajitos?|texto|text messages?|texts?|texting)\b")),
+    ("email", Rule(r"\b(?:correos?|email|emails|e-mails?|mails?|electronico)\b|@")),
+    ("call", Rule(r"\b(?:llam\w*|telefono|telefonicamente|celular|fijo|call|calls|calling|phone|marc\w+)\b")),
 ]
 EMAIL_OR_PHONE = r"(?:[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d\s-]{6,}\d)"
 CALLBACK = rx(
@@ -527,21 +849,43 @@ OPTOUT = rx(
     r"\bbasta (?:de|ya)\b|\b(?:es )?acoso\b|\bhostigamiento\b|\b(?:remove|take) me (?:off|from)\b|\bstop (?:texting|messaging|emailing|calling|contacting|sending|writing)\b|\b(?:do not|don'?t|never) (?:contact|text|email|call|message|write)\b|\bno more (?:messages|emails|texts|calls)\b|\bleave (?:me|us) alone\b|\bopt[- ]?out\b|\bharass",
 )
 QUESTION_OTHER = rx(r"\b(?:reenv|reenvi|me (?:pasa|pasan|pasas|envia|envian|mandan|manda|mandas) (?:la|el|los|las|nuevamente|otra vez|de nuevo)? ?(?:factura|cuenta|datos|numero|pdf|copia|link|enlace|estado)|cual es (?:la|el) (?:cuenta|numero|cbu|clabe|banco)|a que cuenta|a nombre de quien|datos (?:bancarios|de la cuenta|para (?:la )?transferencia)|quien (?:habla|es|escribe)|resend|send (?:me )?(?:a copy|the invoice|again)|which account|bank details|sigue\?|aplica\?)")
-PREFERENCE = re.compile(r"\b(?:prefiero|preferimos|mejor|solo|solamente|escrib\w+ (?:por|al)|por correo|al correo|prefer|instead|is fine|llam\w+ al|marc\w+ al|antes de las|despues de las|before|after)\b")
+PREFERENCE = Rule(r"\b(?:prefiero|preferimos|mejor|solo|solamente|escrib\w+ (?:por|al)|por correo|al correo|prefer|instead|is fine|llam\w+ al|marc\w+ al|antes de las|despues de las|before|after)\b")
+
+
+# "sin factura", unless the customer asks later on the line to resend it (see _missing_document)
+MISSING_DOCUMENT = Rule(r"\b(?:sin|no tengo|no tenemos|no he visto|no vimos|no aparece) (?:la |el |ninguna )?(?:factura|pedido|mercaderia|mercancia|entrega|producto|guia)\b")
+
+
+def _missing_document(text):
+    """``MISSING_DOCUMENT`` not followed on its line by "reenv" (what ``(?!.*reenv)`` would
+    say, with each line read once rather than once per match)."""
+    line_end = last = -1
+    for match in MISSING_DOCUMENT.finditer(text):
+        end = match.end()
+        if end > line_end:
+            line_end = text.find("\n", end)
+            line_end = len(text) if line_end < 0 else line_end
+            last = text.rfind("reenv", end, line_end)
+        if last < end:
+            return True
+    return False
 
 
 def _score_reasons(text):
-    return [reason for reason, pattern in DISPUTE.items() if pattern.search(text)]
+    return [reason for reason, pattern in DISPUTE.items()
+            if pattern.search(text) or reason == "not_received" and _missing_document(text)]
 
 
 def _channels(text):
-    return [channel for channel, pattern in CHANNEL_WORDS if re.search(pattern, text)]
+    return [channel for channel, pattern in CHANNEL_WORDS if pattern.search(text)]
 
 
-def _optout_channels(text, channel_hint):
+def _optout_channels(text, channel_hint, match=False):
     """The channels the customer asks to stop: those named in the refusal, else the
-    channel the message came through, else every channel ("all")."""
-    match = OPTOUT.search(text)
+    channel the message came through, else every channel ("all"). ``match``: the refusal
+    when it was already looked for."""
+    if match is False:
+        match = OPTOUT.search(text)
     if not match:
         return ()
     tail = re.split(r"[,.;!?]|\bpero\b|\bbut\b|\bsino\b|\bmejor\b|\bprefiero\b", text[match.end():match.end() + 40])[0]
@@ -568,48 +912,84 @@ def _payments_made(text):
     return found
 
 
-def _decide(text, today, has_attachments):  # noqa: C901 - the order of the rules
+def _decide(text, today, has_attachments, dates=None, optout=False):  # noqa: C901 - the order of the rules
     """``(intent, confidence, reason)``: the rules in the order a collector reads a
     message: a contest, a payment already made, a request for a plan, a promise, a
-    refusal to be contacted, a request to be called; else other."""
+    refusal to be contacted, a request to be called; else other. ``dates`` and ``optout``:
+    ``find_dates(text, today)`` and ``OPTOUT.search(text)`` when already known."""
     if not text:
         return ("paid", 0.4, None) if has_attachments else ("other", 0.0, None)
+    # each rule is read when the decision needs it (the same decision as reading them all)
     reasons = _score_reasons(text)
     made = _payments_made(text)
     strong_made = any(re.match(r"ya\b|adjunt|already|attached|proof|i paid|we paid|(?:see|find)", m) for m in made)
-    past_time = bool(PAST_TIME.search(text))
-    made = made or (PAY_AMBIGUOUS.search(text) and past_time)
-    future_pay = bool(PAY_FUTURE.search(text))
-    negated = bool(NEGATED_PAY.search(text))
-    plan = bool(PLAN.search(text))
-    optout = OPTOUT.search(text)
-    callbacks = [m for m in CALLBACK.finditer(text)
-                 if not optout or m.end() <= optout.start() or m.start() >= optout.end() + 1]
-    question = bool(QUESTION_OTHER.search(text))
-    future_dates = [d for _pos, d, kind, _t in find_dates(text, today) if d and d >= today and kind != "yesterday"]
-
     if reasons:
         order = ("wrong_amount", "quality", "not_received", "other")
         reason = next(r for r in order if r in reasons)
-        if not (made and strong_made and reason != "wrong_amount"):
+        if not (strong_made and reason != "wrong_amount"):
             return "dispute", 0.85 if len(reasons) == 1 else 0.75, reason
-    if made:
+    if made or (PAY_AMBIGUOUS.search(text) and PAST_TIME.search(text)):
         return "paid", 0.9 if strong_made else 0.8, None
+    if dates is None:
+        dates = find_dates(text, today)
+    future_dates = any(d and d >= today and kind != "yesterday" for _pos, d, kind, _t in dates)
+    plan = bool(PLAN.search(text))
+    future_pay = bool(PAY_FUTURE.search(text))
     if plan and not (future_pay and future_dates and not re.search(r"cuotas|partes|convenio|plan|installment|abonos|pagos", text)):
         return "plan", 0.85, None
-    if future_pay and not negated and not (question and not future_dates):
-        return "promise", 0.9 if future_dates else 0.75, None
+    negated = None
+    if future_pay:
+        negated = bool(NEGATED_PAY.search(text))
+        if not negated and not (not future_dates and QUESTION_OTHER.search(text)):
+            return "promise", 0.9 if future_dates else 0.75, None
+    if optout is False:
+        optout = OPTOUT.search(text)
+    callbacks = any(not optout or m.end() <= optout.start() or m.start() >= optout.end() + 1
+                    for m in CALLBACK.finditer(text))
     if optout and not (callbacks and PREFERENCE.search(text)):
         return "optout", 0.9, None
     if callbacks:
         return "callback", 0.8, None
-    if future_dates and len(text.split()) <= 6 and not question and not re.search(
+    if future_dates and len(text.split(None, 6)) <= 6 and not QUESTION_OTHER.search(text) and not re.search(
             r"\b(?:reviso|revisamos|veo|vemos|aviso|confirmo|check|look|hablo|hablamos|pregunto)\b", text):
         # "el viernes", "mañana sin falta": an answer to "when will you pay?"
         return "promise", 0.6, None
-    if negated and plan:
+    if plan and (NEGATED_PAY.search(text) if negated is None else negated):
         return "plan", 0.7, None
     return "other", 0.5, None
+
+
+# What our reminders say and a customer does not, should a client quote them in a way own_words
+# does not recognise: "si ya realizó el pago, por favor no considere este mensaje", "if you
+# have already paid, please disregard this message" is never the customer's payment.
+REMINDER_WORDS = Rule(
+    r"\bsi (?:usted |ud |uds |ustedes )?ya (?:lo |la |los |las )?(?:ha |han )?(?:realizo|realizado|efectuo|efectuado|hizo|hecho|pago|pagado|programo|programado|"
+    r"cancelo|cancelado|transfirio|transferido|deposito|depositado|regularizo|regularizado|abono|abonado)\b[^.\n!?]*",
+    r"\ben caso de (?:que )?(?:ya )?(?:haber|haya|hayan) (?:realizado|efectuado|hecho|pagado|cancelado|programado)\b[^.\n!?]*",
+    r"\bya pago\?",
+    r"\b(?:por favor )?(?:ignore|ignorar|no considere|no tenga en cuenta|haga caso omiso de|omita|desestime) (?:este|esta|el presente|la presente) "
+    r"(?:mensaje|correo|aviso|recordatorio|carta|email|notificacion)\b",
+    r"\bif (?:you|your company) (?:have |has )?(?:already )?(?:paid|made (?:the|this|your|a) payment|sent (?:the|your|a) payment|"
+    r"scheduled (?:the|this|your|a) payment|settled|remitted)\b[^.\n!?]*",
+    r"\bif (?:the |your )?payment has (?:already )?been (?:made|sent|processed|scheduled)\b[^.\n!?]*",
+    r"\balready paid\?",
+    r"\b(?:please )?(?:disregard|ignore) this (?:message|email|e-mail|notice|reminder|letter)\b",
+)
+
+
+def without_reminder(text):
+    """Normalised text without ``REMINDER_WORDS`` (each said as a space)."""
+    parts, pos = [], 0
+    for match in REMINDER_WORDS.finditer(text):
+        parts.append(text[pos:match.start()])
+        pos = match.end()
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return " ".join(parts).strip()
+
+
+NOT_THEN = re.compile(r",? (?:no|not|can'?t|cannot|imposible)\b")  # "hoy no puedo"
 
 
 def interpret(text, today, lang=None, channel=None, has_attachments=False):
@@ -623,37 +1003,45 @@ def interpret(text, today, lang=None, channel=None, has_attachments=False):
         text = text[:MAX_TEXT]
         notes.append(("truncated", str(MAX_TEXT // 1024)))
     words_text = own_words(text)
-    if not words_text.strip():
+    norm = normalise(words_text) if words_text.strip() else None
+    if norm:
+        said = without_reminder(norm)
+        norm = said if said is norm or re.search(r"\w", said) else None  # nothing but our reminder
+    if norm is None:
         notes.append(("empty", ""))
         intent, confidence, _reason = _decide("", today, has_attachments)
         return Reading(intent=intent, confidence=confidence, notes=tuple(notes))
-    norm = normalise(words_text)
     words = re.findall(r"[a-zñ']+", norm)
     hint = (lang or "")[:2].lower() or None
     found_lang = language(words, hint)
+    optout_match = OPTOUT.search(norm)
     if found_lang is None:
         notes.append(("unknown_language", ""))
-        if not OPTOUT.search(norm):
+        if not optout_match:
             return Reading(intent="other", confidence=0.2, language=None, notes=tuple(notes),
                            invoice_refs=invoice_refs(words_text))
-    intent, confidence, reason = _decide(norm, today, has_attachments)
+    expressions = _date_expressions(norm, today)
+    dates = _dates(expressions, today, past=False)
+    intent, confidence, reason = _decide(norm, today, has_attachments, dates=dates, optout=optout_match)
 
     # the date: the first one the text names that fits the intent
     promised = None
-    dates = find_dates(norm, today, past=intent == "paid")
+    if intent == "paid":
+        dates = _dates(expressions, today, past=True)
     for pos, value, kind, detail in dates:
         if value is None:
-            notes.append(("impossible_date", detail))
+            if not any(code == "impossible_date" for code, _detail in notes):  # the first one says it
+                notes.append(("impossible_date", detail))
             continue
         if intent == "paid":
             if value <= today:
                 promised = value
                 break
             continue
-        if re.match(r",? (?:no|not|can'?t|cannot|imposible)\b", norm[pos + len(detail):]):
+        if NOT_THEN.match(norm, pos + len(detail)):
             continue  # "hoy no puedo, mañana le transfiero"
         if value < today or kind in ("yesterday", "ago_days"):
-            if intent == "promise":
+            if intent == "promise" and not any(code == "past_date" for code, _detail in notes):
                 notes.append(("past_date", detail))
             continue
         promised = value
@@ -671,13 +1059,13 @@ def interpret(text, today, lang=None, channel=None, has_attachments=False):
         installments = number(match.group(1)) if match else None
         if installments is not None and not 2 <= installments <= 36:
             installments = None
-    named = _channels(norm)
     chosen = None
     if intent == "callback":
+        named = _channels(norm)
         chosen = "call" if re.search(r"\bllam|\bcall|\btelefon|\bphone", norm) and not re.search(
             r"\bno (?:me |nos )?llamen|\bdon'?t call|\bno llamadas", norm) else next(
             (c for c in named if c != "call"), None)
-    optout = _optout_channels(norm, channel)
+    optout = _optout_channels(norm, channel, optout_match)
     if intent == "optout":
         chosen = optout[0] if optout and optout[0] != "all" else channel
     return Reading(

@@ -562,6 +562,8 @@ def bench_goals(result):
         goals["OCA run / our whole backlog day"] = round(steps["peer run"]["seconds"] / backlog["seconds"], 2)
     goals["queries per batch, backlog day"] = round(backlog["queries"] / result["backlog"]["batches"], 1)
     goals["peak memory (MB, < 1024)"] = max(s["peak_rss_mb"] for name, s in steps.items() if name != "peer run")
+    if "reply_reading" in result:
+        goals["worst reading of a 100 KB reply (s, < 1)"] = result["reply_reading"]["seconds"]
     if "two_workers" in result:
         goals["two workers: elapsed one / two"] = round(backlog["seconds"] / result["two_workers"]["seconds"], 2)
     return goals

@@ -233,143 +233,25 @@ def _reading_time(text, limit):
 def test_reading_time_is_linear_in_the_length_of_the_text():
     """Every adversarial text of bench/replies_speed.py (one word said again and again,
     thousands of dates, quotes within quotes...) reads at 100 KB in less than 20 times its
-    10 KB reading (the best of 3 timings of each; a 100 KB reading under 5 ms passes, the
+    10 KB reading. The two are timed one after the other, up to five times, and the best
+    ratio counts: a machine busy with other work slows both alike, while a quadratic reading
+    stays about 100 times slower whatever the load (a 100 KB reading under 5 ms passes, the
     clock's noise would decide)."""
     small, large = replies_speed.adversarial(10 * 1024), replies_speed.adversarial(100 * 1024)
     slow = {}
     for name, text in small.items():
-        base = min(replies_speed.time_reading(text) for _i in range(3))
-        limit = max(20 * base, 0.005)
-        best = float("inf")
-        for _i in range(3):
-            best = min(best, _reading_time(large[name], 2 * limit + 1))
-            if best < limit or best == float("inf"):  # (twice the limit and more: no noise)
+        ratios = []
+        for _round in range(5):
+            base = replies_speed.time_reading(text)
+            limit = max(20 * base, 0.005)
+            took = _reading_time(large[name], 2 * limit + 1)
+            if took < limit:
                 break
-        if best >= limit:
-            slow[name] = f"10 KB {base:.4f} s, 100 KB {best:.4f} s"
-    assert not slow, "\n".join(f"{name}: {timings}" for name, timings in slow.items())
-
-
-# ---------------------------------------------------------------------- quoting
-REMINDER_ES = ("Estimado cliente:\nLe recordamos que su factura F001-00458 por $150.000 vence el 30/11/2026.\n"
-               "Si ya pagó, ignore este mensaje. Si usted ya realizó el pago, por favor ignore este mensaje.\n"
-               "Saludos,\nCobranza Empresa")
-REMINDER_EN = ("Dear customer,\nThis is a reminder that invoice INV/2026/00123 for $1,500.00 is due on 11/30/2026.\n"
-               "If you have already paid, please disregard this message.\nBest regards,\nCollections")
-
-
-def _quoted(lines):
-    return "\n".join("> " + line if line else ">" for line in lines.splitlines())
-
-
-# each mail client's way to put the reminder under the answer ({quoted}: the reminder with its
-# "> " marks, {plain}: without)
-CLIENTS = {
-    "gmail es": "El lun, 30 nov 2026 a las 10:15, Cobranza Empresa (<cobranza@empresa.cl>) escribió:\n\n{quoted}",
-    "gmail es wrapped": "El lun, 30 nov 2026 a las 10:15, Cobranza Empresa <\ncobranza@empresa.cl> escribió:\n\n{plain}",
-    "gmail es wrapped in three": "El lun, 30 nov 2026 a las 10:15,\nCobranza Empresa\n<cobranza@empresa.cl> escribió:\n{plain}",
-    "gmail es short": "El 30/11/2026 10:15, Cobranza escribió:\n{plain}",
-    "gmail en": "On Mon, Nov 30, 2026 at 10:15 AM Cobranza <cobranza@empresa.cl> wrote:\n\n{quoted}",
-    "gmail en wrapped": "On Mon, Nov 30, 2026 at 10:15 AM Cobranza <cobranza@empresa.cl>\nwrote:\n\n{plain}",
-    "outlook es": ("________________________________\nDe: Cobranza Empresa <cobranza@empresa.cl>\n"
-                   "Enviado: lunes, 30 de noviembre de 2026 10:15\nPara: Juan Pérez <juan@cliente.cl>\n"
-                   "Asunto: Recordatorio de pago\n\n{plain}"),
-    "outlook es without underscores": ("De: Cobranza Empresa [mailto:cobranza@empresa.cl]\n"
-                                       "Enviado el: lunes, 30 de noviembre de 2026 10:15\nPara: Juan Pérez\n"
-                                       "CC: Contabilidad\nAsunto: Recordatorio de pago\n\n{plain}"),
-    "outlook en": ("________________________________\nFrom: Cobranza Empresa <cobranza@empresa.cl>\n"
-                   "Sent: Monday, November 30, 2026 10:15 AM\nTo: John Smith <john@customer.com>\n"
-                   "Subject: Payment reminder\n\n{plain}"),
-    "outlook en without underscores": ("From: Cobranza Empresa\nSent: Monday, November 30, 2026 10:15 AM\n"
-                                       "To: John Smith\nSubject: Payment reminder\n\n{plain}"),
-    "outlook web": ("*De:* Cobranza Empresa <cobranza@empresa.cl>\n*Enviado:* lunes, 30 de noviembre de 2026 10:15\n"
-                    "*Para:* Juan Pérez <juan@cliente.cl>\n*Asunto:* Recordatorio de pago\n\n{plain}"),
-    "outlook web spaced": ("From: Cobranza Empresa <cobranza@empresa.cl>\n\nSent: Monday, November 30, 2026 10:15 AM\n\n"
-                           "To: John Smith <john@customer.com>\n\nSubject: Payment reminder\n\n{plain}"),
-    "outlook mac": ("From: Cobranza Empresa <cobranza@empresa.cl>\nDate: Monday, 30 November 2026 at 10:15\n"
-                    "To: John Smith <john@customer.com>\nSubject: Payment reminder\n\n{plain}"),
-    "apple mail": "Enviado desde mi iPhone\n\n> El 30 nov 2026, a las 10:15, Cobranza <cobranza@empresa.cl> escribió:\n>\n{quoted}",
-    "apple mail quoted": "{quoted}",
-    "thunderbird": "El 30/11/26 a las 10:15, Cobranza escribió:\n{quoted}",
-    "original message": "-----Original Message-----\nFrom: Cobranza\nSent: Monday, November 30, 2026 10:15 AM\n{plain}",
-    "mensaje original": "-----Mensaje original-----\nDe: Cobranza\n{plain}",
-    "forwarded": "---------- Forwarded message ---------\nFrom: Cobranza <cobranza@empresa.cl>\n{plain}",
-    "reenviado": "---------- Mensaje reenviado ---------\nDe: Cobranza <cobranza@empresa.cl>\n{plain}",
-    "signature": "-- \nJuan Pérez\nGerente de Finanzas\n{plain}",
-    "signature without space": "--\nJuan Pérez\n{plain}",
-    "sent from my iphone": "Sent from my iPhone\n\n{plain}",
-    "outlook for ios": "Obtener Outlook para iOS\n{plain}",
-    "outlook for android": "Get Outlook for Android\n{plain}",
-    "sent from outlook": "Sent from Outlook\n{plain}",
-}
-ANSWERS = {
-    "Gracias, lo reviso con contabilidad y les aviso": ("other", None),
-    "Le pago el viernes": ("promise", date(2026, 11, 27)),
-}
-
-
-@pytest.mark.parametrize("client", CLIENTS)
-@pytest.mark.parametrize("reminder", [REMINDER_ES, REMINDER_EN], ids=["es", "en"])
-@pytest.mark.parametrize("answer", ANSWERS)
-def test_only_the_answer_is_read_whatever_the_client_quoted(client, reminder, answer):
-    text = answer + "\n\n" + CLIENTS[client].format(quoted=_quoted(reminder), plain=reminder)
-    assert replies.own_words(text) == answer
-    reading = read(text)
-    assert (reading.intent, reading.date) == ANSWERS[answer]
-    assert reading == read(answer)
-
-
-@pytest.mark.parametrize("reminder", [REMINDER_ES, REMINDER_EN], ids=["es", "en"])
-@pytest.mark.parametrize("answer", ANSWERS)
-def test_the_reminder_never_says_the_customer_paid(answer, reminder):
-    """Quoted in a way no rule recognises, the reminder's words are still not the customer's:
-    "if you have already paid, please disregard this message" is no payment."""
-    reading = read(answer + "\n\n" + reminder)
-    assert reading.intent == ANSWERS[answer][0]
-    if ANSWERS[answer][1]:
-        assert reading.date == ANSWERS[answer][1]
-    for said in ("Si ya realizó el pago, muchas gracias, y por favor no considere este mensaje.",
-                 "¿Ya pagó? Muchas gracias, por favor ignore este mensaje.",
-                 "If you have already made the payment, thank you, and please disregard this message.",
-                 "Already paid? Thank you, please ignore this message."):
-        assert read(said).intent == "other"
-    assert read("ya pagué, si ya lo vieron avísenme").intent == "paid"  # the customer's own claim stays
-
-
-@pytest.mark.parametrize("text", [
-    "De acuerdo, pago el viernes",
-    "de acuerdo, pago el viernes\nEnviado el pago el lunes",
-    "De: nada, gracias. Le pago el viernes\nSaludos",
-    "El viernes le pago\nel contador escribió: que está todo bien",
-    "On Friday I will pay\nto the account you sent",
-])
-def test_the_customers_own_words_that_look_like_quotes_are_kept(text):
-    assert replies.own_words(text) == text
-
-
-def test_quoted_reminder_is_not_read():
-    text = "Les pago el viernes.\n\nEl lun, 23 nov 2026 a las 9:00, Cobranza escribió:\n> no recibimos su pago"
-    reading = read(text)
-    assert reading.intent == "promise" and reading.date == date(2026, 11, 27)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=400), st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
-       st.sampled_from([None, "es_CL", "es_MX", "en_US", "pt_BR"]))
-def test_any_text_reads_without_error_and_promises_look_ahead(text, today, lang):
-    reading = replies.interpret(text, today, lang)
-    assert reading.intent in replies.INTENTS
-    assert 0 <= reading.confidence <= 1
-    if reading.intent == "promise" and reading.date:
-        assert reading.date >= today
-    if reading.intent == "dispute":
-        assert reading.reason in replies.DISPUTE_REASONS
-
-
-# ---------------------------------------------------------------------- automatic replies
-def test_auto_replies_are_recognised():
-    assert replies.is_auto_reply({"Auto-Submitted": "auto-replied"})
-    assert replies.is_auto_reply({"X-Autoreply": "yes"})
-    assert replies.is_auto_reply({}, "Respuesta automática: Fuera de la oficina")
-    assert replies.is_auto_reply({}, "Out of Office: back on Monday")
-    assert not replies.is_auto_reply({"Auto-Submitted": "no"}, "Re: Recordatorio de pago")
+            ratios.append(f"{base:.4f} s / {took:.4f} s")
+            if took == float("inf"):  # (twice the limit and more: not noise)
+                break
+        else:
+            slow[name] = ", ".join(ratios)
+        if took == float("inf"):
+            slow[name] = ", ".join(ratios)
+    assert not slow, "\n".join(f"{name} (10 KB / 100 KB): {timings}" for name, timings in slow.items())

@@ -14,6 +14,7 @@
         "security/cobranza_security.xml",
         "security/ir.model.access.csv",
         "data/ir_default_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/mail_template_layout.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",

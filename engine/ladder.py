@@ -13,6 +13,11 @@ Semantics (see README, "The daily run"):
   wins, and the communication lists every invoice that reached a new level;
 * excluded invoices (paid, blocked, on hold, legal, below tolerance, customer not chased)
   never take part;
+* the customer's open credits (payments not yet matched, open credit notes) cover its
+  chased invoices of their currency, oldest first (``engine.netting``): an invoice they cover
+  entirely is out (``credit``), one they cover in part is chased for the rest, and the
+  tolerance applies to that net amount; when they cover everything that is due, the
+  customer is not chased and its accountant is asked to match them;
 * the policy's minimum days between two contacts defers the whole customer.
 """
 
@@ -21,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from math import log10
 from typing import Optional
+
+from . import netting
 
 # Odoo's payment states of an invoice, as collections read them (said once, used by the
 # models' domains and SQL): money is still owed; the customer can still pay it (online, in a
@@ -42,9 +49,12 @@ EXCLUSIONS = (
     "plan",
     "legal",
     "tolerance",
+    "credit",
 )
 # Why a customer with invoices to chase gets nothing today.
-SKIPS = ("snoozed", "reply", "min_days", "no_policy")
+SKIPS = ("snoozed", "reply", "min_days", "no_policy", "credit")
+# Why a customer with something due is not chased at all (stored on the customer).
+CUSTOMER_EXCLUSIONS = ("credit",)
 STAGES = ("not_due", "due", "overdue", "plan", "promise", "dispute", "legal", "paid")
 HOLDS = ("dispute", "promise", "plan")
 
@@ -85,6 +95,17 @@ class Invoice:
     hold: Optional[str] = None  # dispute / promise / plan
     legal: bool = False
     escalate: bool = False  # a broken promise: the next level is due at once
+    currency: Optional[int] = None  # the invoice's currency (credits net in it only)
+    residual_currency: Optional[float] = None  # open amount in that currency (None: `residual`)
+
+    def debt(self):
+        """The invoice as a debt credits may cover (``engine.netting``)."""
+        return netting.Debt(self.id, self.currency, self.residual if self.residual_currency is None
+                            else self.residual_currency, self.due)
+
+    def net(self, covered=0.0):
+        """The open amount (company currency) left once `covered` (its currency) is paid."""
+        return netting.net(self.residual, self.residual_currency, covered)
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,7 @@ class Customer:
     risk: float = 1.0
     open_task: bool = False  # a collector task of the ladder is due
     reply_since: Optional[date] = None  # the oldest reply of the customer waiting for review
+    credits: tuple = ()  # of netting.Credit: payments and credit notes not yet matched
 
 
 @dataclass(frozen=True)
@@ -139,6 +161,7 @@ class CustomerState:
     next_date: Optional[date]
     status: str  # needs_action / waiting / ok
     priority: int
+    exclusion: Optional[str] = None  # why what is due is not chased (CUSTOMER_EXCLUSIONS)
 
 
 @dataclass(frozen=True)
@@ -147,10 +170,13 @@ class Plan:
     skips: tuple = ()
     invoices: dict = field(default_factory=dict)  # invoice id -> InvoiceState
     customers: dict = field(default_factory=dict)  # partner id -> CustomerState
+    # partner id -> ((credit id, invoice id, amount in the invoice's currency), ...)
+    credits: dict = field(default_factory=dict)
 
 
-def exclusion(invoice: Invoice, no_chase: bool = False) -> Optional[str]:
-    """Why `invoice` is out of the ladder, or None when it is chased."""
+def exclusion(invoice: Invoice, no_chase: bool = False, covered: float = 0.0) -> Optional[str]:
+    """Why `invoice` is out of the ladder, or None when it is chased. `covered`: the part of
+    it the customer's open credits cover (its currency)."""
     if invoice.payment_state in ("paid", "reversed") or invoice.residual <= 0:
         return "paid"
     if invoice.payment_state == "in_payment":
@@ -163,9 +189,22 @@ def exclusion(invoice: Invoice, no_chase: bool = False) -> Optional[str]:
         return invoice.hold
     if no_chase:
         return "no_chase"
-    if invoice.policy is not None and invoice.residual < invoice.policy.tolerance:
+    net = invoice.net(covered)
+    if net <= 0:
+        return "credit"
+    if invoice.policy is not None and net < invoice.policy.tolerance:
         return "tolerance"
     return None
+
+
+def net_credits(customer: Customer):
+    """``(credit pairs, {invoice id: covered})``: the customer's credits over the invoices
+    it can be chased for (not paid, held, blocked, with legal or not chased)."""
+    if not customer.credits:
+        return (), {}
+    open_ = [inv.debt() for inv in customer.invoices if exclusion(inv, customer.no_chase) in (None, "tolerance")]
+    pairs = netting.allocate(open_, customer.credits)
+    return pairs, netting.covered(pairs)
 
 
 def stage(invoice: Invoice, today: date) -> str:
@@ -243,26 +282,31 @@ def customer_status(overdue, open_task, collector_action, ladder_exhausted):
 
 def plan(customers, today: date) -> Plan:
     """Decide today's actions for `customers` (iterable of Customer)."""
-    actions, skips, invoice_states, customer_states = [], [], {}, {}
+    actions, skips, invoice_states, customer_states, credit_pairs = [], [], {}, {}, {}
     for customer in customers:
         targets = []
         total_due = total_overdue = 0.0
         oldest = 0
         next_dates = []
         chased_overdue = False
+        credit_covers_due = chased_due = False
         action = None
+        pairs, covered = net_credits(customer)
         for invoice in customer.invoices:
-            excluded = exclusion(invoice, customer.no_chase)
+            excluded = exclusion(invoice, customer.no_chase, covered.get(invoice.id, 0.0))
             inv_stage = stage(invoice, today)
             if inv_stage != "paid":
-                total_due += invoice.residual
-                if invoice.due < today:
-                    total_overdue += invoice.residual
+                net = invoice.net(covered.get(invoice.id, 0.0))
+                total_due += net
+                if invoice.due < today and net > 0:
+                    total_overdue += net
                     oldest = max(oldest, (today - invoice.due).days)
+            credit_covers_due = credit_covers_due or (excluded == "credit" and invoice.due <= today)
             if excluded:
                 invoice_states[invoice.id] = InvoiceState(inv_stage, excluded, None, None)
                 continue
             chased_overdue = chased_overdue or invoice.due < today
+            chased_due = chased_due or invoice.due <= today
             target = target_level(invoice, today)
             if target is not None:
                 targets.append((invoice, target))
@@ -331,6 +375,10 @@ def plan(customers, today: date) -> Plan:
             collector_action=action is not None and top.needs_collector,
             ladder_exhausted=chased_overdue and next_date is None,
         )
+        # credits cover what is due: nobody chases the customer, its accountant matches them
+        covered_due = credit_covers_due and not chased_due
+        if covered_due and action is None:
+            skips.append(Skip(customer.id, "credit"))
         customer_states[customer.id] = CustomerState(
             total_due=total_due,
             total_overdue=total_overdue,
@@ -338,5 +386,8 @@ def plan(customers, today: date) -> Plan:
             next_date=next_date,
             status=status,
             priority=priority(total_overdue, oldest, customer.risk),
+            exclusion="credit" if covered_due else None,
         )
-    return Plan(tuple(actions), tuple(skips), invoice_states, customer_states)
+        if pairs:
+            credit_pairs[customer.id] = pairs
+    return Plan(tuple(actions), tuple(skips), invoice_states, customer_states, credit_pairs)

@@ -15,6 +15,7 @@ from . import res_partner_run
 from . import res_partner_statement
 from . import res_partner_behaviour
 from . import account_move
+from . import account_move_line
 from . import account_move_run
 from . import account_partial_reconcile
 from . import mail_activity

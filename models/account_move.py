@@ -24,6 +24,7 @@ EXCLUSIONS = [
     ("plan", "Payment plan"),
     ("legal", "Handed to legal"),
     ("tolerance", "Below tolerance"),
+    ("credit", "Covered by a payment or credit note not yet matched"),
 ]
 
 

@@ -11,7 +11,8 @@ from ..engine.ladder import OPEN_PAYMENT_STATES
 OpenInvoice = namedtuple("OpenInvoice", [
     "id", "partner_id", "due", "residual", "payment_state", "policy_id", "reached_offset", "legal", "escalate",
     "stage", "exclusion", "next_level_id", "next_date", "level_id", "last_contact_date", "fee_origin_id",
-], defaults=(None,) * 7)
+    "currency_id", "residual_currency",
+], defaults=(None,) * 9)
 RUN_FIELDS = ["cobranza_policy_id", "cobranza_level_id", "cobranza_legal", "cobranza_escalate", "cobranza_stage",
               "cobranza_exclusion", "cobranza_next_level_id", "cobranza_next_date", "cobranza_last_contact_date",
               "cobranza_fee_origin_id"]
@@ -21,7 +22,8 @@ def engine_invoice(invoice, policy, holds):
     """The engine's view of an `OpenInvoice` under its `policy` (``ladder.Policy``)."""
     return ladder.Invoice(id=invoice.id, due=invoice.due, residual=invoice.residual, policy=policy,
                           reached_offset=invoice.reached_offset, payment_state=invoice.payment_state,
-                          hold=holds.get(invoice.id), legal=bool(invoice.legal), escalate=bool(invoice.escalate))
+                          hold=holds.get(invoice.id), legal=bool(invoice.legal), escalate=bool(invoice.escalate),
+                          currency=invoice.currency_id, residual_currency=invoice.residual_currency)
 
 
 class AccountMove(models.Model):
@@ -52,7 +54,8 @@ class AccountMove(models.Model):
         records: what the run reads of a thousand invoices per batch (an invoice has a
         hundred columns, and the engine needs fifteen)."""
         self.flush_model(["company_id", "commercial_partner_id", "move_type", "state", "payment_state",
-                          "amount_residual_signed", "invoice_date_due", "invoice_date", "date", *RUN_FIELDS])
+                          "amount_residual_signed", "amount_residual", "currency_id", "invoice_date_due",
+                          "invoice_date", "date", *RUN_FIELDS])
         self.env["cobranza.policy.level"].flush_model(["offset_days"])
         self.env.cr.execute(SQL(
             """
@@ -60,7 +63,7 @@ class AccountMove(models.Model):
                    m.amount_residual_signed, m.payment_state, m.cobranza_policy_id, level.offset_days,
                    m.cobranza_legal, m.cobranza_escalate, m.cobranza_stage, m.cobranza_exclusion,
                    m.cobranza_next_level_id, m.cobranza_next_date, m.cobranza_level_id,
-                   m.cobranza_last_contact_date, m.cobranza_fee_origin_id
+                   m.cobranza_last_contact_date, m.cobranza_fee_origin_id, m.currency_id, m.amount_residual
               FROM account_move m
               LEFT JOIN cobranza_policy_level level ON level.id = m.cobranza_level_id
              WHERE m.company_id = %s AND m.commercial_partner_id = ANY(%s)
@@ -93,7 +96,8 @@ class AccountMove(models.Model):
             id=self.id, partner_id=self.commercial_partner_id.id, due=self.invoice_date_due or self.invoice_date or self.date,
             residual=self.amount_residual_signed, payment_state=self.payment_state, policy_id=self.cobranza_policy_id.id,
             reached_offset=self.cobranza_level_id.offset_days if self.cobranza_level_id else None,
-            legal=self.cobranza_legal, escalate=self.cobranza_escalate), policy, holds)
+            legal=self.cobranza_legal, escalate=self.cobranza_escalate, currency_id=self.currency_id.id,
+            residual_currency=self.amount_residual), policy, holds)
 
     @api.model
     def _cobranza_write_states(self, invoices, plan, date, reached):

@@ -66,7 +66,8 @@ PLAIN_COLUMNS = ("many2one", "integer", "date", "datetime", "selection")
 FROZEN_FIELDS = {"partner_id", "move_ids", "level_id", "channel", "date", "author_id", "run_id",
                  "outcome", "note", "mail_message_id", "sms_ids", "company_id", "state", "key", "action",
                  "subject", "body", "sms_body", "amount_due", "scheduled_at", "dispatched_at", "fee_move_id",
-                 "delivery_status", "delivery_error", "delivery_attempts", "whatsapp_message_id"}
+                 "delivery_status", "delivery_error", "delivery_attempts", "whatsapp_message_id",
+                 "credit_allocation"}
 
 
 def run_key(company_id, partner_id, level_id, run_date, how):
@@ -153,8 +154,16 @@ class CobranzaContact(models.Model):
     note = fields.Text()
     callback_date = fields.Date(string="Call Back On")
     amount_due = fields.Monetary(
-        currency_field="company_currency_id", help="Amount due of the listed invoices at the contact."
-    )
+        currency_field="company_currency_id",
+        help="Amount due of the listed invoices at the contact, net of the customer's payments and credit "
+             "notes not yet matched that cover part of them.")
+    credit_allocation = fields.Json(
+        readonly=True, copy=False,
+        help="The customer's open credits that cover part of the listed invoices: "
+             "[[credit journal item id, invoice id, amount in the invoice's currency], ...].")
+    credit_line_ids = fields.Many2many(
+        "account.move.line", string="Credits Netted", compute="_compute_credit_line_ids",
+        help="Payments and credit notes not yet matched that the message nets against its invoices.")
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     # what to send
     mail_template_id = fields.Many2one("mail.template", string="Email Template", ondelete="set null")
@@ -204,6 +213,12 @@ class CobranzaContact(models.Model):
     ]
 
     # ------------------------------------------------------------------ computes
+    @api.depends("credit_allocation")
+    def _compute_credit_line_ids(self):
+        Line = self.env["account.move.line"]
+        for contact in self:
+            contact.credit_line_ids = Line.browse(sorted({pair[0] for pair in contact.credit_allocation or ()})).exists()
+
     @api.depends("partner_id", "channel", "date")
     def _compute_display_name(self):
         channels_ = dict(self._fields["channel"]._description_selection(self.env))
@@ -355,6 +370,26 @@ class CobranzaContact(models.Model):
             else:
                 raise ValueError(f"Unsupported command {command!r} for {name}")
         return ids
+
+    def _credit_lines(self):
+        """The payments and credit notes the contact nets against its invoices, as the
+        reminder templates list them (``res.partner._cobranza_reminder_credits``)."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        return partner.with_context(cobranza_credits={partner.id: self.credit_allocation or []}) \
+            ._cobranza_reminder_credits(self.move_ids)
+
+    def _net_totals(self):
+        """``[(currency, amount due net of the credits)]`` of the contact's invoices."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id.with_company(self.company_id)
+        return partner.with_context(cobranza_credits={partner.id: self.credit_allocation or []}) \
+            ._cobranza_reminder_totals(self.move_ids.filtered("cobranza_payable") or self.move_ids)
+
+    def _pay_qr_src(self):
+        """A QR code of the signed link to pay the contact's open invoices (letters)."""
+        self.ensure_one()
+        return self.env["cobranza.link"]._qr_src(self.move_ids.filtered("cobranza_payable").sudo())
 
     def _complete(self, outcome=False, note=False):
         """Mark planned contacts (tasks, letters) as done now by the current user."""

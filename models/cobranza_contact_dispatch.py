@@ -311,11 +311,13 @@ class CobranzaContact(models.Model):
 
     def _render_context(self, key=None):
         """What the templates read: the invoices of each contact still to pay (by the record
-        rendered: `key` of the contact, its chatter record by default), the installment."""
+        rendered: `key` of the contact, its chatter record by default), the credits that
+        cover part of them, the installment."""
         key = key or (lambda c: c._target().id)
         return {
             "cobranza_move_ids": {key(c): c.move_ids.filtered("cobranza_payable").ids or c.move_ids.ids
                                   for c in self},
+            "cobranza_credits": {key(c): c.credit_allocation or [] for c in self},
             "cobranza_line_ids": {c.plan_id.id: c.plan_line_id.id for c in self if c.plan_line_id},
         }
 

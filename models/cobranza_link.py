@@ -2,6 +2,8 @@ import math
 import time
 from datetime import timedelta
 
+from werkzeug.urls import url_encode
+
 from odoo import Command, _, api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, hmac
@@ -52,6 +54,13 @@ class CobranzaLink(models.AbstractModel):
         return f"{records[:1].get_base_url()}/cobranza/pay/{self._token(records, days)}"
 
     @api.model
+    def _qr_src(self, records, size=240):
+        """A QR code of the signed link to pay `records`, rendered by Odoo's barcode route
+        (for letters, statements and invoices on paper)."""
+        return "/report/barcode/?" + url_encode({"barcode_type": "QR", "value": self._url(records),
+                                                  "width": size, "height": size})
+
+    @api.model
     def _resolve(self, token):
         """``(link, customer, records)`` a token grants, in sudo; raises links.LinkError.
         Records that no longer belong to the customer are dropped."""
@@ -88,7 +97,7 @@ class CobranzaLink(models.AbstractModel):
             moves = moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             amount = min(line.remaining_amount, sum(moves.mapped("amount_residual"))) if line else 0.0
             return {
-                "customer": plan.partner_id.commercial_partner_id,
+                "customer": plan.partner_id.commercial_partner_id, "credits": [],
                 "moves": moves, "others": moves.browse(), "plan": plan, "line": line, "currency": plan.currency_id,
                 "company": plan.company_id, "amount": plan.currency_id.round(amount),
                 "reference": plan.name,
@@ -100,10 +109,14 @@ class CobranzaLink(models.AbstractModel):
         first = open_moves[:1]
         moves = open_moves.filtered(lambda m: m.currency_id == first.currency_id and m.company_id == first.company_id)
         currency = first.currency_id
+        # the customer's payments and credit notes not yet matched cover part of them: it pays the net
+        customer = records.commercial_partner_id[:1]
+        credits = customer.with_company(first.company_id)._cobranza_reminder_credits(moves) if moves else []
+        due = sum(moves.mapped("amount_residual")) - sum(credit["amount"] for credit in credits)
         return {
-            "customer": records.commercial_partner_id[:1],
+            "customer": customer, "credits": credits,
             "moves": moves, "others": open_moves - moves, "plan": False, "line": False, "currency": currency,
-            "company": moves[:1].company_id, "amount": currency.round(sum(moves.mapped("amount_residual"))) if moves else 0.0,
+            "company": moves[:1].company_id, "amount": currency.round(max(due, 0.0)) if moves else 0.0,
             # several invoices: a batch reference, taken when the transaction is created
             "reference": moves.name if len(moves) == 1 else False,
         }

@@ -366,25 +366,24 @@ class CobranzaReply(models.Model):
         self.dispute_ids = [(6, 0, disputes.ids)]
 
     def _accept_paid(self):
-        """A task for an accountant to find the payment, with the customer's receipt; the
-        reminders wait until its deadline."""
+        """The accountant's task to find and match the payment, with the customer's receipt
+        (the same task as for a payment the daily run finds not matched: one per customer);
+        the reminders wait until its deadline."""
         partner = self.partner_id
         deadline = fields.Date.context_today(self) + timedelta(days=max(self._policy().reply_wait_days, 1))
-        accountants = self.env.ref("account.group_account_manager").sudo().users.filtered(
-            lambda u: self.company_id in u.company_ids)
-        user = (accountants | partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1]
         invoices = ", ".join(self.move_ids.mapped("name")) or _("its open invoices")
         amount = format_amount(self.env, self.amount, self.currency_id) if self.amount else _("an amount not stated")
-        self.activity_id = partner.activity_schedule(
-            "mail.mail_activity_data_todo", date_deadline=deadline, user_id=user.id,
-            summary=_("Find the payment %s says it made", partner.name),
-            note=html_note(_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt "
-                             "attached to the customer's message, if any. Its reminders wait until %(deadline)s."),
-                           customer=partner.name, invoices=invoices, amount=amount,
-                           date=self.date or _("a date not stated"), deadline=deadline),
-        )
+        summary = _("Find the payment %s says it made", partner.name)
+        note = html_note(_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt attached "
+                           "to the customer's message, if any. Its reminders wait until %(deadline)s."),
+                         customer=partner.name, invoices=invoices, amount=amount,
+                         date=self.date or _("a date not stated"), deadline=deadline)
+        activity = partner._cobranza_accountant_tasks(self.company_id, {partner.id: (summary, note)}, deadline)[partner.id]
+        if activity.summary != summary:  # the task was there already: the customer's claim joins it
+            activity.note = (activity.note or "") + note
+        self.activity_id = activity
         if self.attachment_ids:
-            self.activity_id.attachment_ids = [(6, 0, self.attachment_ids.ids)]
+            activity.attachment_ids = [(4, attachment.id) for attachment in self.attachment_ids]
         partner = partner.sudo().with_company(self.company_id)
         if not partner.cobranza_snooze_until or partner.cobranza_snooze_until < deadline:
             partner.cobranza_snooze_until = deadline

@@ -9,6 +9,7 @@ import pytz
 from odoo import _, api, fields, models, modules
 from odoo.tools import SQL, format_date
 
+from ..engine import netting
 from ..engine.ladder import OPEN_PAYMENT_STATES
 from .cobranza_contact_dispatch import claim
 
@@ -313,6 +314,8 @@ class CobranzaRun(models.Model):
             "snoozed": _("snoozed:"),
             "min_days": _("contacted recently:"),
             "no_policy": _("without policy:"),
+            "reply": _("waiting for the review of their reply:"),
+            "credit": _("covered by payments or credit notes not yet matched:"),
             "busy": _("held by another worker, left to the next run:"),
         }.get(reason, reason)
 
@@ -357,11 +360,14 @@ class CobranzaRun(models.Model):
         plans = self.env["cobranza.payment.plan"].search([*scope, ("state", "=", "active")])
         stats["plans_broken"] += len(plans._cobranza_evaluate(date))
         plans.filtered(lambda p: p.state == "active")._cobranza_plan_reminders(self)
+        if company.cobranza_apply_credits:
+            partners._cobranza_apply_credits(company, date)
         invoices = Move._cobranza_run_invoices(partners, company)
         stats["invoices"] += len(invoices)
         plan = partners._cobranza_plan(invoices, date, company)
         for skip in plan.skips:
             skips[skip.reason] += 1
+        partners._cobranza_credit_tasks(plan, company)
         moment = self._moment()
         gates = self.env["cobranza.contact.rule"]._gates(
             partners.browse([a.partner_id for a in plan.actions]), company, moment)
@@ -374,7 +380,8 @@ class CobranzaRun(models.Model):
         for action in plan.actions:
             partner = partners.browse(action.partner_id)
             try:
-                planned, to_legal = self._plan_action(partner, action, invoices, shared, gates.get(partner.id), rates)
+                planned, to_legal = self._plan_action(partner, action, invoices, shared, gates.get(partner.id), rates,
+                                                      plan.credits.get(partner.id, ()))
             except Exception as error:  # noqa: BLE001 - one customer never stops the run
                 _logger.warning("Collections run %s: customer %s failed", self.id, partner.id, exc_info=True)
                 stats["errors"] += 1
@@ -399,22 +406,28 @@ class CobranzaRun(models.Model):
             return pytz.utc.localize(now)
         return tz.localize(datetime.combine(self.date, time(10, 0))).astimezone(pytz.utc)
 
-    def _plan_action(self, partner, action, invoices, shared, gate=None, rates=None):
+    def _plan_action(self, partner, action, invoices, shared, gate=None, rates=None, credits=()):
         """The contacts of one customer's level today: its messages, task and letter, then
         the late fee of each invoice whose own level charges one, and the legal hand-off.
         `invoices`: the batch's ``account.move._cobranza_run_invoices``; `shared`: the values
-        every contact of the batch shares (company, run, date, author, moment). Returns
-        ``(contact values, invoices handed to legal)``."""
+        every contact of the batch shares (company, run, date, author, moment); `credits`:
+        the customer's open credits over its invoices (``ladder.Plan.credits``): the
+        contacts say the net amount, with the credits that cover part of their invoices.
+        Returns ``(contact values, invoices handed to legal)``."""
         Level = self.env["cobranza.policy.level"]
         level = Level.browse(action.level_id)
         moves = self.env["account.move"].browse(action.invoice_ids)
         invoice_levels = {inv: Level.browse(lvl) for inv, lvl in action.invoice_levels}
+        allocation = [list(pair) for pair in credits if pair[1] in moves.ids]
+        covered = netting.covered(allocation)
         base = {
             **shared,
             "partner_id": partner.id,
             "move_ids": [fields.Command.set(moves.ids)],
             "level_id": level.id,
-            "amount_due": sum(invoices[move_id].residual for move_id in moves.ids),
+            "amount_due": sum(netting.net(invoices[move_id].residual, invoices[move_id].residual_currency,
+                                          covered.get(move_id, 0.0)) for move_id in moves.ids),
+            "credit_allocation": allocation or False,
         }
         vals_list = level._cobranza_plan_contacts(partner, moves, base, gate, rates)
         for move in moves:
@@ -422,7 +435,7 @@ class CobranzaRun(models.Model):
             if fee_level.charge_fee and fee_level.automatic and not invoices[move.id].fee_origin_id:
                 vals_list.append({**base, "move_ids": [fields.Command.set(move.ids)], "level_id": fee_level.id,
                                   "channel": "other", "action": "fee", "key": f"fee:{move.id}:{fee_level.id}",
-                                  "amount_due": invoices[move.id].residual})
+                                  "amount_due": invoices[move.id].residual, "credit_allocation": False})
         legal = moves.filtered(lambda m: invoice_levels[m.id].legal_handoff)
         if legal:
             vals_list.append({**base, "move_ids": [fields.Command.set(legal.ids)],

@@ -48,6 +48,12 @@ class ResCompany(models.Model):
         string="Rating C up to (Risk)", default=0.80, digits=(16, 2),
         help="Above this risk score a customer is rated D.",
     )
+    cobranza_apply_credits = fields.Boolean(
+        string="Apply Open Credits Automatically",
+        help="The daily run applies each customer's payments and credit notes not yet matched to its "
+             "oldest open invoices, with Odoo's own reconciliation (what the invoice's Outstanding "
+             "credits widget does), and logs it on the customer.",
+    )
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("cobranza_behaviour_months", "cobranza_on_time_days", "cobranza_min_history",

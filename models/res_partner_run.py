@@ -1,7 +1,14 @@
-from odoo import api, fields, models
+import logging
+
+from odoo import _, api, fields, models
+from odoo.tools import format_amount
 
 from ..engine import ladder
+from ..utils.html import html_note
 from .account_move_run import engine_invoice
+
+_logger = logging.getLogger(__name__)
+MATCH_TASK = "account_cobranza.mail_activity_type_cobranza_match"
 
 
 class ResPartner(models.Model):
@@ -9,6 +16,13 @@ class ResPartner(models.Model):
     collection state the run stores on them (per company)."""
 
     _inherit = "res.partner"
+
+    cobranza_exclusion = fields.Selection(
+        [("credit", "Covered by payments or credit notes not yet matched")],
+        string="Not Chased Because", company_dependent=True, readonly=True,
+        help="Why what the customer owes is not chased today: its payments or credit notes not yet "
+             "matched to an invoice cover everything that is due (its accountant has a task to match them).",
+    )
 
     # ------------------------------------------------------------------ daily run adapter
     def _cobranza_plan(self, invoices, date, company):
@@ -33,6 +47,7 @@ class ResPartner(models.Model):
                 engine_invoice(invoice, engine_policies.get(policies[invoice.id].id), holds))
         last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
         waiting = self._cobranza_replies_waiting(company)
+        credits = self.env["account.move.line"]._cobranza_open_credits(self, company)
         customers = [
             ladder.Customer(
                 id=partner.id,
@@ -43,6 +58,7 @@ class ResPartner(models.Model):
                 risk=partner._cobranza_risk_weight(),
                 open_task=partner.id in open_tasks,
                 reply_since=waiting.get(partner.id),
+                credits=tuple(credits.get(partner.id, ())),
             )
             for partner in self
         ]
@@ -100,18 +116,102 @@ class ResPartner(models.Model):
                 continue
             row = (partner.id, round(state.total_due, 6), round(state.total_overdue, 6),
                    state.oldest_overdue_days, levels[partner.id].id if partner.id in levels else None,
-                   state.next_date and fields.Date.to_string(state.next_date), state.status, state.priority)
+                   state.next_date and fields.Date.to_string(state.next_date), state.status, state.priority,
+                   state.exclusion)
             stored = (partner.id, round(partner.cobranza_total_due, 6), round(partner.cobranza_total_overdue, 6),
                       partner.cobranza_oldest_overdue_days, partner.cobranza_level_id.id or None,
                       partner.cobranza_next_date and fields.Date.to_string(partner.cobranza_next_date),
-                      partner.cobranza_status or None, partner.cobranza_priority)
+                      partner.cobranza_status or None, partner.cobranza_priority, partner.cobranza_exclusion or None)
             if row != stored:  # only what changed: a day with nothing new writes nothing
                 rows.append(row)
         self._cobranza_write_company_values(company, [
             ("cobranza_total_due", "float"), ("cobranza_total_overdue", "float"),
             ("cobranza_oldest_overdue_days", "int"), ("cobranza_level_id", "int"), ("cobranza_next_date", "text"),
-            ("cobranza_status", "text"), ("cobranza_priority", "int"),
+            ("cobranza_status", "text"), ("cobranza_priority", "int"), ("cobranza_exclusion", "text"),
         ], rows)
+
+    # ------------------------------------------------------------------ open credits
+    def _cobranza_apply_credits(self, company, date):
+        """Apply the open credits of these customers (payments and credit notes not yet
+        matched) to their oldest chased invoices of the same currency, with Odoo's own
+        reconciliation (the invoice's *Outstanding credits*), and log it on each customer. A
+        customer whose journal items another user is matching right now is left for the
+        next run. Returns the customers done."""
+        credits = self.env["account.move.line"]._cobranza_open_credits(self, company)
+        partners = self.browse(list(credits))
+        if not partners:
+            return partners
+        Move, Line = self.env["account.move"].sudo(), self.env["account.move.line"].sudo()
+        plan = partners._cobranza_plan(Move._cobranza_run_invoices(partners, company), date, company)
+        done = self.browse()
+        for partner in partners.filtered(lambda p: p.id in plan.credits):
+            try:
+                with self.env.cr.savepoint():
+                    applied = []
+                    for credit_id, move_id, _amount in plan.credits[partner.id]:
+                        move, credit = Move.browse(move_id), Line.browse(credit_id)
+                        before = move.amount_residual
+                        move.js_assign_outstanding_line(credit.id)
+                        applied.append(_("%(credit)s to %(invoice)s (%(amount)s)", credit=credit.move_id.name,
+                                         invoice=move.name,
+                                         amount=format_amount(self.env, before - move.amount_residual, move.currency_id)))
+                    partner.message_post(body=_("Payments and credit notes applied by the daily run: %s.",
+                                                "; ".join(applied)), subtype_xmlid="mail.mt_note")
+                done |= partner
+            except Exception:  # noqa: BLE001 - one customer never stops the run
+                _logger.warning("Collections: open credits of customer %s not applied", partner.id, exc_info=True)
+        return done
+
+    def _cobranza_accountant_tasks(self, company, texts, deadline=None):
+        """The accountant's task on each of these customers to match a payment or a credit
+        note: ``{partner id: activity}``. One open task per customer, never two: an open one
+        is kept (whatever asked for it: the daily run, a customer's reply). `texts`:
+        ``{partner id: (summary, note)}`` of the tasks to create. The company's billing
+        administrator answers for it, else the customer's collector, else a Collections
+        Manager."""
+        Activity = self.env["mail.activity"].sudo()
+        match = self.env.ref(MATCH_TASK)
+        tasks = {activity.res_id: activity for activity in Activity.search([
+            ("res_model", "=", "res.partner"), ("res_id", "in", self.ids), ("activity_type_id", "=", match.id)])}
+        accountant = self.env["res.users"]._cobranza_accountants(company)[:1]
+        vals_list = []
+        for partner in self.filtered(lambda p: p.id not in tasks):
+            summary, note = texts[partner.id]
+            user = (accountant | partner.cobranza_collector_id)._cobranza_people()[:1] \
+                or self.env["res.users"]._cobranza_managers(company)[:1]
+            vals_list.append({
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"), "res_id": partner.id,
+                "activity_type_id": match.id, "summary": summary, "note": note, "user_id": user.id,
+                "date_deadline": deadline or fields.Date.context_today(self),
+            })
+        for activity in Activity.with_context(mail_activity_quick_update=True).create(vals_list):
+            tasks[activity.res_id] = activity
+        return tasks
+
+    def _cobranza_credit_tasks(self, plan, company):
+        """The accountant's task for each customer whose open credits cover everything it
+        has due (``plan``): match them, nobody chases it meanwhile."""
+        partners = self.browse([pid for pid, state in plan.customers.items() if state.exclusion == "credit"])
+        if not partners:
+            return {}
+        Line, Currency = self.env["account.move.line"].sudo(), self.env["res.currency"]
+        open_credits = Line._cobranza_open_credits(partners, company)
+        texts = {}
+        for partner in partners:
+            amounts = {}
+            for credit in open_credits.get(partner.id, ()):
+                amounts[credit.currency] = amounts.get(credit.currency, 0.0) + credit.amount
+            text = " + ".join(format_amount(self.env, amount, Currency.browse(currency))
+                              for currency, amount in amounts.items())
+            credits = Line.browse([credit.id for credit in open_credits.get(partner.id, ())])
+            texts[partner.id] = (
+                _("Payment or credit of %s not matched: apply it", text),
+                html_note(_("%(customer)s holds %(documents)s not yet matched with its invoices, covering "
+                            "everything it has due: it is not chased until they are matched (Outstanding "
+                            "credits on the invoice)."), customer=partner.name,
+                          documents=", ".join(credits.move_id.mapped("name"))),
+            )
+        return partners._cobranza_accountant_tasks(company, texts)
 
     @api.model
     def _cobranza_refresh(self, partners, companies):

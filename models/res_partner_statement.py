@@ -42,26 +42,59 @@ class ResPartner(models.Model):
                 total, limits["min_down_payment"], self.env.company.currency_id.decimal_places)),
         }
 
+    def _cobranza_statement_items(self):
+        """Every open receivable item of this customer in the current company, as its partner
+        ledger has them: invoices, credit notes, payments and other entries not yet matched
+        (one query). ``[{"move", "kind", "date", "due", "amount" (company currency, negative
+        for a credit), "amount_currency", "currency"}]``, by due date."""
+        self.ensure_one()
+        lines = self.env["account.move.line"].sudo().search([
+            ("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", self.env.company.id),
+            ("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
+            ("reconciled", "=", False), ("amount_residual", "!=", 0),
+        ], order="date_maturity, date, id")
+        items = []
+        for line in lines:
+            move = line.move_id
+            kind = ("invoice" if move.move_type == "out_invoice" else "credit_note" if move.move_type == "out_refund"
+                    else "payment" if move.origin_payment_id or move.statement_line_id else "other")
+            items.append({"move": move, "line": line, "kind": kind, "date": line.date,
+                          "due": line.date_maturity or line.date, "amount": line.amount_residual,
+                          "amount_currency": line.amount_residual_currency, "currency": line.currency_id})
+        return items
+
     def _cobranza_statement_values(self):
-        """Lines, aging buckets (company currency) and total of the account statement."""
+        """The account statement: the open invoices the customer can act on (``lines``),
+        its payments and credit notes not yet applied (``credits``), every open item
+        (``items``), and the balance aged like Odoo's aged receivable (each item in the
+        bucket of its due date; credits too), equal to the customer's receivable balance in
+        the partner ledger. Amounts in the company's currency."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         moves = self._cobranza_statement_moves()
         labels = {"not_due": _("Not due yet"), "1_30": _("1-30 days"), "31_60": _("31-60 days"),
                   "61_90": _("61-90 days"), "90_plus": _("Over 90 days")}
+        items = self._cobranza_statement_items()
         amounts = dict.fromkeys(aging.BUCKETS, 0.0)
-        lines = []
-        for move in moves:
-            days = (today - (move.invoice_date_due or move.invoice_date)).days
-            amounts[aging.bucket(days)] += move.amount_residual_signed
-            lines.append({"move": move, "days": days})
+        for item in items:
+            item["days"] = (today - item["due"]).days
+            amounts[aging.bucket(item["days"])] += item["amount"]
+        labels_kind = {"invoice": _("Invoice"), "credit_note": _("Credit note"), "payment": _("Payment not yet applied"),
+                       "other": _("Other entry")}
+        for item in items:
+            item["kind_label"] = labels_kind[item["kind"]]
+        balance = self.env.company.currency_id.round(sum(item["amount"] for item in items))
         return {
             "today": today,
             "moves": moves,
-            "lines": lines,
+            "lines": [{"move": move, "days": (today - (move.invoice_date_due or move.invoice_date)).days}
+                      for move in moves],
+            "items": items,
+            "credits": [item for item in items if item["amount"] < 0],
             "currency": self.env.company.currency_id,
             "buckets": [{"key": key, "label": labels[key], "amount": amounts[key]} for key in aging.BUCKETS],
-            "total": sum(amounts.values()),
+            "total": balance,
+            "in_favour": balance < 0,
             "overdue_total": sum(amount for key, amount in amounts.items() if key != "not_due"),
         }
 
@@ -92,12 +125,49 @@ class ResPartner(models.Model):
         return moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
 
     def _cobranza_reminder_totals(self, moves=None):
-        """``[(currency, amount due)]`` of the reminder's invoices, one line per currency."""
+        """``[(currency, amount due)]`` of the reminder's invoices net of the credits that
+        cover part of them (``_cobranza_reminder_credits``), one line per currency."""
         moves = self._cobranza_reminder_moves() if moves is None else moves
         totals = {}
         for move in moves:
             totals[move.currency_id] = totals.get(move.currency_id, 0.0) + move.amount_residual
+        for credit in self._cobranza_reminder_credits(moves):
+            totals[credit["currency"]] -= credit["amount"]
         return sorted(totals.items(), key=lambda item: item[0].name)
+
+    def _cobranza_reminder_credits(self, moves=None):
+        """The customer's payments and credit notes not yet matched that cover part of the
+        reminder's invoices (each credit in the invoices' currency, oldest invoice first):
+        ``[{"line", "name", "date", "amount", "currency"}]``. Those a contact planned are in the
+        context (``cobranza_credits``: ``{record id: [[credit id, invoice id, amount], ...]}``);
+        otherwise they are computed now, as the daily run would."""
+        self.ensure_one()
+        moves = self._cobranza_reminder_moves() if moves is None else moves
+        given = self.env.context.get("cobranza_credits")
+        if isinstance(given, dict):
+            pairs = given.get(self.id) or given.get(str(self.id)) or []
+        else:
+            pairs = self._cobranza_credit_pairs()
+        lines = {}
+        Line = self.env["account.move.line"].sudo()
+        for credit_id, move_id, amount in pairs:
+            if move_id not in moves.ids:
+                continue
+            line = Line.browse(credit_id)
+            lines.setdefault(line, 0.0)
+            lines[line] += amount
+        return [{"line": line, "name": line.move_id.name, "date": line.date, "amount": amount,
+                 "currency": line.currency_id} for line, amount in lines.items() if line.exists()]
+
+    def _cobranza_credit_pairs(self):
+        """``((credit id, invoice id, amount), ...)``: this customer's open credits over its
+        chased invoices in the current company, as the daily run nets them today."""
+        self.ensure_one()
+        company = self._cobranza_company()
+        partner = self.commercial_partner_id.sudo().with_company(company)
+        invoices = self.env["account.move"].sudo()._cobranza_run_invoices(partner, company)
+        plan = partner._cobranza_plan(invoices, fields.Date.context_today(self), company)
+        return plan.credits.get(partner.id, ())
 
     def _cobranza_portal_url(self):
         """Where the customer reviews and pays the invoices of a reminder: a signed, expiring
@@ -107,6 +177,10 @@ class ResPartner(models.Model):
         if not moves:
             return self._cobranza_statement_url()
         return self.env["cobranza.link"]._url(moves.sudo())
+
+    def _cobranza_statement_qr_src(self, moves):
+        """A QR code of the signed link to pay `moves` (the statement's open invoices)."""
+        return self.env["cobranza.link"]._qr_src(moves.sudo()) if moves else False
 
     def _cobranza_statement_url(self):
         """The portal statement, short enough for paper (letters, printed statements)."""

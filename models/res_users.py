@@ -21,3 +21,10 @@ class ResUsers(models.Model):
             if people:
                 return people
         return (self.env.ref("base.user_admin", raise_if_not_found=False) or self.browse())._cobranza_people()
+
+    @api.model
+    def _cobranza_accountants(self, company):
+        """The billing administrators (Odoo's *Accounting / Billing Administrator*) of
+        `company` who are persons: they match payments and credit notes."""
+        return self.env.ref("account.group_account_manager").sudo().users.filtered(
+            lambda user: company in user.company_ids)._cobranza_people()

@@ -12,3 +12,4 @@ from . import test_analytics
 from . import test_bench_loader
 from . import test_replies
 from . import test_replies_trust
+from . import test_netting

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine import netting
+
 
 class CobranzaReminderWizard(models.TransientModel):
     """Send a reminder now, on any channel, with a preview the collector can edit."""
@@ -74,6 +76,8 @@ class CobranzaReminderWizard(models.TransientModel):
             raise UserError(_("Select at least one invoice to remind the customer of."))
         partner = self._render_partner()
         override = {} if self.channel == "letter" else partner._cobranza_contact_allowed(self.channel, self.override_reason)
+        credits = [list(pair) for pair in partner._cobranza_credit_pairs() if pair[1] in self.move_ids.ids]
+        covered = netting.covered(credits)
         vals = {
             **override,
             "partner_id": partner.id,
@@ -84,7 +88,9 @@ class CobranzaReminderWizard(models.TransientModel):
             "action": self.channel,
             "channel_reason": "person",
             "author_id": self.env.user.id,
-            "amount_due": sum(self.move_ids.mapped("amount_residual_signed")),
+            "amount_due": sum(netting.net(move.amount_residual_signed, move.amount_residual, covered.get(move.id, 0.0))
+                              for move in self.move_ids),
+            "credit_allocation": credits or False,
         }
         if self.channel == "email":
             if not (self.body and self.subject):

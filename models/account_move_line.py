@@ -1,0 +1,34 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..engine import netting
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    # ------------------------------------------------------------------ business methods
+    @api.model
+    def _cobranza_open_credits(self, partners, company):
+        """``{commercial partner id: [netting.Credit]}``: the receivable credits of `partners`
+        in `company` not yet matched to an invoice (open credit notes, payments, other
+        entries: what Odoo's partner ledger shows as unreconciled credit), each in its own
+        currency, in one query. Read without locks: a credit another user is matching right
+        now is simply counted as it stood."""
+        if not partners:
+            return {}
+        self.flush_model(["partner_id", "company_id", "account_id", "parent_state", "reconciled",
+                          "amount_residual_currency", "currency_id", "date"])
+        self.env.cr.execute(SQL(
+            """
+            SELECT l.partner_id, l.id, l.currency_id, -l.amount_residual_currency, l.date
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+             WHERE l.company_id = %s AND l.partner_id = ANY(%s) AND l.parent_state = 'posted'
+               AND NOT l.reconciled AND l.amount_residual_currency < 0
+             ORDER BY l.date, l.id
+            """, company.id, partners.ids))
+        credits = {}
+        for partner_id, line_id, currency_id, amount, date in self.env.cr.fetchall():
+            credits.setdefault(partner_id, []).append(netting.Credit(line_id, currency_id, float(amount), date))
+        return credits

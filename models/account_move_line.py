@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import netting
@@ -9,12 +9,13 @@ class AccountMoveLine(models.Model):
 
     # ------------------------------------------------------------------ business methods
     @api.model
-    def _cobranza_open_credits(self, partners, company):
+    def _cobranza_open_credits(self, partners, company, date=None):
         """``{commercial partner id: [netting.Credit]}``: the receivable credits of `partners`
         in `company` not yet matched to an invoice (open credit notes, payments, other
         entries: what Odoo's partner ledger shows as unreconciled credit), each in its own
-        currency, in one query. Read without locks: a credit another user is matching right
-        now is simply counted as it stood."""
+        currency, in one query; with `date`, those dated that day or before (a run for a past
+        date). Read without locks: a credit another user is matching right now is simply
+        counted as it stood."""
         if not partners:
             return {}
         self.flush_model(["partner_id", "company_id", "account_id", "parent_state", "reconciled",
@@ -25,9 +26,9 @@ class AccountMoveLine(models.Model):
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
              WHERE l.company_id = %s AND l.partner_id = ANY(%s) AND l.parent_state = 'posted'
-               AND NOT l.reconciled AND l.amount_residual_currency < 0
+               AND NOT l.reconciled AND l.amount_residual_currency < 0 AND l.date <= %s
              ORDER BY l.date, l.id
-            """, company.id, partners.ids))
+            """, company.id, partners.ids, date or fields.Date.context_today(self)))
         credits = {}
         for partner_id, line_id, currency_id, amount, date in self.env.cr.fetchall():
             credits.setdefault(partner_id, []).append(netting.Credit(line_id, currency_id, float(amount), date))

@@ -105,9 +105,12 @@ class CobranzaDemo(models.AbstractModel):
         self._demo_analyze(env)
         # Segments (and so policies), ratings and predicted dates from that history
         env["cobranza.segment"].recompute_segments()
-        # A few past runs of the calendar: contact history, levels and a worklist from day one.
+        # A few past runs of the calendar: contact history, levels and a worklist from day one;
+        # the credits not yet matched arrive before today's
         Run = env["cobranza.run"].with_context(mail_create_nolog=True)
         for days in DEMO_RUN_DAYS_AGO:
+            if not days:
+                self._demo_credits(env, company, today)
             Run.run_for_date(today - timedelta(days=days), company)
         self._demo_agreements(env, company, today)
         self._demo_replies(env, company, today)
@@ -253,6 +256,52 @@ class CobranzaDemo(models.AbstractModel):
             "description": "El cliente indica que se facturaron 12 unidades y recibió 10.",
         })
         env["res.partner"]._cobranza_refresh(env["res.partner"].browse([p.id for p in partners[:5]]), company)
+
+    @api.model
+    def _demo_credits(self, env, company, today):
+        """One customer of each kind of credit not yet matched (see README, "Credits not yet
+        matched"): a transfer received yesterday that covers its overdue invoice, an open
+        credit note that covers another's, a payment that covers part of a third's, and a
+        payment in dollars that does not net against pesos. Taken among the customers with
+        the fewest overdue invoices (the agreements take those with the most)."""
+        overdue = env["account.move"].search([
+            ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("payment_state", "in", PAYABLE_PAYMENT_STATES), ("invoice_date_due", "<=", today),
+            ("commercial_partner_id.cobranza_no_chase", "=", False),
+        ], order="invoice_date_due, id")
+        by_partner = {}
+        for move in overdue:
+            by_partner.setdefault(move.commercial_partner_id, env["account.move"])
+            by_partner[move.commercial_partner_id] |= move
+        portal = env.ref("account_cobranza.demo_customer_transportes_cordillera", raise_if_not_found=False)
+        partners = sorted((p for p in by_partner if p != portal), key=lambda p: (len(by_partner[p]), p.id))
+        if len(partners) < 4:
+            return
+        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+        usd = env.ref("base.USD")
+        usd.active = True
+
+        def payment(partner, amount, days, currency=company.currency_id, memo="Transferencia"):
+            env["account.payment"].create({
+                "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": amount,
+                "currency_id": currency.id, "date": today - timedelta(days=days), "journal_id": journal.id,
+                "memo": memo,
+            }).action_post()
+
+        unmatched, refunded, partial, dollars = partners[:4]
+        residual = sum(by_partner[unmatched].mapped("amount_residual"))
+        payment(unmatched, residual, 1, memo="Transferencia recibida, sin conciliar")
+        move = by_partner[refunded][:1]
+        env["account.move"].create({
+            "move_type": "out_refund", "partner_id": refunded.id, "invoice_date": today - timedelta(days=2),
+            "ref": f"Descuento acordado sobre {move.name}",
+            "invoice_line_ids": [Command.create({"name": "Nota de crédito", "quantity": 1,
+                                                 "price_unit": sum(by_partner[refunded].mapped("amount_residual")),
+                                                 "tax_ids": []})],
+        }).action_post()
+        payment(partial, company.currency_id.round(by_partner[partial][:1].amount_residual * 0.4), 2,
+                memo="Abono parcial")
+        payment(dollars, 150.0, 1, currency=usd, memo="Pago en dólares")
 
     @api.model
     def _demo_tax(self, env, company):

@@ -47,7 +47,7 @@ class ResPartner(models.Model):
                 engine_invoice(invoice, engine_policies.get(policies[invoice.id].id), holds))
         last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
         waiting = self._cobranza_replies_waiting(company)
-        credits = self.env["account.move.line"]._cobranza_open_credits(self, company)
+        credits = self.env["account.move.line"]._cobranza_open_credits(self, company, date)
         customers = [
             ladder.Customer(
                 id=partner.id,

@@ -3,6 +3,8 @@ in the daily run, the accountant's task, the statement that balances with the le
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo import Command, fields
 from odoo.tests import tagged
 
@@ -174,3 +176,26 @@ class TestNetting(CobranzaCase):
         pay = self.env["cobranza.link"]._payment_documents(self.invoice)
         self.assertEqual(pay["amount"], 600.0)
         self.assertEqual(len(pay["credits"]), 1)
+
+    # ------------------------------------------------------------------ bad input
+    def test_a_credit_note_already_applied_is_not_counted_twice(self):
+        refund = self._refund(300.0)
+        (refund | self.invoice).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").reconcile()
+        self.assertEqual(self.invoice.amount_residual, 700.0)
+        self.assertFalse(self.env["account.move.line"]._cobranza_open_credits(self.customer, self.company))
+        run = self._run()
+        email = self._contacts(run).filtered(lambda c: c.channel == "email")
+        self.assertEqual(email.amount_due, 700.0)
+        self.assertFalse(email.credit_allocation)
+
+    def test_a_credit_being_matched_elsewhere_does_not_stop_the_run(self):
+        self._payment(1000.0)
+        self.company.cobranza_apply_credits = True
+        Move = type(self.env["account.move"])
+        with patch.object(Move, "js_assign_outstanding_line",
+                          side_effect=psycopg2.errors.SerializationFailure("matched by someone else")), \
+                self.assertLogs("odoo.addons.account_cobranza.models.res_partner_run", "WARNING"):
+            run = self._run()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self.invoice.amount_residual, 1000.0, "left as it was")
+        self.assertEqual(self.invoice.cobranza_exclusion, "credit", "and netted all the same")

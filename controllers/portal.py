@@ -202,7 +202,7 @@ class CobranzaPortal(PortalAccount):
                     "cobranza_contact_hour_to": hours[1] if None not in hours else 0.0,
                     **{fname: bool(form.get(fname)) for fname in (
                         "cobranza_consent_email", "cobranza_consent_sms", "cobranza_consent_whatsapp",
-                        "cobranza_consent_call")},
+                        "cobranza_consent_call", "cobranza_consent_statement")},
                 })
         except (UserError, InvalidInput) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))

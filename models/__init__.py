@@ -13,6 +13,7 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_run
 from . import res_partner_statement
+from . import res_partner_statement_mail
 from . import res_partner_behaviour
 from . import account_move
 from . import account_move_line

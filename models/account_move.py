@@ -1,5 +1,8 @@
+from markupsafe import Markup, escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..engine import ladder, scoring
 from ..engine.ladder import PAID_PAYMENT_STATES, PAYABLE_PAYMENT_STATES
@@ -389,3 +392,56 @@ class AccountMove(models.Model):
                 [value for row in rows for value in row],
             )
             self.invalidate_model(["cobranza_predicted_date"])
+
+    # ------------------------------------------------------------------ terms said up front
+    def _cobranza_terms(self):
+        """The customer terms of this customer invoice's collection policy (HTML, in the
+        context's language), or False: printed on the invoice."""
+        self.ensure_one()
+        move = self.sudo()  # the customer reads them too (portal, printed copy)
+        return move.move_type == "out_invoice" and move._cobranza_resolve_policy()[move]._cobranza_customer_terms()
+
+    def _cobranza_pay_qr_src(self):
+        """A QR code of the signed link to pay this invoice online, for its printed copy: an
+        open customer invoice of a company using collections (a policy applies), else False."""
+        self.ensure_one()
+        move = self.sudo()
+        if move.move_type != "out_invoice" or not move.cobranza_payable or not move._cobranza_resolve_policy()[move]:
+            return False
+        return self.env["cobranza.link"]._qr_src(move)
+
+    def _cobranza_early_discount(self):
+        """The early payment discount of this invoice's payment terms that the customer still
+        gets on the reference date (the run's, else today): ``{"date": last day to pay,
+        "amount": what to pay by then, "saved": the discount, "currency"}``, else None."""
+        self.ensure_one()
+        today = self._cobranza_today()
+        if not self._is_eligible_for_early_payment_discount(self.currency_id, today):
+            return None
+        lines = self.line_ids.filtered(lambda line: line.display_type == "payment_term"
+                                       and line.discount_date and line.discount_date >= today)
+        if not lines:
+            return None
+        amount = abs(sum(lines.mapped("discount_amount_currency")))
+        saved = abs(sum(lines.mapped("amount_residual_currency"))) - amount
+        if self.currency_id.compare_amounts(saved, 0.0) <= 0:
+            return None
+        return {"date": min(lines.mapped("discount_date")), "amount": amount, "saved": saved,
+                "currency": self.currency_id}
+
+    def _cobranza_early_discount_message(self):
+        """What a reminder says of the early payment discount still granted on this invoice
+        (HTML, in the context's language, its name a link to the invoice's page, where paying
+        takes the discount), or False."""
+        discount = self._cobranza_early_discount()
+        if not discount:
+            return False
+        link = Markup('<a href="%s">%s</a>') % (self.get_base_url() + self.get_portal_url(), self.name)
+        return Markup(escape(self.env._(
+            "Good news: if you pay invoice %(invoice)s by %(date)s, you save %(saved)s with its early payment "
+            "discount: you pay %(amount)s instead of %(total)s."))) % {
+            "invoice": link, "date": format_date(self.env, discount["date"]),
+            "saved": discount["currency"].format(discount["saved"]),
+            "amount": discount["currency"].format(discount["amount"]),
+            "total": self.currency_id.format(self.amount_residual),
+        }

@@ -169,6 +169,8 @@ class CobranzaContact(models.Model):
     mail_template_id = fields.Many2one("mail.template", string="Email Template", ondelete="set null")
     sms_template_id = fields.Many2one("sms.template", string="SMS Template", ondelete="set null")
     attach_invoices = fields.Boolean(string="Attach Invoices")
+    attach_statement = fields.Boolean(
+        string="Attach Statement", help="Attach the customer's account statement (PDF) to the email.")
     subject = fields.Char()
     body = fields.Html(string="Text", sanitize_style=True,
                        help="The text a person wrote (a reminder, a letter, a notice); else the template's.")

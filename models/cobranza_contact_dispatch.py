@@ -341,6 +341,8 @@ class CobranzaContact(models.Model):
                 else contact.author_id.partner_id
             email_from = render.get("email_from") or company.email_formatted or author.email_formatted
             attachments = contact.move_ids._cobranza_pdf_attachments(target) if contact.attach_invoices else []
+            if contact.attach_statement:
+                attachments = attachments + contact.partner_id.with_company(company)._cobranza_statement_pdf(target)
             values.append({
                 "res_id": target.id,
                 "auto_delete": render.get("auto_delete", False),

@@ -1,5 +1,8 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount, formatLang, is_html_empty
 
 from ..engine import schedule
 
@@ -109,6 +112,31 @@ class CobranzaPolicy(models.Model):
         default=lambda self: self.env.ref("account_cobranza.product_financing_fee", raise_if_not_found=False),
     )
     description = fields.Html(translate=True)
+    # what the customer is told up front
+    customer_terms = fields.Html(
+        string="Customer Terms", translate=True,
+        help="What the customers of this policy are told up front: the reminders they receive before "
+             "and on the due date, the late fee and from when it applies, what happens when the debt "
+             "goes to legal collection. Printed on the invoices and the account statements, and shown "
+             "in the customer portal, in the customer's language: translate its sentences in each "
+             "language (“Write from the Ladder” drafts it from the levels in every installed language). "
+             "Leave it empty to print nothing.",
+    )
+    # monthly statements
+    send_statement = fields.Boolean(
+        string="Send Monthly Statements", tracking=True,
+        help="On the company's statement day (Settings), every customer of this policy with an open "
+             "balance receives its account statement by email, the PDF attached, with the link to pay "
+             "online; customers may opt out. A statement is information, not a reminder: it also goes "
+             "to customers who are not chased or snoozed.",
+    )
+    statement_template_id = fields.Many2one(
+        "mail.template", string="Statement Template", domain=[("model", "=", "res.partner")],
+        default=lambda self: self.env.ref("account_cobranza.mail_template_cobranza_statement",
+                                          raise_if_not_found=False),
+        help="Rendered on the customer, the statement PDF attached. Empty: “Collections: monthly account "
+             "statement”.",
+    )
     segment_ids = fields.One2many("cobranza.segment", "policy_id", string="Segments")
 
     # ------------------------------------------------------------------ computes
@@ -176,6 +204,22 @@ class CobranzaPolicy(models.Model):
         ]
 
     # ------------------------------------------------------------------ actions
+    def action_cobranza_draft_terms(self):
+        """Write the customer terms from the ladder, in every installed language (to be reviewed)."""
+        field = self._fields["customer_terms"]
+        langs = [code for code, _label in self.env["res.lang"].get_installed() if code != "en_US"]
+        for policy in self:
+            if not policy.level_ids:
+                raise UserError(_("The policy “%s” has no level to describe yet.", policy.name))
+            # the English source, then the translation of each of its sentences (terms)
+            source = policy.with_context(lang="en_US")._cobranza_ladder_terms()
+            policy.with_context(lang="en_US").customer_terms = source
+            terms = field.get_trans_terms(policy.with_context(lang="en_US").customer_terms)
+            policy.update_field_translations("customer_terms", {
+                lang: dict(zip(terms, field.get_trans_terms(policy.with_context(lang=lang)._cobranza_ladder_terms())))
+                for lang in langs
+            })
+
     def action_view_levels(self):
         self.ensure_one()
         return {
@@ -186,3 +230,47 @@ class CobranzaPolicy(models.Model):
             "domain": [("policy_id", "=", self.id)],
             "context": {"default_policy_id": self.id},
         }
+
+    # ------------------------------------------------------------------ business methods
+    def _cobranza_customer_terms(self):
+        """The terms told to the customers of this policy (HTML, in the context's language),
+        or False: none, or no policy."""
+        return self.customer_terms if self and not is_html_empty(self.customer_terms) else False
+
+    def _cobranza_ladder_terms(self):
+        """The ladder told to a customer, in the context's language: when it is reminded, the
+        late fees and from when, the legal hand-off, and the offer to talk first (HTML)."""
+        self.ensure_one()
+        env = self.env
+        levels = self.level_ids.sorted("offset_days")
+        currency = self.currency_id
+        messages = levels.filtered(lambda lvl: lvl.automatic and (lvl.send_email or lvl.send_sms or lvl.send_whatsapp
+                                                                  or lvl.send_letter))
+        before = [lvl.offset_days for lvl in messages if lvl.offset_days <= 0]
+        after = [lvl.offset_days for lvl in messages
+                 if lvl.offset_days > 0 and not lvl.charge_fee and not lvl.legal_handoff]
+        items = []
+        if before:
+            moments = [env._("%s days before its due date", -days) if days else env._("on its due date")
+                       for days in before]
+            items.append(env._("We remind you of each invoice before it is due: %s.", ", ".join(moments)))
+        if after:
+            items.append(env._("If an invoice remains unpaid, we contact you again %s days after its due date.",
+                               ", ".join(str(days) for days in after)))
+        for level in levels.filtered("charge_fee"):
+            if level.fee_type == "percentage":
+                fee = env._("%(percent)s%% of the amount due", percent=formatLang(env, level.fee_percentage, digits=2))
+                if level.fee_max_amount:
+                    fee = env._("%(fee)s (at most %(cap)s)", fee=fee,
+                                cap=format_amount(env, level.fee_max_amount, currency))
+            else:
+                fee = format_amount(env, level.fee_fixed_amount, currency)
+            items.append(env._("From %(days)s days after the due date, a late fee of %(fee)s is charged on each "
+                               "unpaid invoice.", days=level.offset_days, fee=fee))
+        legal = levels.filtered("legal_handoff")[:1]
+        if legal:
+            items.append(env._("From %s days after the due date, the unpaid balance is handed over to our legal "
+                               "department or to a collection agency.", legal.offset_days))
+        items.append(env._("If you find it difficult to pay on time, please contact us before the due date: "
+                           "we can agree on a payment date or a plan in installments."))
+        return Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % item for item in items)

@@ -48,8 +48,14 @@ class ResCompany(models.Model):
         string="Rating C up to (Risk)", default=0.80, digits=(16, 2),
         help="Above this risk score a customer is rated D.",
     )
+    # monthly statements and open credits
+    cobranza_statement_day = fields.Integer(
+        string="Monthly Statement Day", default=1,
+        help="Day of the month on which customers whose policy sends statements receive their account "
+             "statement by email (a day past the month's end: its last day).",
+    )
     cobranza_apply_credits = fields.Boolean(
-        string="Apply Open Credits Automatically",
+        string="Apply Open Credits Automatically", default=False,
         help="The daily run applies each customer's payments and credit notes not yet matched to its "
              "oldest open invoices, with Odoo's own reconciliation (what the invoice's Outstanding "
              "credits widget does), and logs it on the customer.",
@@ -67,6 +73,14 @@ class ResCompany(models.Model):
             if not 0 <= company.cobranza_rating_a <= company.cobranza_rating_b <= company.cobranza_rating_c <= 1:
                 raise ValidationError(_("The rating limits must be risk scores between 0 and 1, "
                                         "with A ≤ B ≤ C."))
+
+    @api.constrains("cobranza_statement_day")
+    def _check_cobranza_statement_day(self):
+        for company in self:
+            if not 1 <= company.cobranza_statement_day <= 31:
+                raise ValidationError(_(
+                    "The day of the monthly statements must be a day of the month, from 1 to 31 "
+                    "(a day past the month's end means its last day)."))
 
     @api.constrains("cobranza_policy_id")
     def _check_cobranza_policy_company(self):

@@ -21,6 +21,8 @@ class ResConfigSettings(models.TransientModel):
     cobranza_rating_a = fields.Float(related="company_id.cobranza_rating_a", readonly=False)
     cobranza_rating_b = fields.Float(related="company_id.cobranza_rating_b", readonly=False)
     cobranza_rating_c = fields.Float(related="company_id.cobranza_rating_c", readonly=False)
+    cobranza_statement_day = fields.Integer(related="company_id.cobranza_statement_day", readonly=False)
+    cobranza_apply_credits = fields.Boolean(related="company_id.cobranza_apply_credits", readonly=False)
     cobranza_link_validity_days = fields.Integer(
         string="Payment Links Valid For (days)",
         config_parameter="account_cobranza.link_validity_days",

@@ -21,6 +21,7 @@ COBRANZA_COMMERCIAL_FIELDS = [
     "cobranza_consent_whatsapp",
     "cobranza_consent_call",
     "cobranza_consent_email",
+    "cobranza_consent_statement",
     "cobranza_rules_exempt",
     "cobranza_contact_hour_from",
     "cobranza_contact_hour_to",
@@ -78,6 +79,11 @@ class ResPartner(models.Model):
     cobranza_consent_whatsapp = fields.Boolean(string="Accepts WhatsApp", company_dependent=True, tracking=True)
     cobranza_consent_call = fields.Boolean(string="Accepts Calls", company_dependent=True, tracking=True)
     cobranza_consent_email = fields.Boolean(string="Accepts Email", company_dependent=True, tracking=True)
+    # not a channel (CONSENT_FIELDS): the monthly statement goes by email, so it needs both
+    cobranza_consent_statement = fields.Boolean(
+        string="Accepts Monthly Statements", company_dependent=True, tracking=True,
+        help="The customer receives its account statement by email every month when its policy sends "
+             "statements (and it accepts email).")
     cobranza_contact_hour_from = fields.Float(
         string="Contact From", tracking=True,
         help="Preferred hours to be contacted (the customer's local time), inside the legal "

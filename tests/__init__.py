@@ -13,3 +13,4 @@ from . import test_bench_loader
 from . import test_replies
 from . import test_replies_trust
 from . import test_netting
+from . import test_terms_statements

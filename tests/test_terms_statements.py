@@ -107,6 +107,11 @@ class TestCustomerTermsPortal(PortalCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("a late fee of 1.5% is charged", page.text)
         self.assertIn("barcode_type=QR", page.text)
+        # the QR code is an image Odoo's barcode route renders (reportlab with its PNG backend)
+        src = page.text.split('src="/report/barcode/?')[1].split('"')[0].replace("&amp;", "&")
+        image = self.url_open(f"/report/barcode/?{src}")
+        self.assertEqual(image.status_code, 200)
+        self.assertTrue(image.content.startswith(b"\x89PNG"), "a PNG image")
 
     def test_statement_consent_in_the_preferences(self):
         self.assertTrue(self.customer.cobranza_consent_statement, "accepted by default")

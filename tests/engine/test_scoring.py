@@ -1,3 +1,4 @@
+import gc
 import random
 import time
 from datetime import date, timedelta
@@ -221,17 +222,29 @@ def test_backtest_beats_paying_on_the_due_date():
 
 
 def test_backtest_scales_with_the_ledger():
-    """Twice the ledger, about twice the time (a ratio, not a wall clock: these machines vary)."""
-    def timed(customers):
-        rows = history(customers, 40, seed=2)
-        started = time.perf_counter()
-        result = scoring.backtest(rows, date(2025, 1, 1), date(2028, 12, 31), weight=3, window_days=365)
-        return time.perf_counter() - started, result
+    """Four times the ledger, about four times the time: a ratio, not a wall clock (these
+    machines vary, and other suites run beside this one), measured as interleaved pairs, the
+    collector off while timing, the best of three ratios kept."""
+    ledgers = {customers: history(customers, 40, seed=2) for customers in (1250, 5000)}
 
-    small = min(timed(1250)[0] for _ in range(2))
-    large, result = timed(5000)
+    def timed(customers):
+        gc.collect()
+        gc.disable()
+        try:
+            started = time.perf_counter()
+            result = scoring.backtest(ledgers[customers], date(2025, 1, 1), date(2028, 12, 31), weight=3,
+                                      window_days=365)
+            return time.perf_counter() - started, result
+        finally:
+            gc.enable()
+
+    ratios = []
+    for _ in range(3):
+        small, _result = timed(1250)
+        large, result = timed(5000)
+        ratios.append(large / small)
     assert result["count"] == 200_000
-    assert large < 8 * small, (small, large)  # four times the rows: linear, with room for noise
+    assert min(ratios) < 8, ratios  # four times the rows: linear (quadratic would be 16), room for noise
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(0, 120), st.integers(-10, 100)),

@@ -8,7 +8,7 @@
     "author": "account_cobranza contributors",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["account", "account_payment", "sms", "portal", "mail", "resource"],
+    "depends": ["account", "account_debit_note", "account_payment", "sms", "portal", "mail", "resource"],
     "external_dependencies": {"python": ["phonenumbers", "requests", "xlsxwriter"]},
     "data": [
         "security/cobranza_security.xml",

@@ -74,6 +74,18 @@ def split(total: Decimal, count: int, decimals: int):
     return amounts
 
 
+def prorate(total: Decimal, weights, decimals: int):
+    """`total` shared in proportion to `weights` (what each invoice owes), each share to the
+    currency's unit, summing exactly to `total`: the rounding remainder goes to the last."""
+    weights = [Decimal(str(w)) for w in weights]
+    if not weights or any(w < 0 for w in weights) or not sum(weights):
+        raise ScheduleError("total")
+    q = quantum(decimals)
+    whole = sum(weights)
+    shares = [(total * w / whole).quantize(q, rounding=ROUND_DOWN) for w in weights[:-1]]
+    return shares + [total - sum(shares, Decimal(0))]
+
+
 def build(total, count: int, first: date, frequency: str, decimals: int,
           down_payment=0, down_payment_date: Optional[date] = None, today: Optional[date] = None):
     """The installments of a plan: an optional down payment, then `count` installments."""

@@ -15,6 +15,8 @@ from . import res_partner_run
 from . import res_partner_statement
 from . import res_partner_statement_mail
 from . import res_partner_behaviour
+from . import account_chart_template
+from . import account_journal
 from . import account_move
 from . import account_move_line
 from . import account_move_run

@@ -309,7 +309,8 @@ class AccountMove(models.Model):
         return attachments
 
     def _cobranza_charge_fee(self, level):
-        """Invoice the late fee of `level` for this invoice, once; returns the fee invoice."""
+        """Charge the late fee of `level` on this invoice, once; returns the posted charge (a
+        debit note of the invoice or a new invoice, as the level's policy says)."""
         self.ensure_one()
         if self.cobranza_fee_origin_id or self.cobranza_fee_ids.filtered(
             lambda fee: fee.cobranza_fee_level_id == level
@@ -318,27 +319,65 @@ class AccountMove(models.Model):
         amount = level._cobranza_fee_amount(self)
         if self.currency_id.is_zero(amount):
             return self.browse()
-        fee = self.create({
-            "move_type": "out_invoice",
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "currency_id": self.currency_id.id,
-            "invoice_date": self._cobranza_today(),
-            "invoice_date_due": self._cobranza_today(),
-            "invoice_origin": self.name,
-            "invoice_user_id": self.invoice_user_id.id,
-            "cobranza_fee_origin_id": self.id,
-            "cobranza_fee_level_id": level.id,
-            "invoice_line_ids": [fields.Command.create({
-                "product_id": level.fee_product_id.id,
-                "name": _("Late fee for %(invoice)s (%(level)s)", invoice=self.name, level=level.name),
-                "quantity": 1,
-                "price_unit": amount,
-            })],
-        })
-        fee.action_post()
+        label = _("Late fee for %(invoice)s (%(level)s)", invoice=self.name, level=level.name)
+        fee = self._cobranza_issue_charge(
+            level.policy_id.fee_document, level.fee_product_id, amount, label, self._cobranza_today(),
+            cobranza_fee_origin_id=self.id, cobranza_fee_level_id=level.id,
+        )
         self.message_post(body=_("Late fee %(fee)s charged.", fee=fee._get_html_link()))
         return fee
+
+    def _cobranza_charge_document(self, document):
+        """How a charge on this customer invoice is issued under a policy's choice `document`
+        (``auto``, ``debit_note``, ``invoice``): ``debit_note`` or ``invoice``. *As the
+        journal requires* means a debit note where the sale journal uses the localization's
+        documents (Chile, Argentina, Peru...). Odoo makes no debit note of a debit note: a
+        charge on one is an invoice."""
+        self.ensure_one()
+        if document == "auto":
+            document = "debit_note" if self.journal_id._cobranza_uses_documents() else "invoice"
+        return "invoice" if self.debit_origin_id else document
+
+    def _cobranza_issue_charge(self, document, product, amount, label, due_date, **values):
+        """Charge `amount` of `product` (its income account and its taxes in the invoice's
+        company apply) on this customer invoice, posted: a debit note of it (Odoo's *Add
+        Debit Note*, with the localization's debit-note document type where the journal uses
+        documents) or a new invoice, per `document` (see `_cobranza_charge_document`)."""
+        self.ensure_one()
+        today = self._cobranza_today()
+        line = fields.Command.create({"product_id": product.id, "name": label, "quantity": 1, "price_unit": amount})
+        values = {"invoice_date_due": due_date, "invoice_origin": self.name,
+                  "invoice_user_id": self.invoice_user_id.id, **values}
+        if self._cobranza_charge_document(document) == "debit_note":
+            wizard = self.env["account.debit.note"].with_context(
+                active_model="account.move", active_ids=self.ids).create({"date": today, "reason": label})
+            charge = self.browse(wizard.create_debit()["res_id"])
+            charge.write({"invoice_line_ids": [line], **values})
+            charge._cobranza_set_debit_note_type()
+        else:
+            charge = self.create({
+                "move_type": "out_invoice", "partner_id": self.partner_id.id, "company_id": self.company_id.id,
+                "currency_id": self.currency_id.id, "invoice_date": today, "invoice_line_ids": [line], **values,
+            })
+        charge.action_post()
+        return charge
+
+    def _cobranza_set_debit_note_type(self):
+        """Give this draft debit note the localization's debit-note document type (Chile 56,
+        Argentina the debit note of the invoice's letter, Peru 08), when its journal uses
+        documents: the first such type the localization offers for it."""
+        self.ensure_one()
+        if not self.journal_id._cobranza_uses_documents():
+            return
+        if self.l10n_latam_document_type_id.internal_type == "debit_note":
+            return
+        types = self.l10n_latam_available_document_type_ids.filtered(lambda t: t.internal_type == "debit_note")
+        if not types:
+            raise UserError(_(
+                "The journal %(journal)s offers no debit note document for %(customer)s: choose “New Invoice” "
+                "as the fee document of the collection policy, or configure the journal's documents.",
+                journal=self.journal_id.display_name, customer=self.partner_id.display_name))
+        self.l10n_latam_document_type_id = types.sorted("sequence")[0]
 
     def _cobranza_thank(self):
         """Thank the customers whose reminded overdue invoices got fully paid: a thank-you

@@ -82,6 +82,11 @@ class CobranzaPaymentPlan(models.Model):
         help="Financing fee of the policy, invoiced separately when the plan is activated.",
     )
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", readonly=True, copy=False)
+    fee_move_ids = fields.Many2many(
+        "account.move", "cobranza_payment_plan_fee_move_rel", "plan_id", "move_id", string="Fee Documents",
+        readonly=True, copy=False,
+        help="The documents charging the financing fee: a debit note of each invoice, or one invoice.",
+    )
     total_amount = fields.Monetary(
         string="Total", readonly=True, copy=False,
         help="Amount due of the invoices when the plan was activated, plus the financing fee.",
@@ -298,27 +303,27 @@ class CobranzaPaymentPlan(models.Model):
         self._refresh_customers()
 
     def _create_fee(self, policy):
+        """Charge the policy's financing fee on the plan's invoices: a debit note of each, in
+        proportion to what each owes, where the policy's fee document is a debit note (as the
+        localization requires, or chosen), else one invoice for the whole plan."""
         amount = self.currency_id.round(self.invoice_amount * policy.plan_fee_percentage / 100.0)
         if self.currency_id.is_zero(amount):
             return
         product = policy.plan_fee_product_id or self.env.ref("account_cobranza.product_financing_fee")
-        fee = self.env["account.move"].with_company(self.company_id).create({
-            "move_type": "out_invoice",
-            "partner_id": self.partner_id.id,
-            "currency_id": self.currency_id.id,
-            "invoice_date": fields.Date.context_today(self),
-            "invoice_date_due": self.first_date,
-            "invoice_origin": self.name,
-            "invoice_line_ids": [fields.Command.create({
-                "product_id": product.id,
-                "name": _("Financing fee of the payment plan %s", self.name),
-                "quantity": 1,
-                "price_unit": amount,
-            })],
-        })
-        fee.action_post()
-        self.write({"fee_move_id": fee.id, "fee_amount": fee.amount_residual,
-                    "move_ids": [fields.Command.link(fee.id)]})
+        label = _("Financing fee of the payment plan %s", self.name)
+        moves = self.move_ids.with_company(self.company_id).sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+        Move = self.env["account.move"]
+        if moves[:1]._cobranza_charge_document(policy.fee_document) == "debit_note":
+            shares = schedule.prorate(Decimal(str(amount)), [m.amount_residual for m in moves],
+                                      self.currency_id.decimal_places)
+            fees = Move.concat(*(move._cobranza_issue_charge(policy.fee_document, product, float(share), label,
+                                                             self.first_date)
+                                 for move, share in zip(moves, shares) if share))
+        else:
+            fees = moves[:1]._cobranza_issue_charge("invoice", product, amount, label, self.first_date,
+                                                    partner_id=self.partner_id.id, invoice_origin=self.name)
+        self.write({"fee_move_id": fees[:1].id, "fee_move_ids": [fields.Command.set(fees.ids)],
+                    "fee_amount": sum(fees.mapped("amount_residual")), "move_ids": [fields.Command.link(f.id) for f in fees]})
 
     def _refresh_customers(self):
         for company in self.company_id:

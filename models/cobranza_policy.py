@@ -103,6 +103,16 @@ class CobranzaPolicy(models.Model):
     )
     promise_minimum_percent = fields.Float(string="Minimum Share (%)", digits=(16, 2), default=50.0)
     # payment plans
+    fee_document = fields.Selection(
+        [("auto", "As the Journal Requires"), ("debit_note", "Debit Note of the Invoice"), ("invoice", "New Invoice")],
+        string="Fee Document", default="auto", required=True,
+        help="How late fees and plan financing fees are charged. As the journal requires: a debit note of "
+             "the invoice where the sale journal uses the localization's documents (Chile, Argentina, Peru: "
+             "the debit-note document type), a new invoice elsewhere. A debit note of the invoice: always "
+             "(Odoo's Add Debit Note, linked to the invoice it charges). A new invoice: always, where the "
+             "country allows it. A plan's fee is a debit note of each of its invoices, in proportion to what "
+             "each owes.",
+    )
     plan_fee_percentage = fields.Float(
         string="Plan Financing Fee (%)", digits=(16, 2),
         help="Fee on the amount due, invoiced separately when a payment plan is activated.",

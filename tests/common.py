@@ -91,7 +91,44 @@ class CobranzaCase(CobranzaHelpers, AccountTestInvoicingCommon):
     def _cobranza_spanish(cls):
         """Activate Latin-American Spanish and load this module's translations (i18n/es.po)."""
         cls.env["res.lang"]._activate_lang("es_419")
+
+    @classmethod
+    def _invoice(cls, partner=None, amount=1000.0, due=None, invoice_date=None, post=True, currency=None,
+                 company=None, **values):
+        """Where the localization wants a VAT on every line (Argentina), the sale tax."""
+        company = company or cls.company
+        if company.account_fiscal_country_id.code == "AR" and "invoice_line_ids" not in values:
+            values["invoice_line_ids"] = [Command.create({
+                "name": "Servicio", "quantity": 1, "price_unit": amount,
+                "tax_ids": [Command.set(company.account_sale_tax_id.ids)]})]
+        return super()._invoice(partner=partner, amount=amount, due=due, invoice_date=invoice_date, post=post,
+                                currency=currency, company=company, **values)
         cls.env["ir.module.module"]._load_module_terms(["account_cobranza"], ["es_419"], overwrite=True)
+
+
+# A customer each localization accepts on its documents (valid tax ids, taxpayer types).
+LATAM_CUSTOMERS = {
+    "CL": lambda env: {"l10n_latam_identification_type_id": env.ref("l10n_cl.it_RUT").id, "vat": "76201224-3",
+                       "l10n_cl_sii_taxpayer_type": "1", "l10n_cl_activity_description": "Comercio"},
+    "AR": lambda env: {"l10n_latam_identification_type_id": env.ref("l10n_ar.it_cuit").id, "vat": "30714295698",
+                       "l10n_ar_afip_responsibility_type_id": env.ref("l10n_ar.res_IVARI").id},
+    "PE": lambda env: {"l10n_latam_identification_type_id": env.ref("l10n_pe.it_RUC").id, "vat": "20557912879"},
+}
+
+
+class CobranzaLatamCase(CobranzaCase):
+    """A company on a Latin-American chart of Odoo's localizations (`country` of the class:
+    Odoo's `setup_country` decorator), its customer with the local tax data its documents
+    need. Only in the localization suite (tag ``cobranza_l10n``: l10n_cl, l10n_ar, l10n_co,
+    l10n_pe and l10n_mx installed)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        code = cls.company.account_fiscal_country_id.code
+        cls.customer.write({"country_id": cls.company.account_fiscal_country_id.id, "lang": "es_419",
+                            **LATAM_CUSTOMERS.get(code, lambda env: {})(cls.env)})
+        cls.env["res.lang"]._activate_lang("es_419")
 
 
 class PortalCase(CobranzaHelpers, HttpCase):

@@ -47,6 +47,8 @@ PYTHON_VERSIONS = ((3, 12), (3, 11), (3, 10))
 BINARY_ONLY = "gevent,greenlet,lxml,MarkupSafe,Pillow,psutil,psycopg2-binary,cryptography,libsass,reportlab,cbor2,rjsmin"
 # Modules installed next to ours for the tests (portal payments with the demo provider).
 # installed beside the module by `make test` and `make run`: a payment provider to pay with
+# the localizations our users run (make test installs them next to the module)
+L10N_MODULES = ["l10n_cl", "l10n_ar", "l10n_co", "l10n_pe", "l10n_mx"]
 EXTRA_MODULES = ["payment_demo"]
 ENABLE_DEMO_PROVIDER = """
 base = env.ref('payment.payment_provider_demo')
@@ -662,30 +664,29 @@ def cmd_test(argv):
     modules = [MODULE] + EXTRA_MODULES
     suites = {}
 
-    def background(key, fn, *args):
-        t = threading.Thread(target=lambda: suites.__setitem__(key, fn(*args)))
-        t.start()
-        return t
-
-    say("running: pure-Python engine tests, module tests without demo data, then the demo data "
-        "and the reliability tests (real processes, crashes, races, SMTP) on their own databases "
-        "(two at a time; logs in .test-results/)")
+    say("running: pure-Python engine tests, module tests without demo data then on Odoo's "
+        "Latin-American localizations, the demo data and the reliability tests (real processes, "
+        "crashes, races, SMTP) on their own databases (two at a time; logs in .test-results/)")
 
     def demo_then_reliability():
         suites["demo"] = odoo_suite(e, "demo", [MODULE], f"{MODULE}_demo", True, RESULTS / "odoo-demo.log")
         suites["reliability"] = odoo_suite(e, "reliability", [MODULE], f"{MODULE}_reliability", False,
                                            RESULTS / "odoo-reliability.log")
 
-    threads = [
-        background("nodemo", odoo_suite, e, "nodemo", modules, f"/{MODULE}", False,
-                   RESULTS / "odoo-nodemo.log"),
-        threading.Thread(target=demo_then_reliability),
-    ]
-    threads[1].start()
+    def nodemo_then_l10n():
+        suites["nodemo"] = odoo_suite(e, "nodemo", modules, f"/{MODULE}", False, RESULTS / "odoo-nodemo.log")
+        # Odoo's own Latin-American localizations next to the module: companies on the charts
+        # of Chile, Argentina and Peru (documents: debit and credit notes, folios, tax ids)
+        suites["l10n"] = odoo_suite(e, "l10n", [MODULE] + L10N_MODULES, f"cobranza_l10n/{MODULE}", False,
+                                    RESULTS / "odoo-l10n.log")
+
+    threads = [threading.Thread(target=nodemo_then_l10n), threading.Thread(target=demo_then_reliability)]
+    for t in threads:
+        t.start()
     suites["engine"] = pytest_suite(e, RESULTS / "pytest.log")
     for t in threads:
         t.join()
-    ordered = [suites[k] for k in ("engine", "nodemo", "demo", "reliability")]
+    ordered = [suites[k] for k in ("engine", "nodemo", "l10n", "demo", "reliability")]
     passed = sum(s["passed"] for s in ordered)
     failed = sum(s["failed"] for s in ordered)
     seconds = round(time.time() - started, 1)

@@ -136,3 +136,21 @@ def test_dates_beyond_the_calendar_are_a_schedule_error():
         schedule.build(1000, 3, TODAY + timedelta(days=schedule.MAX_FIRST_DAYS + 1), "weekly", 2, today=TODAY)
     assert error.value.code == "first_date_far"
     assert schedule.build(1000, 3, TODAY + timedelta(days=schedule.MAX_FIRST_DAYS), "weekly", 2, today=TODAY)
+
+
+def test_a_fee_is_prorated_to_what_each_invoice_owes():
+    assert schedule.prorate(Decimal("20000"), [100000, 300000], 0) == [Decimal("5000"), Decimal("15000")]
+    assert schedule.prorate(Decimal("10.00"), [1, 1, 1], 2) == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
+    for weights in ([], [0, 0], [5, -1]):
+        with pytest.raises(ScheduleError):
+            schedule.prorate(Decimal("10"), weights, 2)
+
+
+@given(st.integers(1, 10**9), st.lists(st.integers(1, 10**8), min_size=1, max_size=12), st.sampled_from([0, 2]))
+def test_prorated_shares_sum_exactly_and_follow_the_weights(cents, weights, decimals):
+    total = Decimal(cents).scaleb(-decimals)
+    shares = schedule.prorate(total, weights, decimals)
+    assert sum(shares) == total and len(shares) == len(weights)
+    unit = Decimal(1).scaleb(-decimals)
+    for share, weight in zip(shares[:-1], weights[:-1]):
+        assert 0 <= total * weight / sum(weights) - share < unit  # each rounded down to the unit

@@ -91,18 +91,6 @@ class CobranzaCase(CobranzaHelpers, AccountTestInvoicingCommon):
     def _cobranza_spanish(cls):
         """Activate Latin-American Spanish and load this module's translations (i18n/es.po)."""
         cls.env["res.lang"]._activate_lang("es_419")
-
-    @classmethod
-    def _invoice(cls, partner=None, amount=1000.0, due=None, invoice_date=None, post=True, currency=None,
-                 company=None, **values):
-        """Where the localization wants a VAT on every line (Argentina), the sale tax."""
-        company = company or cls.company
-        if company.account_fiscal_country_id.code == "AR" and "invoice_line_ids" not in values:
-            values["invoice_line_ids"] = [Command.create({
-                "name": "Servicio", "quantity": 1, "price_unit": amount,
-                "tax_ids": [Command.set(company.account_sale_tax_id.ids)]})]
-        return super()._invoice(partner=partner, amount=amount, due=due, invoice_date=invoice_date, post=post,
-                                currency=currency, company=company, **values)
         cls.env["ir.module.module"]._load_module_terms(["account_cobranza"], ["es_419"], overwrite=True)
 
 
@@ -128,7 +116,19 @@ class CobranzaLatamCase(CobranzaCase):
         code = cls.company.account_fiscal_country_id.code
         cls.customer.write({"country_id": cls.company.account_fiscal_country_id.id, "lang": "es_419",
                             **LATAM_CUSTOMERS.get(code, lambda env: {})(cls.env)})
-        cls.env["res.lang"]._activate_lang("es_419")
+        cls._cobranza_spanish()
+
+    @classmethod
+    def _invoice(cls, partner=None, amount=1000.0, due=None, invoice_date=None, post=True, currency=None,
+                 company=None, **values):
+        """Where the localization wants a VAT on every line (Argentina), the sale tax."""
+        company = company or cls.company
+        if company.account_fiscal_country_id.code == "AR" and "invoice_line_ids" not in values:
+            values["invoice_line_ids"] = [Command.create({
+                "name": "Servicio", "quantity": 1, "price_unit": amount,
+                "tax_ids": [Command.set(company.account_sale_tax_id.ids)]})]
+        return super()._invoice(partner=partner, amount=amount, due=due, invoice_date=invoice_date, post=post,
+                                currency=currency, company=company, **values)
 
 
 class PortalCase(CobranzaHelpers, HttpCase):

@@ -607,6 +607,9 @@ def odoo_suite(e, name, modules, tags, demo, log_path):
     result["skipped"] = len(skips)
     result["problems"] += [f"FAIL {m}" for m in FAIL_RE.findall(text)]
     result["problems"] += [f"SKIPPED (counted as failed) {s}" for s in skips]
+    if proc.returncode != 0 and not result["failed"]:
+        result["failed"] = 1
+        result["problems"].append(f"Odoo exited with status {proc.returncode}")
     stray = [l for l in text.splitlines() if LOG_ERROR_RE.match(l)]
     if stray and not result["failed"]:
         result["failed"] = 1
@@ -618,6 +621,7 @@ def odoo_suite(e, name, modules, tags, demo, log_path):
 
 def pytest_suite(e, log_path):
     junit = STATE / "pytest-junit.xml"
+    junit.unlink(missing_ok=True)  # a crashed run must never report the previous run's results
     started = time.time()
     with open(log_path, "w") as log:
         proc = subprocess.run(
@@ -637,6 +641,9 @@ def pytest_suite(e, log_path):
     if tests == 0:
         fails += 1
         result["problems"].append("no pure-Python test ran")
+    if proc.returncode != 0 and not (fails or errs):
+        fails += 1
+        result["problems"].append(f"pytest exited with status {proc.returncode}")
     result.update(tests=tests, skipped=skips, failed=fails + errs + skips,
                   passed=max(tests - fails - errs - skips, 0))
     if skips:

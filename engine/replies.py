@@ -700,13 +700,20 @@ def find_amount(text, decimal_comma=None):
 # ---------------------------------------------------------------------- invoice numbers
 _DIGIT = re.compile(r"\d")
 # (each alternative starts with letters then a digit, "/", "-", "_" or a space and a digit:
-# the lookahead says so before the alternatives are tried)
+# the lookahead says so before the alternatives are tried). A document's prefix, a space and
+# its zero-padded folio, as Odoo names documents ("FAC 000123", "FA-A 00001-00000012"): five
+# digits at least, so that "al 0800" or "al 011 4567..." (a phone) is no reference.
 INVOICE_REF = re.compile(
-    r"\b(?=[A-Z]{1,6}(?:[\d/_-]| \d))([A-Z]{1,6}(?:/[A-Z]{1,6})?/\d{4}/\d{1,8}|[A-Z]{1,4}\d{0,4}-\d{2,10}(?:-\d{1,10})?|[A-Z] \d{4}-\d{4,8}|[A-Z]{1,5}[-_]?\d{3,10})\b")
+    r"\b(?=[A-Z]{1,6}(?:[\d/_-]| \d))([A-Z]{1,6}(?:/[A-Z]{1,6})?/\d{4}/\d{1,8}|[A-Z]{1,4}\d{0,4}-\d{2,10}(?:-\d{1,10})?|[A-Z] \d{4}-\d{4,8}|"
+    r"[A-Z]{1,5}(?:-[A-Z])? 0\d{4,10}(?:-\d{1,10})?|[A-Z]{1,5}[-_]?\d{3,10})\b")
 # on lower-case text; "\s*(?:n°\s*)?(?::\s*)?" rather than "\s*(?:n°)?\s*:?\s*" (the same
-# words): a long run of spaces is not read again and again by three "\s*" in a row
+# words): a long run of spaces is not read again and again by three "\s*" in a row. A folio
+# may be short ("la factura 12") or a point of sale and a number ("factura 00001-00000012");
+# not a date, a term or an amount ("la factura 15 de marzo", "factura 30 días", "factura 12.500").
 INVOICE_NUMBER = re.compile(r"\b(?:" + one_of(("factura", "facturas", "invoice", "invoices", "boleta", "documento", "doc", "folio"), longest_first=False)
-                            + r")\s*(?:(?:n[°º.o]?|nro\.?|numero|no\.?|#)\s*)?(?::\s*)?(\d{3,12})\b")
+                            + r")(?:\s+electr[oó]nica)?\s*(?:(?:n[°º.o]?|nro\.?|n[uú]mero|no\.?|#)\s*)?(?::\s*)?"
+                            r"(\d{1,12}(?:-\d{1,12})?)\b(?![.,]\d)(?!\s*(?:%|(?:d[ií]as?|days?|mil|lucas|pesos)\b))"
+                            r"(?!\s+de\s+(?:" + one_of(MONTHS) + r")\b)")
 
 
 _NOT_A_REFERENCE = re.compile(r"(?:USD|CLP|MXN|COP|PEN|ARS|EUR|S)\d+")  # an amount

@@ -29,6 +29,19 @@ HELD_OUT = {
                "other": 0.93},
     "reasons": 0.68,
 }
+# The fresh set (replies_fresh.jsonl, 360 replies: two sets of 180, f-* and g-*, by two other
+# authors): written after the rules were frozen (engine/replies.py as of 82cb6e9), without
+# reading the engine, its tests or the other sets; no rule was written or changed after it.
+# These floors describe what it reaches, less about one reply of margin: the honest figure of
+# the reading (see the README).
+FRESH = {
+    "precision": {"promise": 0.96, "paid": 0.92, "dispute": 0.95, "plan": 0.95, "callback": 0.93, "optout": 0.95,
+                  "other": 0.37},
+    "recall": {"promise": 0.83, "paid": 0.82, "dispute": 0.59, "plan": 0.86, "callback": 0.72, "optout": 0.72,
+               "other": 0.95},
+    "reasons": 0.5,
+    "dates": 0.8,
+}
 TUESDAY = date(2026, 11, 24)
 
 
@@ -77,19 +90,20 @@ def print_table(name, rows, table, shares):
           f"{shares['reasons']:.0%}; amounts of promises and payments {shares['amounts']:.0%}")
 
 
-@pytest.mark.parametrize("name", ["replies_labelled.jsonl", "replies_heldout.jsonl"])
-def test_labelled_replies_meet_the_targets(name):
+@pytest.mark.parametrize("name, targets, size", [
+    ("replies_labelled.jsonl", DEVELOPMENT, 300), ("replies_heldout.jsonl", HELD_OUT, 150),
+    ("replies_fresh.jsonl", FRESH, 360)])
+def test_labelled_replies_meet_the_targets(name, targets, size):
     rows, table, shares = accuracy(name)
     print_table(name, rows, table, shares)
-    assert len(rows) >= (300 if name == "replies_labelled.jsonl" else 150)
+    assert len(rows) >= size
     for intent, target in TARGETS.items():
         assert table[intent]["precision"] >= target, (intent, table[intent])
-    targets = DEVELOPMENT if name == "replies_labelled.jsonl" else HELD_OUT
     for measure in ("precision", "recall"):
         for intent, target in targets[measure].items():
             assert table[intent][measure] is not None and table[intent][measure] >= target, (intent, measure, table[intent])
     assert shares["reasons"] >= targets["reasons"], shares
-    assert shares["dates"] >= 0.9, shares
+    assert shares["dates"] >= targets.get("dates", 0.9), shares
 
 
 def test_an_intent_never_proposed_has_no_precision(monkeypatch):
@@ -162,6 +176,25 @@ def test_invoice_numbers_named_in_the_text():
     assert read("la factura INV/2026/00123 llegó dañada").invoice_refs == ("INV/2026/00123",)
     assert "F001-00458" in read("pago la F001-00458 el viernes").invoice_refs
     assert "3321" in read("la factura N° 3321 se paga el lunes").invoice_refs
+
+
+@pytest.mark.parametrize("text, refs", [
+    # folios and document numbers, as Latin-American documents are named
+    ("le pago la factura 12 el viernes", ("12",)),
+    ("el folio 12 lo pago mañana", ("12",)),
+    ("la Factura Electrónica N° 000123 está pagada", ("000123",)),
+    ("FAC 000123 la pago el lunes", ("FAC000123",)),
+    ("la F-1234 se paga mañana", ("F-1234",)),
+    ("pago la factura 00001-00000012 el viernes", ("00001-00000012",)),
+    ("pago la FA-A 00001-00000012 el viernes", ("FA-A00001-00000012",)),
+    # not a folio: a date, a term, an amount, a phone number
+    ("le pago la factura 15 de marzo", ()),
+    ("la factura 30 días vence hoy", ()),
+    ("la factura 12.500 la pago el lunes", ()),
+    ("llámeme al 011 4567-8901 o al 0800 555 1234", ()),
+])
+def test_folios_named_in_the_text(text, refs):
+    assert read(text, lang="es_CL").invoice_refs == refs
 
 
 @pytest.mark.parametrize("text, reason", [

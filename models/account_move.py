@@ -1,3 +1,5 @@
+import re
+
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
@@ -484,3 +486,23 @@ class AccountMove(models.Model):
             "amount": discount["currency"].format(discount["amount"]),
             "total": self.currency_id.format(self.amount_residual),
         }
+
+    # ------------------------------------------------------------------ documents as the customer knows them
+    def _cobranza_document_label(self):
+        """This invoice as the customer knows it where the localization names its documents
+        (Chile, Argentina, Peru...): the document type and its folio, "Factura Electrónica N°
+        000123" (in the context's language), else False."""
+        self.ensure_one()
+        if "l10n_latam_document_type_id" not in self._fields or not self.l10n_latam_document_type_id \
+                or not self.l10n_latam_document_number:
+            return False
+        return self.env._("%(document)s N° %(number)s", document=self.l10n_latam_document_type_id.name,
+                          number=self.l10n_latam_document_number)
+
+    def _cobranza_folio(self):
+        """The number of this invoice's folio (its localization's document number, the last
+        group of digits, leading zeros dropped), else None."""
+        self.ensure_one()
+        number = "l10n_latam_document_number" in self._fields and self.l10n_latam_document_number
+        digits = re.findall(r"\d+", number or "")
+        return int(digits[-1]) if digits else None

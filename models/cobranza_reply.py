@@ -1,4 +1,5 @@
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
@@ -27,6 +28,8 @@ SOURCES = [("email", "Email"), ("whatsapp", "WhatsApp"), ("portal", "Customer Po
 PREFERRED_CHANNELS = ("email", "sms", "whatsapp", "call")
 MAX_BODY = 10 * replies.MAX_TEXT  # kept on the reply; the reading stops at MAX_TEXT (and says so)
 PROCESS_BATCH = 200
+# a number or folio as a customer writes it: "12", "F-12", "FAC000012", "00001-00000012"
+FOLIO_RE = re.compile(r"(?:[A-Z]{1,5}(?:-[A-Z])?-?)?(?:\d+-)?0*(\d+)")
 
 
 class CobranzaReply(models.Model):
@@ -305,15 +308,17 @@ class CobranzaReply(models.Model):
         }.get(code, code)
 
     def _named_invoices(self, refs):
-        """The customer's open invoices the text names ("INV/2026/00012", "la factura 12")."""
+        """The customer's open invoices the text names: by name ("INV/2026/00012", "FAC
+        000123"), reference, number or folio ("la factura 12", "folio 12", "F-12", Argentina's
+        "00001-00000012"), leading zeros ignored."""
         if not refs or not self.partner_id:
             return self.env["account.move"]
         moves = self._open_invoices()
         wanted = {ref.upper().replace(" ", "") for ref in refs}
-        numbers = {int(ref) for ref in refs if ref.isdigit()}
+        numbers = {int(match.group(1)) for ref in wanted if (match := FOLIO_RE.fullmatch(ref))}
         return moves.filtered(lambda m: (m.name or "").upper().replace(" ", "") in wanted
                               or (m.ref or "").upper() in wanted
-                              or (numbers and m.sequence_number in numbers))
+                              or numbers & {m.sequence_number, m._cobranza_folio()})
 
     def _reminded_invoices(self):
         """The still open invoices of the reminder answered (the email replied to, else the

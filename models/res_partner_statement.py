@@ -92,11 +92,27 @@ class ResPartner(models.Model):
             "items": items,
             "credits": [item for item in items if item["amount"] < 0],
             "currency": self.env.company.currency_id,
+            "company": self.env.company,
             "buckets": [{"key": key, "label": labels[key], "amount": amounts[key]} for key in aging.BUCKETS],
             "total": balance,
             "in_favour": balance < 0,
             "overdue_total": sum(amount for key, amount in amounts.items() if key != "not_due"),
         }
+
+    def _cobranza_tax_id_label(self):
+        """The tax id of this customer or company as its country names it, for letters and
+        statements: "RUT 76.201.224-3", "CUIT 30-71429569-8", "RUC 20557912879", "RFC ...":
+        the identification type of the Latin-American localizations, else the country's
+        label, else "Tax ID"; False without a tax id."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if not partner.vat:
+            return False
+        kind = ("l10n_latam_identification_type_id" in partner._fields
+                and partner.l10n_latam_identification_type_id.name) or partner.country_id.vat_label \
+            or self.env._("Tax ID")
+        number = ("l10n_ar_formatted_vat" in partner._fields and partner.l10n_ar_formatted_vat) or partner.vat
+        return f"{kind} {number}"
 
     # ------------------------------------------------------------------ reminder helpers (used by the templates, rendered on the commercial partner)
     def _cobranza_company(self):

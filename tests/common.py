@@ -102,6 +102,13 @@ LATAM_CUSTOMERS = {
                        "l10n_ar_afip_responsibility_type_id": env.ref("l10n_ar.res_IVARI").id},
     "PE": lambda env: {"l10n_latam_identification_type_id": env.ref("l10n_pe.it_RUC").id, "vat": "20557912879"},
 }
+# The company's own: a Chilean company subject to IVA, an Argentine Responsable Inscripto.
+LATAM_COMPANIES = {
+    "CL": lambda env: {"l10n_latam_identification_type_id": env.ref("l10n_cl.it_RUT").id, "vat": "76086428-5",
+                       "l10n_cl_sii_taxpayer_type": "1"},
+    "AR": lambda env: {"l10n_latam_identification_type_id": env.ref("l10n_ar.it_cuit").id, "vat": "30111111118",
+                       "l10n_ar_afip_responsibility_type_id": env.ref("l10n_ar.res_IVARI").id},
+}
 
 
 class CobranzaLatamCase(CobranzaCase):
@@ -116,6 +123,7 @@ class CobranzaLatamCase(CobranzaCase):
         code = cls.company.account_fiscal_country_id.code
         cls.customer.write({"country_id": cls.company.account_fiscal_country_id.id, "lang": "es_419",
                             **LATAM_CUSTOMERS.get(code, lambda env: {})(cls.env)})
+        cls.company.partner_id.write(LATAM_COMPANIES.get(code, lambda env: {})(cls.env))
         cls._cobranza_spanish()
 
     @classmethod

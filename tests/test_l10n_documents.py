@@ -156,9 +156,6 @@ class TestArgentinaDocuments(DocumentsMixin, CobranzaLatamCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"l10n_ar_afip_start_date": cls.company.create_date.date().replace(month=1, day=1)})
-        cls.company.partner_id.write({
-            "l10n_ar_afip_responsibility_type_id": cls.env.ref("l10n_ar.res_IVARI").id,
-            "l10n_latam_identification_type_id": cls.env.ref("l10n_ar.it_cuit").id, "vat": "30111111118"})
         cls.env["account.journal"].create({
             "name": "Ventas (punto de venta 1)", "type": "sale", "code": "PV1", "sequence": 0,
             "company_id": cls.company.id, "l10n_latam_use_documents": True, "l10n_ar_afip_pos_number": 1,

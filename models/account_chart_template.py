@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 # Countries whose value-added tax also falls on late-payment interest and financing charged
 # to the customer: Chile (DL 825 art. 15 N°1, "incluyendo los intereses moratorios"),
@@ -20,6 +20,7 @@ class AccountChartTemplate(models.AbstractModel):
         return result
 
     # ------------------------------------------------------------------ business methods
+    @api.model
     def _cobranza_set_fee_taxes(self, companies=None):
         """Give the late fee and financing fee products the sale tax of each of `companies`
         (all of them: at the module's installation) whose country taxes late-payment interest

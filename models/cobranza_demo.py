@@ -1,7 +1,11 @@
+import dataclasses
 import logging
+import threading
+import traceback
 from datetime import datetime, timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import convert_file
 
 from ..engine import simulation
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
@@ -47,6 +51,44 @@ DEMO_CHRONIC = {"demo_customer_importadora_oriente"}
 DEMO_MONTHS = 18  # of history: the backtest of the last 12 months knows what came before
 DEMO_RUN_DAYS_AGO = (14, 7, 3, 1, 0)
 DEMO_CONTACT_HISTORY_DAYS = 180
+# The records of the demo (loaded by `_load_demo_file`, never listed in the manifest) and
+# the flag of a demo waiting for Odoo's Chilean localization, installed at the same time.
+DEMO_DATA_FILE = "demo/cobranza_demo_data.xml"
+DEMO_DEFERRED_PARAM = "account_cobranza.demo_deferred"
+# On Odoo's Chilean localization (l10n_cl): the company's and customers' activity (giro).
+DEMO_COMPANY_ACTIVITY = "Distribución de artículos de oficina, aseo y embalaje"
+DEMO_ACTIVITIES = {
+    "demo_customer_ferreteria_roble": "Venta al por menor de artículos de ferretería",
+    "demo_customer_constructora_andes": "Construcción de edificios",
+    "demo_customer_panaderia_espiga": "Elaboración de productos de panadería",
+    "demo_customer_clinica_sonrisa": "Servicios odontológicos",
+    "demo_customer_transportes_cordillera": "Transporte de carga por carretera",
+    "demo_customer_libreria_austral": "Venta al por menor de libros",
+    "demo_customer_restaurante_mar_azul": "Restaurantes",
+    "demo_customer_agricola_valle": "Cultivo de frutas",
+    "demo_customer_farmacia_vida_sana": "Farmacias",
+    "demo_customer_minimarket_don_pedro": "Minimarket",
+    "demo_customer_taller_ruta5": "Mantenimiento y reparación de vehículos",
+    "demo_customer_colegio_san_esteban": "Enseñanza básica y media",
+    "demo_customer_hotel_pacifico": "Hoteles",
+    "demo_customer_imprenta_norte": "Actividades de impresión",
+    "demo_customer_vina_aromos": "Elaboración de vinos",
+    "demo_customer_estudio_ramirez": "Servicios jurídicos",
+    "demo_customer_comercial_patagonia": "Comercio al por mayor no especializado",
+    "demo_customer_centro_alameda": "Centros médicos",
+    "demo_customer_lavanderia_burbujas": "Lavandería",
+    "demo_customer_inmobiliaria_costanera": "Actividades inmobiliarias",
+    "demo_customer_optica_vision": "Venta al por menor de artículos ópticos",
+    "demo_customer_distribuidora_maule": "Venta al por mayor de alimentos",
+    "demo_customer_gimnasio_fuerza": "Gimnasios",
+    "demo_customer_pasteleria_dulce": "Pastelería",
+    "demo_customer_agencia_nube": "Publicidad",
+    "demo_customer_maderas_sur": "Aserrado de madera",
+    "demo_customer_pesquera_caleta": "Pesca y comercialización de productos del mar",
+    "demo_customer_veterinaria_patitas": "Servicios veterinarios",
+    "demo_customer_cafeteria_grano": "Cafeterías",
+    "demo_customer_importadora_oriente": "Importación y venta al por mayor",
+}
 DEMO_PRODUCTS = [
     ("Office supplies kit", 45_000),
     ("Cleaning supplies", 38_000),
@@ -60,6 +102,68 @@ class CobranzaDemo(models.AbstractModel):
 
     _name = "cobranza.demo"
     _description = "Collections Demo Data"
+
+    # ------------------------------------------------------------------ loading
+    @api.model
+    def _load_demo_file(self):
+        """The module's demo (demo/cobranza_demo.xml): loads DEMO_DATA_FILE, in Odoo's demo
+        savepoint. When Odoo's Chilean localization is installed together with the module
+        (as `make run` does), Odoo loads it after the module (modules load by depth, and the
+        module does not depend on it): the demo then waits for the end of the installation
+        (`_register_hook`), so that its company uses the Chilean chart."""
+        if self._demo_chile_pending():
+            self.env["ir.config_parameter"].sudo().set_param(DEMO_DEFERRED_PARAM, "1")
+            _logger.info("account_cobranza demo: loaded once l10n_cl is installed")
+            return
+        convert_file(self.env, "account_cobranza", DEMO_DATA_FILE, {}, mode="init", noupdate=True, kind="demo")
+
+    @api.model
+    def _demo_chile(self):
+        """Whether Odoo's Chilean localization (l10n_cl) is loaded: the demo company then
+        uses its chart, RUTs, taxpayer types and electronic invoices."""
+        return "l10n_cl_sii_taxpayer_type" in self.env["res.partner"]._fields
+
+    @api.model
+    def _demo_chile_pending(self):
+        """Whether l10n_cl is being installed (or updated) with the module but not loaded yet."""
+        return not self._demo_chile() and bool(self.env["ir.module.module"].sudo().search_count(
+            [("name", "=", "l10n_cl"), ("state", "in", ("to install", "to upgrade"))]))
+
+    def _register_hook(self):
+        """At the end of the installation: the demo that waited for l10n_cl."""
+        super()._register_hook()
+        if "account_cobranza" in self.pool.updated_modules and \
+                self.env["ir.config_parameter"].sudo().get_param(DEMO_DEFERRED_PARAM):
+            self._load_deferred_demo()
+
+    @api.model
+    def _load_deferred_demo(self):
+        """Load the demo that waited for l10n_cl as Odoo loads a module's demo: in a
+        savepoint; should it fail, the module stays installed without its demo (logged, and
+        listed as Odoo lists failed demo data), nothing of it left behind."""
+        env = self.env(su=True)
+        env["ir.config_parameter"].set_param(DEMO_DEFERRED_PARAM, False)
+        module = env["ir.module.module"].search([("name", "=", "account_cobranza")])
+        thread = threading.current_thread()
+        testing = getattr(thread, "testing", False)
+        thread.testing = True  # as Odoo loads demo data: no email leaves
+        try:
+            with env.cr.savepoint():
+                _logger.info("Module account_cobranza: loading demo")
+                convert_file(env, "account_cobranza", DEMO_DATA_FILE, {}, mode="init", noupdate=True, kind="demo")
+            # the translations of its records (Odoo loaded the module's before they existed)
+            module._update_translations()
+        except Exception:  # noqa: BLE001 - as Odoo's own loading of demo data
+            _logger.warning("Module account_cobranza demo data failed to install, installed without demo data",
+                            exc_info=True)
+            env.cr.execute("UPDATE ir_module_module SET demo = FALSE WHERE id = %s", [module.id])
+            module.invalidate_recordset(["demo"])
+            todo = env.ref("base.demo_failure_todo", raise_if_not_found=False)
+            if todo and "ir.demo_failure" in env:
+                todo.state = "open"
+                env["ir.demo_failure"].create({"module_id": module.id, "error": traceback.format_exc()})
+        finally:
+            thread.testing = testing
 
     @api.model
     def _load_demo(self, seed=2024):
@@ -90,9 +194,14 @@ class CobranzaDemo(models.AbstractModel):
         company.partner_id.write({"lang": "es_419", "tz": "America/Santiago"})
         # No chatter tracking on thousands of demo records: it would triple the load time.
         env = self.with_company(company).with_context(tracking_disable=True).env
+        chile = self._demo_chile()
+        if chile:
+            self._demo_chilean_taxpayers(company)
         if not company.chart_template:
             currency = company.currency_id
-            env["account.chart.template"]._load("generic_coa", company, install_demo=False)
+            # Odoo's Chilean chart where l10n_cl is installed (IVA 19 %, electronic documents
+            # on the sale journal), else the generic one
+            env["account.chart.template"]._load("cl" if chile else "generic_coa", company, install_demo=False)
             # The generic chart sets its own currency; the demo company keeps the peso.
             company.currency_id = currency
         tax = self._demo_tax(env, company)
@@ -120,7 +229,9 @@ class CobranzaDemo(models.AbstractModel):
         plans = sorted(
             simulation.simulate(profiles, today, seed=seed), key=lambda p: (p.invoice_date, p.customer)
         )
-        moves = self._demo_invoices(env, plans, products)
+        prices = [plan.amount for plan in plans]
+        plans = self._demo_with_tax(plans, tax, company.currency_id)
+        moves = self._demo_invoices(env, plans, prices, products)
         self._demo_payments(env, plans, moves)
         _logger.info("account_cobranza demo: %s invoices for %s customers", len(moves), len(customers))
         self._demo_contact_rules(env, company, today)
@@ -327,8 +438,46 @@ class CobranzaDemo(models.AbstractModel):
         payment(dollars, 150.0, 1, currency=usd, memo="Pago en dólares")
 
     @api.model
+    def _demo_chilean_taxpayers(self, company):
+        """On Odoo's Chilean localization: the company and its customers are taxpayers of the
+        first category (VAT affected) identified by their RUT, with their activity (giro), as
+        their electronic invoices require."""
+        rut = self.env.ref("l10n_cl.it_RUT")
+        company.partner_id.write({"l10n_latam_identification_type_id": rut.id, "l10n_cl_sii_taxpayer_type": "1",
+                                  "l10n_cl_activity_description": DEMO_COMPANY_ACTIVITY})
+        for name, activity in DEMO_ACTIVITIES.items():
+            self.env.ref(f"account_cobranza.{name}").write({
+                "l10n_latam_identification_type_id": rut.id, "l10n_cl_sii_taxpayer_type": "1",
+                "l10n_cl_activity_description": activity,
+            })
+
+    @api.model
+    def _demo_with_tax(self, plans, tax, currency):
+        """The simulated amounts are the prices of the invoices. Where the sale tax is added
+        to the price (Chile's IVA on its chart), an invoice's total is its price plus the
+        tax, and the payment that settles it pays that total (a part paid before stays what
+        it was); where the tax is included (the generic chart), the plans stay as they are."""
+        if tax.price_include:
+            return plans
+        totals = {}
+        result = []
+        for plan in plans:
+            if plan.amount not in totals:
+                totals[plan.amount] = currency.round(tax.compute_all(plan.amount, currency=currency)["total_included"])
+            payments = plan.payments
+            if payments and not plan.residual:
+                last = dataclasses.replace(payments[-1], amount=totals[plan.amount] - sum(
+                    payment.amount for payment in payments[:-1]))
+                payments = (*payments[:-1], last)
+            result.append(dataclasses.replace(plan, amount=totals[plan.amount], payments=payments))
+        return result
+
+    @api.model
     def _demo_tax(self, env, company):
-        """Chilean VAT (IVA 19%) included in the prices, so that amounts stay round."""
+        """On the Chilean chart its sale tax (IVA 19 %, added to the prices); elsewhere a
+        Chilean VAT (IVA 19%) included in the prices, so that amounts stay round."""
+        if company.chart_template == "cl" and company.account_sale_tax_id:
+            return company.account_sale_tax_id
         group = env["account.tax.group"].search([("company_id", "=", company.id)], limit=1)
         return env["account.tax"].create(
             {
@@ -350,25 +499,34 @@ class CobranzaDemo(models.AbstractModel):
                 for name, behaviour in DEMO_BEHAVIOURS.items()]
 
     @api.model
-    def _demo_invoices(self, env, plans, products):
+    def _demo_invoices(self, env, plans, prices, products):
+        """The invoices of `plans` at `prices`, posted: on the Chilean chart, electronic
+        invoices (*Factura electrónica*, document 33) numbered by their folio."""
+        document = {}
+        journal = env["account.journal"].search(
+            [*env["account.journal"]._check_company_domain(env.company), ("type", "=", "sale")], limit=1)
+        if journal._cobranza_uses_documents() and env.company.account_fiscal_country_id.code == "CL":
+            document = {"l10n_latam_document_type_id": env.ref("l10n_cl.dc_a_f_dte").id}
         moves = env["account.move"].create(
             [
                 {
                     "move_type": "out_invoice",
+                    "journal_id": journal.id,
                     "partner_id": int(plan.customer),
                     "invoice_date": plan.invoice_date,
                     "invoice_date_due": plan.due_date,
+                    **document,
                     "invoice_line_ids": [
                         Command.create(
                             {
                                 "product_id": products[index % len(products)].id,
                                 "quantity": 1,
-                                "price_unit": plan.amount,
+                                "price_unit": price,
                             }
                         )
                     ],
                 }
-                for index, plan in enumerate(plans)
+                for index, (plan, price) in enumerate(zip(plans, prices))
             ]
         )
         moves.action_post()

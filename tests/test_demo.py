@@ -1,6 +1,8 @@
 import time
 from datetime import timedelta
 
+from stdnum.cl import rut as cl_rut
+
 from odoo.tests import TransactionCase, tagged
 
 from ..engine import aging
@@ -24,6 +26,56 @@ class TestDemoData(TransactionCase):
         )
         cls.today = cls.env.cr.now().date()
 
+    def _chile(self):
+        """Whether Odoo's Chilean localization is installed (make test's demo suite, make run)."""
+        return self.env["cobranza.demo"]._demo_chile()
+
+    def test_on_the_chilean_chart_where_l10n_cl_is_installed(self):
+        """With l10n_cl, the demo company is on the Chilean chart: valid RUTs, first-category
+        taxpayers with their activity, its invoices electronic invoices (33) numbered by their
+        folio with IVA 19 %; without it, the generic chart as ever."""
+        customer_invoices = self.invoices.filtered(lambda m: not m.debit_origin_id)
+        if not self._chile():
+            self.assertEqual(self.company.chart_template, "generic_coa")
+            return
+        self.assertEqual(self.company.chart_template, "cl")
+        self.assertEqual(self.company.account_fiscal_country_id.code, "CL")
+        sale_tax = self.company.account_sale_tax_id
+        self.assertEqual((sale_tax.amount, sale_tax.price_include), (19.0, False))
+        rut = self.env.ref("l10n_cl.it_RUT")
+        for partner in self.customers | self.company.partner_id:
+            self.assertEqual(partner.l10n_latam_identification_type_id, rut, partner.name)
+            self.assertTrue(cl_rut.is_valid(partner.vat), partner.vat)
+            self.assertEqual(partner.l10n_cl_sii_taxpayer_type, "1", partner.name)
+            self.assertTrue(partner.l10n_cl_activity_description, partner.name)
+        self.assertTrue(self.company.l10n_cl_activity_description)
+        self.assertTrue(customer_invoices.journal_id.l10n_latam_use_documents)
+        self.assertEqual(customer_invoices.l10n_latam_document_type_id, self.env.ref("l10n_cl.dc_a_f_dte"))
+        folios = customer_invoices.mapped("l10n_latam_document_number")
+        self.assertTrue(all(folios))
+        self.assertEqual(len(set(folios)), len(folios), "a folio each")
+        self.assertTrue(all(name.startswith("FAC ") for name in customer_invoices.mapped("name")))
+        products = customer_invoices.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        self.assertEqual(products.tax_ids, sale_tax)
+        for move in customer_invoices[:50]:
+            self.assertEqual(move.amount_tax, move.currency_id.round(move.amount_untaxed * 0.19))
+        # settled exactly: no customer paid a peso too much nor left one unpaid
+        paid = customer_invoices.filtered(lambda m: m.payment_state == "paid")
+        self.assertGreater(len(paid), len(customer_invoices) / 2)
+        self.assertTrue(all(m.amount_residual == 0 for m in paid))
+
+    def test_late_fees_are_debit_notes_of_their_invoices(self):
+        """A late fee of the demo (the Intensive collection policy's 2 % on day 20) is, on the
+        Chilean chart, an electronic debit note (56) of the invoice it charges."""
+        fees = self.env["account.move"].search(
+            [("company_id", "=", self.company.id), ("cobranza_fee_origin_id", "!=", False)])
+        for fee in fees:
+            self.assertEqual(fee.state, "posted")
+            if self._chile():
+                self.assertEqual(fee.debit_origin_id, fee.cobranza_fee_origin_id, "a debit note of its invoice")
+                self.assertEqual(fee.l10n_latam_document_type_id.code, "56")
+                self.assertTrue(fee.l10n_latam_document_number, "with its folio")
+
     def test_company_and_people(self):
         self.assertEqual(self.company.currency_id.name, "CLP")
         self.assertEqual(self.company.country_id.code, "CL")
@@ -33,6 +85,9 @@ class TestDemoData(TransactionCase):
         collectors = self.customers.mapped("cobranza_collector_id")
         self.assertEqual(len(collectors), 2)
         self.assertTrue(all(u.has_group("account_cobranza.group_cobranza_user") for u in collectors))
+        # in the collectors' language, the demo's records too
+        policy = self.env.ref("account_cobranza.demo_policy_gentle").with_context(lang="es_419")
+        self.assertEqual(policy.name, "Cobranza preventiva")
 
     def test_customers_spread_over_segments(self):
         self.assertEqual(len(self.customers), 30)

@@ -45,11 +45,13 @@ RESULTS = ROOT / ".test-results"
 PYTHON_VERSIONS = ((3, 12), (3, 11), (3, 10))
 # Packages with a compiled core: never build them from source, wheels only.
 BINARY_ONLY = "gevent,greenlet,lxml,MarkupSafe,Pillow,psutil,psycopg2-binary,cryptography,libsass,reportlab,cbor2,rjsmin"
-# Modules installed next to ours for the tests (portal payments with the demo provider).
-# installed beside the module by `make test` and `make run`: a payment provider to pay with
-# the localizations our users run (make test installs them next to the module)
-L10N_MODULES = ["l10n_cl", "l10n_ar", "l10n_co", "l10n_pe", "l10n_mx"]
+# Installed beside the module by `make test` and `make run`: a payment provider to pay with
+# in the portal (the demo provider).
 EXTRA_MODULES = ["payment_demo"]
+# The localizations our users run: `make test` installs them next to the module (the
+# localization and demo suites); `make run` installs Chile's, the demo company's chart.
+L10N_MODULES = ["l10n_cl", "l10n_ar", "l10n_co", "l10n_pe", "l10n_mx"]
+RUN_MODULES = EXTRA_MODULES + ["l10n_cl"]
 ENABLE_DEMO_PROVIDER = """
 base = env.ref('payment.payment_provider_demo')
 for company in env['res.company'].search([]):
@@ -350,7 +352,7 @@ def cmd_run(argv):
     except RuntimeError:
         pass
     args = ["-d", db, "--db-filter", f"^{re.escape(db)}$", "--http-port", port]
-    extra = ",".join(EXTRA_MODULES)
+    extra = ",".join(RUN_MODULES)
     stale = not installed or not stamp.exists() or stamp.read_text() != digest
     if not installed:
         drop_db(e.py, e.pg, db)
@@ -676,7 +678,9 @@ def cmd_test(argv):
         "crashes, races, SMTP) on their own databases (two at a time; logs in .test-results/)")
 
     def demo_then_reliability():
-        suites["demo"] = odoo_suite(e, "demo", [MODULE], f"{MODULE}_demo", True, RESULTS / "odoo-demo.log")
+        # the demo next to Odoo's Latin-American localizations: its company on the Chilean chart
+        suites["demo"] = odoo_suite(e, "demo", [MODULE] + L10N_MODULES, f"{MODULE}_demo", True,
+                                    RESULTS / "odoo-demo.log")
         suites["reliability"] = odoo_suite(e, "reliability", [MODULE], f"{MODULE}_reliability", False,
                                            RESULTS / "odoo-reliability.log")
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, email_normalize, format_amount
+from odoo.tools import SQL, email_normalize, format_amount, format_date
 
 from ..engine import quoting, replies
 from ..utils.html import html_note, text_html
@@ -382,7 +382,8 @@ class CobranzaReply(models.Model):
         note = html_note(_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt attached "
                            "to the customer's message, if any. Its reminders wait until %(deadline)s."),
                          customer=partner.name, invoices=invoices, amount=amount,
-                         date=self.date or _("a date not stated"), deadline=deadline)
+                         date=format_date(self.env, self.date) if self.date else _("a date not stated"),
+                         deadline=format_date(self.env, deadline))
         activity = partner._cobranza_accountant_tasks(self.company_id, {partner.id: (summary, note)}, deadline)[partner.id]
         if activity.summary != summary:  # the task was there already: the customer's claim joins it
             activity.note = (activity.note or "") + note

@@ -4,7 +4,7 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import email_normalize_all
+from odoo.tools import email_normalize_all, format_datetime
 
 from ..utils.phone import e164, national_digits
 from .cobranza_contact_rule import float_to_time
@@ -373,13 +373,14 @@ class ResPartner(models.Model):
             return {}
         if override_reason and self.env.user.has_group("account_cobranza.group_cobranza_manager"):
             return {"override_by_id": self.env.user.id, "override_reason": override_reason}
-        when = verdict.at and fields.Datetime.context_timestamp(self, verdict.at.astimezone(pytz.utc).replace(tzinfo=None))
+        when = verdict.at and format_datetime(self.env, verdict.at.astimezone(pytz.utc).replace(tzinfo=None),
+                                              tz=self.env.context.get("tz"), dt_format="short")
         raise UserError(_(
             "The contact rules “%(rule)s” do not allow contacting %(customer)s now: %(reason)s.%(next)s "
             "A Collections Manager may override it with a reason.",
             rule=rule.name or _("preferred contact hours"), customer=partner.name,
             reason=rule._reason_label(verdict.reason),
-            next=(" " + _("First allowed moment: %s.", when.strftime("%Y-%m-%d %H:%M"))) if when else "",
+            next=(" " + _("First allowed moment: %s.", when)) if when else "",
         ))
 
     def _cobranza_sms_numbers(self):

@@ -1,7 +1,12 @@
+import re
+
 from odoo import _, fields, models, tools
 
 from ..engine import aging, schedule
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
+
+# a RUT as l10n_cl stores it (its number, a dash, its check digit)
+CHILEAN_RUT = re.compile(r"\d{1,8}-[\dK]")
 
 
 class ResPartner(models.Model):
@@ -103,7 +108,8 @@ class ResPartner(models.Model):
         """The tax id of this customer or company as its country names it, for letters and
         statements: "RUT 76.201.224-3", "CUIT 30-71429569-8", "RUC 20557912879", "RFC ...":
         the identification type of the Latin-American localizations, else the country's
-        label, else "Tax ID"; False without a tax id."""
+        label, else "Tax ID"; the number as the localization writes it
+        (``_cobranza_formatted_vat``); False without a tax id."""
         self.ensure_one()
         partner = self.commercial_partner_id
         if not partner.vat:
@@ -111,8 +117,19 @@ class ResPartner(models.Model):
         kind = ("l10n_latam_identification_type_id" in partner._fields
                 and partner.l10n_latam_identification_type_id.name) or partner.country_id.vat_label \
             or self.env._("Tax ID")
-        number = ("l10n_ar_formatted_vat" in partner._fields and partner.l10n_ar_formatted_vat) or partner.vat
-        return f"{kind} {number}"
+        return f"{kind} {partner._cobranza_formatted_vat()}"
+
+    def _cobranza_formatted_vat(self):
+        """This partner's tax id written as its localization writes it, where Odoo has the
+        formatter: Argentina's CUIT with its dashes (``l10n_ar``: 30-71429569-8), Chile's RUT
+        with its dots (``l10n_cl``, which stores 76201224-3: 76.201.224-3); else as stored."""
+        self.ensure_one()
+        if "l10n_ar_formatted_vat" in self._fields and self.l10n_ar_formatted_vat:
+            return self.l10n_ar_formatted_vat
+        if hasattr(self, "_format_dotted_vat_cl") and CHILEAN_RUT.fullmatch(self.vat or "") and "CL" in (
+                self.country_id.code, self.l10n_latam_identification_type_id.country_id.code):
+            return self._format_dotted_vat_cl(self.vat)
+        return self.vat
 
     # ------------------------------------------------------------------ reminder helpers (used by the templates, rendered on the commercial partner)
     def _cobranza_company(self):
@@ -164,16 +181,14 @@ class ResPartner(models.Model):
             pairs = given.get(self.id) or given.get(str(self.id)) or []
         else:
             pairs = self._cobranza_credit_pairs()
-        lines = {}
-        Line = self.env["account.move.line"].sudo()
+        amounts = {}
         for credit_id, move_id, amount in pairs:
-            if move_id not in moves.ids:
-                continue
-            line = Line.browse(credit_id)
-            lines.setdefault(line, 0.0)
-            lines[line] += amount
-        return [{"line": line, "name": line.move_id.name, "date": line.date, "amount": amount,
-                 "currency": line.currency_id} for line, amount in lines.items() if line.exists()]
+            if move_id in moves.ids:
+                amounts[credit_id] = amounts.get(credit_id, 0.0) + amount
+        # one recordset: their moves and document types are read at once (the templates' labels)
+        lines = self.env["account.move.line"].sudo().browse(list(amounts)).exists()
+        return [{"line": line, "name": line.move_id.name, "date": line.date, "amount": amounts[line.id],
+                 "currency": line.currency_id} for line in lines]
 
     def _cobranza_credit_pairs(self):
         """``((credit id, invoice id, amount), ...)``: this customer's open credits over its
@@ -220,8 +235,10 @@ class ResPartner(models.Model):
         return ",".join(str(pid) for pid in self._cobranza_reminder_partners().ids)
 
     def _cobranza_reminder_amount_text(self):
-        """Amount due of a reminder as short text, e.g. for an SMS: ``$ 1,200.00 + USD 30.00``."""
+        """Amount due of a reminder as short text, e.g. for an SMS or WhatsApp: ``$ 1,200.00 +
+        USD 30.00``, written as the customer's language writes money (``$ 1.234.567`` in
+        Chilean pesos in Spanish) whatever the language of the code that sends it."""
         return " + ".join(
-            tools.format_amount(self.env, amount, currency)
+            tools.format_amount(self.env, amount, currency, lang_code=self.lang)
             for currency, amount in self._cobranza_reminder_totals()
         )

@@ -307,7 +307,9 @@ class CobranzaPortal(PortalAccount):
             "token": token,
             "pay": pay,
             "plan": pay["plan"],
-            "lines": [{"move": move, "days": move._cobranza_days_overdue()} for move in pay["moves"]],
+            # in the page's language (the records were read before it was set)
+            "lines": [{"move": move, "days": move._cobranza_days_overdue()}
+                      for move in pay["moves"].with_context(lang=request.env.lang)],
             # invoices in another currency: each paid through its own link, expiring with this one
             "other_tokens": {move.id: Link._token(move, expires=expires) for move in pay["others"]},
             "logged_in": logged_in,

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import Command, api, models
 
 # Countries whose value-added tax also falls on late-payment interest and financing charged
 # to the customer: Chile (DL 825 art. 15 N°1, "incluyendo los intereses moratorios"),
@@ -22,13 +22,21 @@ class AccountChartTemplate(models.AbstractModel):
     # ------------------------------------------------------------------ business methods
     @api.model
     def _cobranza_set_fee_taxes(self, companies=None):
-        """Give the late fee and financing fee products the sale tax of each of `companies`
-        (all of them: at the module's installation) whose country taxes late-payment interest
-        (FEE_TAXED_COUNTRIES)."""
+        """The late fee and financing fee products carry the sale tax of each of `companies`
+        (all of them: at the module's installation and upgrade) whose country taxes late-payment
+        interest (FEE_TAXED_COUNTRIES), and no tax of the others (Odoo's own chart loading gives
+        a new company's sale tax to products that have another company's tax)."""
         companies = companies or self.env["res.company"].sudo().search([])
-        products = self.env.ref("account_cobranza.product_late_fee", raise_if_not_found=False) \
-            | self.env.ref("account_cobranza.product_financing_fee", raise_if_not_found=False)
-        taxes = companies.filtered(
-            lambda c: c.account_fiscal_country_id.code in FEE_TAXED_COUNTRIES).account_sale_tax_id
-        if products and taxes:
-            products.sudo().write({"taxes_id": [(4, tax.id) for tax in taxes]})
+        products = self.env["product.product"].sudo().browse([
+            product.id for xmlid in ("account_cobranza.product_late_fee", "account_cobranza.product_financing_fee")
+            if (product := self.env.ref(xmlid, raise_if_not_found=False))])
+        if not products:
+            return
+        commands = []
+        for company in companies:
+            if company.account_fiscal_country_id.code in FEE_TAXED_COUNTRIES:
+                commands += [Command.link(tax.id) for tax in company.account_sale_tax_id]
+            else:
+                commands += [Command.unlink(tax.id) for tax in products.taxes_id if tax.company_id == company]
+        if commands:
+            products.write({"taxes_id": commands})

@@ -33,6 +33,10 @@ EXCLUSIONS = [
 ]
 
 
+# Documents whose debit note has a type of its own: Chile's electronic export invoice (110)
+# takes the electronic export debit note (111), not the domestic one (56).
+DEBIT_NOTE_OF = {"110": "111"}
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -359,7 +363,8 @@ class AccountMove(models.Model):
         else:
             charge = self.create({
                 "move_type": "out_invoice", "partner_id": self.partner_id.id, "company_id": self.company_id.id,
-                "currency_id": self.currency_id.id, "invoice_date": today, "invoice_line_ids": [line], **values,
+                "journal_id": self.journal_id.id, "currency_id": self.currency_id.id, "invoice_date": today,
+                "invoice_line_ids": [line], **values,
             })
         charge.action_post()
         return charge
@@ -374,6 +379,8 @@ class AccountMove(models.Model):
         if self.l10n_latam_document_type_id.internal_type == "debit_note":
             return
         types = self.l10n_latam_available_document_type_ids.filtered(lambda t: t.internal_type == "debit_note")
+        paired = DEBIT_NOTE_OF.get(self.debit_origin_id.l10n_latam_document_type_id.code)
+        types = types.filtered(lambda t: t.code == paired) or types if paired else types
         if not types:
             raise UserError(_(
                 "The journal %(journal)s offers no debit note document for %(customer)s: choose “New Invoice” "

@@ -303,25 +303,25 @@ class CobranzaPaymentPlan(models.Model):
         self._refresh_customers()
 
     def _create_fee(self, policy):
-        """Charge the policy's financing fee on the plan's invoices: a debit note of each, in
-        proportion to what each owes, where the policy's fee document is a debit note (as the
-        localization requires, or chosen), else one invoice for the whole plan."""
+        """Charge the policy's financing fee on the plan's invoices, in proportion to what each
+        owes: a debit note of each invoice whose charges are debit notes (as the localization
+        requires, or as the policy chose), one invoice for the shares of the others."""
         amount = self.currency_id.round(self.invoice_amount * policy.plan_fee_percentage / 100.0)
         if self.currency_id.is_zero(amount):
             return
         product = policy.plan_fee_product_id or self.env.ref("account_cobranza.product_financing_fee")
         label = _("Financing fee of the payment plan %s", self.name)
         moves = self.move_ids.with_company(self.company_id).sorted(lambda m: (m.invoice_date_due or m.date, m.id))
-        Move = self.env["account.move"]
-        if moves[:1]._cobranza_charge_document(policy.fee_document) == "debit_note":
-            shares = schedule.prorate(Decimal(str(amount)), [m.amount_residual for m in moves],
-                                      self.currency_id.decimal_places)
-            fees = Move.concat(*(move._cobranza_issue_charge(policy.fee_document, product, float(share), label,
-                                                             self.first_date)
-                                 for move, share in zip(moves, shares) if share))
-        else:
-            fees = moves[:1]._cobranza_issue_charge("invoice", product, amount, label, self.first_date,
-                                                    partner_id=self.partner_id.id, invoice_origin=self.name)
+        shares = schedule.prorate(Decimal(str(amount)), [m.amount_residual for m in moves],
+                                  self.currency_id.decimal_places)
+        documents = {move: move._cobranza_charge_document(policy.fee_document) for move in moves}
+        fees = self.env["account.move"].concat(*(
+            move._cobranza_issue_charge("debit_note", product, float(share), label, self.first_date)
+            for move, share in zip(moves, shares) if share and documents[move] == "debit_note"))
+        invoiced = [(move, share) for move, share in zip(moves, shares) if documents[move] == "invoice"]
+        if rest := sum(share for _move, share in invoiced):
+            fees |= invoiced[0][0]._cobranza_issue_charge("invoice", product, float(rest), label, self.first_date,
+                                                          partner_id=self.partner_id.id, invoice_origin=self.name)
         self.write({"fee_move_id": fees[:1].id, "fee_move_ids": [fields.Command.set(fees.ids)],
                     "fee_amount": sum(fees.mapped("amount_residual")), "move_ids": [fields.Command.link(f.id) for f in fees]})
 

@@ -316,9 +316,17 @@ class CobranzaReply(models.Model):
         moves = self._open_invoices()
         wanted = {ref.upper().replace(" ", "") for ref in refs}
         numbers = {int(match.group(1)) for ref in wanted if (match := FOLIO_RE.fullmatch(ref))}
-        return moves.filtered(lambda m: (m.name or "").upper().replace(" ", "") in wanted
-                              or (m.ref or "").upper() in wanted
-                              or numbers & {m.sequence_number, m._cobranza_folio()})
+        named = moves.filtered(lambda m: (m.name or "").upper().replace(" ", "") in wanted
+                               or (m.ref or "").upper() in wanted)
+        numbered = (moves - named).filtered(lambda m: numbers & {m.sequence_number, m._cobranza_folio()})
+        # each document type numbers its own folios: "la factura 12" is the invoice 12, not the
+        # debit note 12 of a fee; several invoices of that number is no answer
+        invoices = numbered.filtered(lambda m: not m.debit_origin_id)
+        for number in numbers:
+            same = invoices.filtered(lambda m: number in (m.sequence_number, m._cobranza_folio()))
+            if len(same) > 1:
+                invoices -= same
+        return named | invoices
 
     def _reminded_invoices(self):
         """The still open invoices of the reminder answered (the email replied to, else the

@@ -1,10 +1,15 @@
 import calendar
+import logging
 
 import pytz
 
 from odoo import api, fields, models, modules
 
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
+
+_logger = logging.getLogger(__name__)
+# a statement day the cron missed (the server down, the cron off) is caught up this many days
+STATEMENT_CATCH_UP_DAYS = 5
 
 
 class ResPartner(models.Model):
@@ -32,7 +37,12 @@ class ResPartner(models.Model):
         commit = not modules.module.current_test
         for company in self.env["res.company"].sudo().search([]):
             today = fields.Date.context_today(self.with_context(tz=company.partner_id.tz or "UTC"))
-            contacts = self.sudo().with_company(company)._cobranza_plan_statements(company, today)
+            try:
+                with self.env.cr.savepoint():  # one company's error never stops the others'
+                    contacts = self.sudo().with_company(company)._cobranza_plan_statements(company, today)
+            except Exception:  # noqa: BLE001 - logged, the next companies go on
+                _logger.exception("Collections: the monthly statements of %s could not be planned", company.name)
+                continue
             if contacts:
                 if commit:
                     self.env.cr.commit()  # planned once, whatever happens to the sending
@@ -58,13 +68,14 @@ class ResPartner(models.Model):
 
     @api.model
     def _cobranza_plan_statements(self, company, date):
-        """Plan the monthly statements of `company` when `date` is its statement day: one email
+        """Plan the monthly statements of `company` when `date` is its statement day (or one of
+        the STATEMENT_CATCH_UP_DAYS after it, should the cron have missed it): one email
         contact per customer with an open receivable balance there, whose policy sends
         statements and who accepts them and email, and who has an address to send it to.
         Returns the contacts planned (none on another day, none twice in a month). A handful
         of queries, whatever the number of customers."""
         Contact = self.env["cobranza.contact"].sudo()
-        if date != self._cobranza_statement_date(company, date):
+        if not 0 <= (date - self._cobranza_statement_date(company, date)).days <= STATEMENT_CATCH_UP_DAYS:
             return Contact
         balances = self._cobranza_statement_balances(company)
         partners = self.sudo().browse(list(balances)).with_company(company)

@@ -126,6 +126,26 @@ class TestChileDocuments(DocumentsMixin, CobranzaLatamCase):
         self._assert_document(self.invoice, "invoice", "33")
         self.assertTrue(self.invoice.journal_id._cobranza_uses_documents())
 
+    def test_a_reply_naming_the_invoices_folio_is_not_its_fee(self):
+        self._run(self.due + timedelta(days=5))
+        fee = self.invoice.cobranza_fee_ids
+        self.assertEqual(fee._cobranza_folio(), self.invoice._cobranza_folio(), "each document type numbers its own")
+        reply = self.env["cobranza.reply"].create({
+            "partner_id": self.customer.id, "company_id": self.company.id, "source": "email", "sender_on_file": True,
+            "sender": self.customer.email, "body": f"le pago la factura {self.invoice._cobranza_folio()} el viernes"})
+        reply._read()
+        self.assertEqual(reply.move_ids, self.invoice)
+
+    def test_fee_taxes_follow_each_companys_country(self):
+        products = self.env.ref("account_cobranza.product_late_fee") | self.env.ref(
+            "account_cobranza.product_financing_fee")
+        chilean_vat = self.company.account_sale_tax_id
+        peru = self.setup_other_company(name="Cobranzas del Perú", country_id=self.env.ref("base.pe").id)["company"]
+        for product in products:
+            self.assertIn(chilean_vat, product.taxes_id)
+            self.assertFalse(product.taxes_id.filtered(lambda tax: tax.company_id == peru),
+                             "no IGV on late-payment interest, though Odoo gives a new company's tax to taxed products")
+
     def test_the_policy_may_choose_an_invoice(self):
         self.policy.fee_document = "invoice"
         self._run(self.due + timedelta(days=5))

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
@@ -241,12 +242,30 @@ class TestMonthlyStatements(CobranzaCase):
         self.assertFalse(Partner._cobranza_plan_statements(self.company, self.today), "the key plans it once")
         self.assertEqual(len(self._statements(self.customer)), 1)
 
-    def test_nothing_on_another_day(self):
-        other = self.today + timedelta(days=1 if self.today.day < 28 else -1)
-        self.company.cobranza_statement_day = other.day
-        self.env["res.partner"]._cron_cobranza_statements()
-        self.assertFalse(self._statements())
-        self.assertTrue(self.env["res.partner"]._cobranza_plan_statements(self.company, other))
+    def test_nothing_before_the_day_a_missed_day_caught_up(self):
+        Partner = self.env["res.partner"]
+        self.company.cobranza_statement_day = 10
+        self.assertFalse(Partner._cobranza_plan_statements(self.company, date(2026, 11, 9)), "not yet")
+        self.assertFalse(Partner._cobranza_plan_statements(self.company, date(2026, 11, 16)), "too late")
+        self.assertTrue(Partner._cobranza_plan_statements(self.company, date(2026, 11, 13)), "the cron missed the 10th")
+        self.assertFalse(Partner._cobranza_plan_statements(self.company, date(2026, 11, 14)), "once a month")
+
+    def test_one_companys_error_does_not_stop_the_others(self):
+        other = self.setup_other_company()["company"]
+        other.cobranza_statement_day = self.today.day
+        Partner = type(self.env["res.partner"])
+        plan = Partner._cobranza_plan_statements
+
+        def fail_for_the_other(this, company, day):
+            if company == other:
+                raise ValueError("a broken template")
+            return plan(this, company, day)
+
+        with patch.object(Partner, "_cobranza_plan_statements", fail_for_the_other), \
+                self.assertLogs("odoo.addons.account_cobranza.models.res_partner_statement_mail", "ERROR") as logs:
+            self.env["res.partner"]._cron_cobranza_statements()
+        self.assertIn("company_2", logs.output[0], "logged, with the company")
+        self.assertTrue(self._statements(self.customer), "the first company's statements went out")
 
     def test_short_month_sends_on_its_last_day(self):
         Partner = self.env["res.partner"]

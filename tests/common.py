@@ -124,6 +124,13 @@ class CobranzaLatamCase(CobranzaCase):
         cls.customer.write({"country_id": cls.company.account_fiscal_country_id.id, "lang": "es_419",
                             **LATAM_CUSTOMERS.get(code, lambda env: {})(cls.env)})
         cls.company.partner_id.write(LATAM_COMPANIES.get(code, lambda env: {})(cls.env))
+        if code == "AR":  # a point of sale of pre-printed invoices, first among the sale journals
+            cls.company.write({"l10n_ar_afip_start_date": cls.company.create_date.date().replace(month=1, day=1)})
+            cls.env["account.journal"].create({
+                "name": "Ventas (punto de venta 1)", "type": "sale", "code": "PV1", "sequence": 0,
+                "company_id": cls.company.id, "l10n_latam_use_documents": True, "l10n_ar_afip_pos_number": 1,
+                "l10n_ar_afip_pos_system": "II_IM", "l10n_ar_afip_pos_partner_id": cls.company.partner_id.id,
+                "default_account_id": cls.company_data["default_journal_sale"].default_account_id.id})
         cls._cobranza_spanish()
 
     @classmethod

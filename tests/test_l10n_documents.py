@@ -175,12 +175,6 @@ class TestArgentinaDocuments(DocumentsMixin, CobranzaLatamCase):
     @AccountTestInvoicingCommon.setup_chart_template("ar_ri")
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"l10n_ar_afip_start_date": cls.company.create_date.date().replace(month=1, day=1)})
-        cls.env["account.journal"].create({
-            "name": "Ventas (punto de venta 1)", "type": "sale", "code": "PV1", "sequence": 0,
-            "company_id": cls.company.id, "l10n_latam_use_documents": True, "l10n_ar_afip_pos_number": 1,
-            "l10n_ar_afip_pos_system": "II_IM", "l10n_ar_afip_pos_partner_id": cls.company.partner_id.id,
-            "default_account_id": cls.company_data["default_journal_sale"].default_account_id.id})
         cls._documents_setup()
 
 

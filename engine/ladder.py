@@ -52,7 +52,9 @@ EXCLUSIONS = (
     "credit",
 )
 # Why a customer with invoices to chase gets nothing today.
-SKIPS = ("snoozed", "reply", "min_days", "no_policy", "credit")
+SKIPS = ("snoozed", "reply", "contacted_recently", "no_policy", "credit")
+# Why a contact planned earlier does not go when its moment comes (the dispatcher asks ``recheck``).
+RECHECKS = ("paid", "held", "no_chase", "snoozed", "reply")
 # Why a customer with something due is not chased at all (stored on the customer).
 CUSTOMER_EXCLUSIONS = ("credit",)
 STAGES = ("not_due", "due", "overdue", "plan", "promise", "dispute", "legal", "paid")
@@ -165,7 +167,9 @@ class CustomerState:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Decision:
+    """What the ladder decides for a set of customers on a date."""
+
     actions: tuple = ()
     skips: tuple = ()
     invoices: dict = field(default_factory=dict)  # invoice id -> InvoiceState
@@ -280,7 +284,38 @@ def customer_status(overdue, open_task, collector_action, ladder_exhausted):
     return "waiting"
 
 
-def plan(customers, today: date) -> Plan:
+def pause(snoozed_until: Optional[date], reply_since: Optional[date], reply_wait_days: int,
+          today: date) -> Optional[Skip]:
+    """Why a customer with something to chase is left alone today, as a ``Skip`` (without its
+    customer id) with the day it may be contacted again: snoozed, or its reply waiting for a
+    person to read it (`reply_wait_days` after it came). None when it may be contacted."""
+    if snoozed_until and snoozed_until > today:
+        return Skip(0, "snoozed", snoozed_until)
+    reply_until = reply_since and reply_since + timedelta(days=reply_wait_days)
+    if reply_until and reply_until > today:
+        # the customer answered: nobody sends the next reminder before a person read it
+        return Skip(0, "reply", reply_until)
+    return None
+
+
+def recheck(invoices_open: Optional[bool], invoices_held: bool, no_chase: bool, snoozed_until: Optional[date],
+            reply_since: Optional[date], reply_wait_days: int, today: date) -> Optional[tuple]:
+    """Whether a contact planned earlier still goes when its moment comes: the ladder's own
+    reasons to leave a customer alone, asked again. `invoices_open`: whether any invoice the
+    contact names is still open (None: it names none); `invoices_held`: all those open are in
+    a dispute, a promise or a plan. Returns ``(reason, day)`` (one of ``RECHECKS``; the day
+    for a pause) or None when it goes."""
+    if invoices_open is False:
+        return "paid", None
+    if invoices_held:
+        return "held", None
+    if no_chase:
+        return "no_chase", None
+    paused = pause(snoozed_until, reply_since, reply_wait_days, today)
+    return (paused.reason, paused.until) if paused else None
+
+
+def decide(customers, today: date) -> Decision:
     """Decide today's actions for `customers` (iterable of Customer)."""
     actions, skips, invoice_states, customer_states, credit_pairs = [], [], {}, {}, {}
     for customer in customers:
@@ -321,16 +356,13 @@ def plan(customers, today: date) -> Plan:
         skip = None
         if targets:
             policy = max(targets, key=lambda it: it[1].offset_days)[0].policy
-            reply_until = customer.reply_since and customer.reply_since + timedelta(days=policy.reply_wait_days)
-            if customer.snoozed_until and customer.snoozed_until > today:
-                skip = Skip(customer.id, "snoozed", customer.snoozed_until)
-            elif reply_until and reply_until > today:
-                # the customer answered: nobody sends the next reminder before a person read it
-                skip = Skip(customer.id, "reply", reply_until)
+            paused = pause(customer.snoozed_until, customer.reply_since, policy.reply_wait_days, today)
+            if paused:
+                skip = replace(paused, partner_id=customer.id)
             elif customer.last_contact and policy.min_days_between_contacts > 0:
                 allowed = customer.last_contact + timedelta(days=policy.min_days_between_contacts)
                 if allowed > today:
-                    skip = Skip(customer.id, "min_days", allowed)
+                    skip = Skip(customer.id, "contacted_recently", allowed)
             if skip:
                 skips.append(skip)
                 next_dates = [max(d, skip.until) for d in next_dates]
@@ -390,4 +422,4 @@ def plan(customers, today: date) -> Plan:
         )
         if pairs:
             credit_pairs[customer.id] = pairs
-    return Plan(tuple(actions), tuple(skips), invoice_states, customer_states, credit_pairs)
+    return Decision(tuple(actions), tuple(skips), invoice_states, customer_states, credit_pairs)

@@ -32,10 +32,27 @@ class Rule:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The contact rules' answer for one contact: allowed now, deferred to `at`, or refused."""
+
     allowed: bool
     at: Optional[datetime]  # when the contact may happen (the asked moment when allowed;
     # None when it never may: no consent, or no allowed moment within the horizon)
-    reason: Optional[str] = None  # hours / holiday / weekly_cap / daily_cap / min_days / consent
+    reason: Optional[str] = None  # one of DEFER_REASONS
+
+    @property
+    def deferred(self) -> bool:
+        """Not now, but at `at`."""
+        return not self.allowed and self.at is not None
+
+    @property
+    def refused(self) -> bool:
+        """Never: the channel is not allowed (no consent), or no moment is within reach."""
+        return not self.allowed and self.at is None
+
+
+# Why the contact rules defer or refuse a contact (also the values of the Odoo selection).
+DEFER_REASONS = ("hours", "holiday", "weekly_cap", "daily_cap", "too_soon", "consent")
+ALLOWED = Verdict(True, None)
 
 
 def _local(moment: datetime, tz: str) -> datetime:
@@ -90,7 +107,7 @@ def _day_blocker(rule, channel, day, history, holidays) -> Optional[str]:
     if rule.min_days_between and history:
         last = max(when.date() for when, _c in history)
         if (day - last).days < rule.min_days_between:
-            return "min_days"
+            return "too_soon"
     if channel in VOICE and rule.max_voice_per_week and \
             _week_count(history, day, VOICE) >= rule.max_voice_per_week:
         return "weekly_cap"

@@ -4,6 +4,8 @@ from . import cobranza_segment
 from . import cobranza_segment_threshold
 from . import cobranza_contact
 from . import cobranza_contact_dispatch
+from . import cobranza_contact_executor
+from . import cobranza_contact_delivery
 from . import mail_notification
 from . import cobranza_run
 from . import cobranza_run_batch

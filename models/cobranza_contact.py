@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import scoring
+from ..utils.db import insert_rows
 
 CHANNELS = [
     ("email", "Email"),
@@ -48,7 +49,7 @@ DEFER_REASONS = [
     ("holiday", "Public holiday"),
     ("weekly_cap", "Weekly limit reached"),
     ("daily_cap", "Daily limit reached"),
-    ("min_days", "Too soon after the previous contact"),
+    ("too_soon", "Too soon after the previous contact"),
     ("consent", "No consent for the channel"),
 ]
 DELIVERY_STATUSES = [
@@ -250,7 +251,7 @@ class CobranzaContact(models.Model):
         letters = self.filtered(lambda c: c.channel == "letter" and c.state in ("planned", "sent"))
         if not letters:
             raise UserError(_("Select at least one letter to print."))
-        letters.filtered(lambda c: c.state == "planned")._complete()
+        letters._mark_done_by(self.env.user)
         return self.env.ref("account_cobranza.action_report_cobranza_letter").report_action(letters)
 
     def action_cancel(self):
@@ -340,7 +341,7 @@ class CobranzaContact(models.Model):
         names = sorted({name for vals in fresh for name in vals})
         convert = {name: self._plan_converter(name) for name in names}
         rows = [{name: convert[name](vals.get(name), vals) for name in names} for vals in fresh]
-        contacts = self._insert_rows(self._name, rows).with_env(self.env)
+        contacts = insert_rows(self.env, self._name, rows).with_env(self.env)
         if not self.env.su:  # what create() checks for a person: rights, rules, companies
             contacts.check_access("create")
             contacts._check_company()
@@ -393,11 +394,31 @@ class CobranzaContact(models.Model):
         self.ensure_one()
         return self.env["cobranza.link"]._qr_src(self.move_ids.filtered("cobranza_payable").sudo())
 
-    def _complete(self, outcome=False, note=False):
-        """Mark planned contacts (tasks, letters) as done now by the current user."""
-        vals = {"state": "sent", "date": fields.Datetime.now(), "author_id": self.env.user.id}
+    # ------------------------------------------------------------------ outcome of a contact
+    def _mark_sent(self, **values):
+        """Mark these planned (or deferred) contacts done now: by their executor (a message
+        queued, a fee charged, a task created for the legal hand-off) or by a person (a task
+        or a letter done, with the `values` they record: ``author_id``, ``outcome``, ``note``)."""
+        now = fields.Datetime.now()
+        todo = self.filtered(lambda c: c.state in ("planned", "deferred"))
+        carried_out = todo.filtered("dispatched_at")  # a task or letter: carried out before, done now
+        carried_out.write({"state": "sent", "date": now, **values})
+        (todo - carried_out).write({"state": "sent", "date": now, "dispatched_at": now, **values})
+
+    def _mark_failed(self, reason, **values):
+        self.write({"state": "failed", "dispatched_at": fields.Datetime.now(), "note": reason, **values})
+
+    def _mark_cancelled(self, reason, defer_reason=False):
+        values = {"state": "cancelled", "dispatched_at": fields.Datetime.now(), "note": reason}
+        if defer_reason:
+            values["defer_reason"] = defer_reason
+        self.write(values)
+
+    def _mark_done_by(self, user, outcome=False, note=False):
+        """A person finished these planned tasks or letters (the contact records who and what)."""
+        values = {"author_id": user.id}
         if outcome:
-            vals["outcome"] = outcome
+            values["outcome"] = outcome
         if note:
-            vals["note"] = note
-        self.filtered(lambda c: c.state in ("planned", "deferred")).write(vals)
+            values["note"] = note
+        self._mark_sent(**values)

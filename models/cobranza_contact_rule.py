@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -11,6 +12,11 @@ PRESETS = [("CL", "Chile (Ley 19.496, Ley 21.320)"), ("CO", "Colombia (Ley 2300 
            ("PE", "Peru (Ley 29571)"), ("MX", "Mexico (CONDUSEF)"), ("US", "United States (Regulation F)")]
 CONSENT_FIELDS = {"consent_sms": "sms", "consent_whatsapp": "whatsapp", "consent_call": "call",
                   "consent_visit": "visit", "consent_email": "email"}
+
+
+def allow_all(channel):
+    """The gate of a customer without contact rules or preferred hours: every channel, now."""
+    return rules.ALLOWED
 
 
 def float_to_time(value):
@@ -141,8 +147,10 @@ class CobranzaContactRule(models.Model):
     @api.model
     def _gates(self, partners, company, moment, exclude=None):
         """``{partner id: gate}``: the contact rules of each customer at `moment` (aware), as a
-        function of the channel that returns None (allowed) or ``(UTC datetime, reason)`` (the
-        first allowed moment, or None when the channel is never allowed). What each call lets
+        function of the channel that returns the rules' ``engine.rules.Verdict``: allowed,
+        deferred (``at``: the first allowed moment, UTC naive as Odoo stores it) or refused,
+        with its reason. Customers without rules are left out (their gate: ``allow_all``),
+        so ``gates.get(partner.id, allow_all)(channel)`` asks anyone. What each call lets
         through counts for the caps of the next one. Contacts in `exclude` (those about to be
         sent) are not history yet. Three queries."""
         if not partners:
@@ -170,9 +178,9 @@ class CobranzaContactRule(models.Model):
                 verdict = rule._contact_verdict(partner, channel, moment, history.get(partner.id, ()), holidays)
                 history.setdefault(partner.id, []).append((verdict.at or moment, channel))
                 if verdict.allowed:
-                    return None
-                at = verdict.at and verdict.at.astimezone(pytz.utc).replace(tzinfo=None)
-                return at, verdict.reason
+                    return rules.ALLOWED
+                # the moment as Odoo stores it (UTC, naive)
+                return replace(verdict, at=verdict.at and verdict.at.astimezone(pytz.utc).replace(tzinfo=None))
             return gate
 
         return {partner.id: make_gate(partner, rules_by_partner[partner.id])
@@ -199,7 +207,7 @@ class CobranzaContactRule(models.Model):
             "holiday": _("a public holiday"),
             "weekly_cap": _("the weekly limit of contacts is reached"),
             "daily_cap": _("the daily limit of contacts is reached"),
-            "min_days": _("too soon after the previous contact"),
+            "too_soon": _("too soon after the previous contact"),
             "consent": _("the customer did not consent to this channel"),
         }
         return labels.get(reason, reason or "")

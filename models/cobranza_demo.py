@@ -8,6 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import convert_file
 
 from ..engine import simulation
+from ..utils.db import insert_rows
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
@@ -314,7 +315,7 @@ class CobranzaDemo(models.AbstractModel):
                     "channel_reason": "level", "date": datetime.combine(day, datetime.min.time()).replace(hour=14),
                     "run_date": day, "author_id": author, "amount_due": plan.amount, "move_ids": [move.id],
                 })
-        env["cobranza.contact"]._insert_rows("cobranza.contact", vals_list)
+        insert_rows(env, "cobranza.contact", vals_list)
 
     @api.model
     def _demo_contact_rules(self, env, company, today):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import channels, scoring
+from .cobranza_contact_rule import allow_all
 
 TONES = [
     ("friendly", "Friendly"),
@@ -255,13 +256,13 @@ class CobranzaPolicyLevel(models.Model):
                 return channel
         return "other"
 
-    def _cobranza_plan_contacts(self, partner, moves, base, gate=None, rates=None):
+    def _cobranza_plan_contacts(self, partner, moves, base, gate=allow_all, rates=None):
         """The contacts this level plans for `partner` about `moves` (values for
         ``cobranza.contact._plan``): one per message channel, with the channels to fall back
         to, the collector's task and the letter. `base`: what they all share (customer,
-        company, run, invoices, amount). `gate(channel)`: None when the contact rules allow
-        the channel now, else ``(datetime, reason)``: the contact is deferred to that moment,
-        or, with no moment (no consent), the next channel is tried. `rates()`: the evidence of
+        company, run, invoices, amount). `gate(channel)`: the contact rules' verdict
+        (``cobranza.contact.rule._gates``): a deferred contact waits for its moment, a
+        refused channel (no consent) gives way to the next one. `rates()`: the evidence of
         the best channel of each segment (``cobranza.contact._cobranza_channel_rates``)."""
         self.ensure_one()
         if not self.automatic:  # a person decides: only the collector's task
@@ -274,26 +275,26 @@ class CobranzaPolicyLevel(models.Model):
             for position, channel in enumerate(chain):
                 if channel in done:
                     break
-                blocked = gate and gate(channel)
+                verdict = gate(channel)
                 vals = {**base, **message, "channel": channel, "action": channel,
                         "channel_reason": reason if position == 0 else "fallback",
                         "channel_note": note or False}
-                if blocked and not blocked[0]:
-                    vals_list.append({**vals, "state": "cancelled", "defer_reason": blocked[1]})
+                if verdict.refused:
+                    vals_list.append({**vals, "state": "cancelled", "defer_reason": verdict.reason})
                     continue
-                if blocked:
-                    vals.update(state="deferred", scheduled_at=blocked[0], defer_reason=blocked[1])
+                if verdict.deferred:
+                    vals.update(state="deferred", scheduled_at=verdict.at, defer_reason=verdict.reason)
                 vals["fallback_channels"] = ",".join(c for c in chain[position + 1:] if c not in done) or False
                 vals_list.append(vals)
                 done.add(channel)
                 break
         if self.create_activity:
-            blocked = gate and gate("call")
+            verdict = gate("call")
             phone = self.activity_type_id.category == "phonecall"
             vals_list.append({**base, "channel": "call" if phone else "other", "action": "activity",
                               "channel_reason": "level",
                               # the collector calls on the first day the rules allow
-                              "callback_date": blocked[0].date() if blocked and blocked[0] else base.get("run_date")})
+                              "callback_date": verdict.at.date() if verdict.deferred else base.get("run_date")})
         if self.send_letter:
             vals_list.append({**base, "channel": "letter", "action": "letter", "channel_reason": "level"})
         return vals_list
@@ -319,7 +320,7 @@ class CobranzaPolicyLevel(models.Model):
         return channels.chains(self.channel_mode, ticked, self._cobranza_possible_channels(),
                                preferred=partner.commercial_partner_id.cobranza_preferred_channel, best=best)
 
-    def _cobranza_best_channel(self, partner, gate=None, rates=None):
+    def _cobranza_best_channel(self, partner, gate=allow_all, rates=None):
         """``(channel, why)`` for the mode “best channel”: among the channels this level can send
         and the customer may receive (consent, contact rules), the one whose contacts were most
         often followed by a payment within 7 days in the customer's segment, when at least
@@ -329,8 +330,7 @@ class CobranzaPolicyLevel(models.Model):
         if self.channel_mode != "best" or rates is None:
             return None, None
         segment = partner.commercial_partner_id.cobranza_segment_id
-        allowed = [c for c in self._cobranza_possible_channels()
-                   if not (gate and (blocked := gate(c)) and not blocked[0])]
+        allowed = [c for c in self._cobranza_possible_channels() if not gate(c).refused]
         evidence = rates().get(segment.id or None, {})
         best, _reason = scoring.best_channel(evidence, allowed, scoring.MIN_EVIDENCE)
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))

@@ -1,8 +1,8 @@
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize, format_amount, format_date
 
@@ -10,7 +10,7 @@ from ..engine import quoting, replies
 from ..utils.html import html_note, text_html
 from ..utils.mail import customer_words, mail_text
 from .cobranza_dispute import REASONS
-from .cobranza_contact_dispatch import claim
+from ..utils.db import claim_rows
 from .res_partner import CONSENT_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ class CobranzaReply(models.Model):
             "intent": reading.intent, "confidence": reading.confidence, "date": reading.date,
             "amount": reading.amount or 0.0, "reason": reading.reason if reading.intent == "dispute" else False,
             "channel": reading.channel if reading.channel in PREFERRED_CHANNELS else False,
-            "installments": reading.installments or 0, "move_ids": [(6, 0, moves.ids)], "state": "to_review",
+            "installments": reading.installments or 0, "move_ids": [Command.set(moves.ids)], "state": "to_review",
         }
         if reading.intent == "promise" and not reading.date and not any(c == "impossible_date" for c, _d in reading.notes):
             vals["date"] = replies.promise_date(reading, self._today())
@@ -282,9 +282,9 @@ class CobranzaReply(models.Model):
         number = f"+{self.sender}" if (self.sender or "").isdigit() else self.sender
         candidates = self.env["res.partner"]._cobranza_customers_by_number(number, self.company_id)
         if len(candidates) == 1:
-            self.write({"partner_id": candidates.id, "sender_on_file": True, "candidate_ids": [(5, 0, 0)]})
+            self.write({"partner_id": candidates.id, "sender_on_file": True, "candidate_ids": [Command.clear()]})
         else:
-            self.candidate_ids = [(6, 0, candidates.ids)]
+            self.candidate_ids = [Command.set(candidates.ids)]
 
     def _channel_labels(self, codes):
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
@@ -360,7 +360,7 @@ class CobranzaReply(models.Model):
             raise UserError(_("Set the promised date first."))
         amount = self.amount or sum(moves.mapped("amount_residual_signed"))
         self.promise_id = self.env["cobranza.promise"].create({
-            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [(6, 0, moves.ids)],
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [Command.set(moves.ids)],
             "amount": amount, "date": self.date, "channel": self._reply_channel() or "other", "origin": self.source,
             "note": (self.body or "")[:2000],
         })
@@ -374,38 +374,33 @@ class CobranzaReply(models.Model):
         disputes = self.env["cobranza.dispute"].create([{
             "move_id": move.id, "reason": self.reason or "other", "origin": self.source,
             "description": (self.body or "").strip()[:5000] or _("Disputed in a reply."),
-            "attachment_ids": [(6, 0, self.attachment_ids.ids)] if len(moves) == 1 else [],
+            "attachment_ids": [Command.set(self.attachment_ids.ids)] if len(moves) == 1 else [],
         } for move in moves])
-        self.dispute_ids = [(6, 0, disputes.ids)]
+        self.dispute_ids = [Command.set(disputes.ids)]
 
     def _accept_paid(self):
-        """The accountant's task to find and match the payment, with the customer's receipt
-        (the same task as for a payment the daily run finds not matched: one per customer);
-        the reminders wait until its deadline."""
-        partner = self.partner_id
-        deadline = fields.Date.context_today(self) + timedelta(days=max(self._policy().reply_wait_days, 1))
-        invoices = ", ".join(self.move_ids.mapped("name")) or _("its open invoices")
-        amount = format_amount(self.env, self.amount, self.currency_id) if self.amount else _("an amount not stated")
-        summary = _("Find the payment %s says it made", partner.name)
-        note = html_note(_("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt attached "
-                           "to the customer's message, if any. Its reminders wait until %(deadline)s."),
-                         customer=partner.name, invoices=invoices, amount=amount,
-                         date=format_date(self.env, self.date) if self.date else _("a date not stated"),
-                         deadline=format_date(self.env, deadline))
-        activity = partner._cobranza_accountant_tasks(self.company_id, {partner.id: (summary, note)}, deadline)[partner.id]
-        if activity.summary != summary:  # the task was there already: the customer's claim joins it
-            activity.note = (activity.note or "") + note
-        self.activity_id = activity
-        if self.attachment_ids:
-            activity.attachment_ids = [(4, attachment.id) for attachment in self.attachment_ids]
-        partner = partner.sudo().with_company(self.company_id)
-        if not partner.cobranza_snooze_until or partner.cobranza_snooze_until < deadline:
-            partner.cobranza_snooze_until = deadline
+        """The customer says it paid: held like a claim by phone
+        (``res.partner._cobranza_payment_claimed``), with the customer's receipt."""
+        self.ensure_one()
+        self.activity_id = self.partner_id._cobranza_payment_claimed(
+            self.company_id, self._compose_paid_task, self.attachment_ids, self._policy().reply_wait_days)
+
+    def _compose_paid_task(self, partner):
+        """The accountant's task of a reply saying it paid, in the language of `partner`'s env."""
+        self.ensure_one()
+        env = partner.env
+        reply = self.with_env(env)
+        amount = format_amount(env, reply.amount, reply.currency_id) if reply.amount else env._("an amount not stated")
+        return env._("Find the payment %s says it made", partner.name), html_note(
+            env._("%(customer)s says it paid %(invoices)s (%(amount)s, on %(date)s). Receipt attached to the "
+                  "customer's message, if any."),
+            customer=partner.name, invoices=", ".join(reply.move_ids.mapped("name")) or env._("its open invoices"),
+            amount=amount, date=format_date(env, reply.date) if reply.date else env._("a date not stated"))
 
     def _accept_plan(self):
         moves = self._require_invoices()
         plan = self.env["cobranza.payment.plan"].create({
-            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [(6, 0, moves.ids)],
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "move_ids": [Command.set(moves.ids)],
             "installment_count": self.installments or 3,
             "note": _("Asked for by the customer: %s", (self.body or "")[:1000]),
         })
@@ -425,11 +420,12 @@ class CobranzaReply(models.Model):
         if vals:
             partner.sudo().write(vals)  # the customer's own wish, whoever records it
         if self.channel in (False, "call"):
-            user = (partner.cobranza_collector_id | self.env.user)._cobranza_people()[:1]
-            self.activity_id = partner.activity_schedule(
-                "mail.mail_activity_data_call", date_deadline=self.date or fields.Date.context_today(self),
-                user_id=user.id, summary=_("Call %s back, as asked", partner.name),
-                note=text_html((self.body or "")[:2000]))
+            self.activity_id = self.env["mail.activity"]._cobranza_create([{
+                "record": partner, "activity_type": "mail.mail_activity_data_call", "deadline": self.date,
+                "user": self.env["res.users"]._cobranza_task_user("collector", self.company_id, partner),
+                "compose": lambda reader: (reader.env._("Call %s back, as asked", reader.name),
+                                           text_html((self.body or "")[:2000])),
+            }], notify=True)
 
     def _accept_optout(self):
         """Applied on receipt when the customer's own address or number sent it (``_read``);
@@ -487,18 +483,18 @@ class CobranzaReply(models.Model):
             # a portal message is posted by the customer's own user (checked above)
             "sender_on_file": message.message_type == "comment"
             or email_normalize(sender) in partner._cobranza_email_addresses(moves),
-            "body": replies.own_words(customer_words(message.body or ""))[:MAX_BODY], "attachment_ids": [(6, 0, message.attachment_ids.ids)],
-            "move_ids": [(6, 0, moves.filtered("cobranza_payable").ids)],
+            "body": replies.own_words(customer_words(message.body or ""))[:MAX_BODY], "attachment_ids": [Command.set(message.attachment_ids.ids)],
+            "move_ids": [Command.set(moves.filtered("cobranza_payable").ids)],
         }
         if message.cobranza_auto_reply or replies.is_auto_reply({}, message.subject or ""):
             vals.update(state="ignored", note=_("An automatic reply (out of office): nothing to review."))
         return Reply.create(vals)
 
     @api.model
-    def _cobranza_whatsapp_record(self, company, messages, profiles):
-        """The customers' messages that reached `company`'s WhatsApp number (webhook): each
-        recorded once per message id, for the cron to read. Returns the new replies."""
-        vals_list = [self._whatsapp_values(company, message, profiles) for message in messages]
+    def _cobranza_whatsapp_record(self, company, vals_list):
+        """The customers' messages that reached `company`'s WhatsApp number (its webhook reads
+        them: ``res.company._cobranza_whatsapp_reply_values``): each recorded once per
+        message id, for the cron to read. Returns the new replies."""
         vals_list = list({v["external_id"]: v for v in vals_list if v["external_id"]}.values())
         known = set(self.sudo().search([
             ("company_id", "=", company.id), ("source", "=", "whatsapp"),
@@ -509,36 +505,9 @@ class CobranzaReply(models.Model):
         return new
 
     @api.model
-    def _whatsapp_values(self, company, message, profiles):
-        kind = str(message.get("type") or "")
-
-        def part(name):
-            return message.get(name) if isinstance(message.get(name), dict) else {}
-
-        content = part(kind)
-        reply = content.get("button_reply") or content.get("list_reply")
-        text = part("text").get("body") or content.get("caption") or content.get("text") \
-            or (reply.get("title") if isinstance(reply, dict) else None) or ""
-        try:
-            written = datetime.fromtimestamp(int(message.get("timestamp")), tz=timezone.utc).replace(tzinfo=None)
-        except (TypeError, ValueError, OverflowError, OSError):
-            written = False
-        note = False
-        if kind not in ("text", "button", "interactive"):
-            note = _("WhatsApp %(kind)s message (media %(media)s).", kind=kind[:30] or "?",
-                     media=str(content.get("id") or "-")[:100])
-        sender = str(message.get("from") or "")[:40]
-        return {
-            "company_id": company.id, "source": "whatsapp", "external_id": str(message.get("id") or "")[:200] or False,
-            "sender": sender, "sender_name": str(profiles.get(sender) or "")[:200] or False,
-            "received_at": fields.Datetime.now(), "sent_at": written,
-            "body": str(text)[:MAX_BODY], "note": note, "state": "new",
-        }
-
-    @api.model
     def _cron_process(self, limit=PROCESS_BATCH):
         """Read the replies received by the webhook: each worker claims its own."""
-        ids = claim(self.env, SQL(
+        ids = claim_rows(self.env, SQL(
             "SELECT id FROM cobranza_reply WHERE state = 'new' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED", limit),
             retry=True)
         replies_ = self.browse(ids)

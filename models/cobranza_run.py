@@ -1,17 +1,12 @@
-import functools
 import logging
 import time as timer
 from collections import Counter
-from datetime import datetime, time
-
-import pytz
 
 from odoo import _, api, fields, models, modules
 from odoo.tools import SQL, format_date
 
-from ..engine import netting
 from ..engine.ladder import OPEN_PAYMENT_STATES
-from .cobranza_contact_dispatch import claim
+from ..utils.db import claim_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -26,10 +21,12 @@ CONTACT_COUNTERS = {"email_count": "email", "sms_count": "sms", "whatsapp_count"
 class CobranzaRun(models.Model):
     """One execution of the collection calendar for a company and a reference date.
 
-    The run decides; the dispatcher delivers. Batch by batch, the run evaluates the customers
-    (``engine.ladder``), plans their contacts (``cobranza.contact._plan``) and writes the
-    collection state they change in the same transaction; once the batch is committed, the
-    dispatcher carries its contacts out. The contact counters are read from the contacts."""
+    The run splits its customers into batches (``cobranza.run.batch``); any worker claims a
+    batch, decides for its customers (``engine.ladder``), plans their contacts
+    (``cobranza.contact._plan``) and writes the collection state they change in one
+    transaction, then has the dispatcher carry the contacts out, and reports to the run. The
+    last batch done writes the run's counters (``_finish``); the contact counters are read
+    from the contacts."""
 
     _name = "cobranza.run"
     _description = "Collection Run"
@@ -147,7 +144,7 @@ class CobranzaRun(models.Model):
         runs = self.browse()
         for company in companies or self.env.companies:
             run = self.with_company(company).create({"date": date, "company_id": company.id})
-            run._execute()
+            run._process()
             runs |= run
         return runs
 
@@ -190,7 +187,7 @@ class CobranzaRun(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=self.env["cobranza.run.batch"].sudo()._remaining(runs))
 
     # ------------------------------------------------------------------ execution
-    def _execute(self, commit=False, batch_size=BATCH_SIZE):
+    def _process(self, commit=False, batch_size=BATCH_SIZE):
         """Plan the calendar of every customer, batch by batch, and dispatch each batch's
         contacts once its decisions are committed. With `commit` (the cron) each batch and
         each chunk of deliveries is its own transaction: an interrupted run is resumed by the
@@ -222,7 +219,7 @@ class CobranzaRun(models.Model):
         Batch = self.env["cobranza.run.batch"].sudo()
         done = 0
         while True:
-            batch = Batch._claim(self, retry=commit)
+            batch = Batch._claim_next(self, retry=commit)
             if not batch:
                 # a worker that died between its last batch and the run's counters left them
                 if commit:
@@ -234,7 +231,7 @@ class CobranzaRun(models.Model):
                 break
             if commit:
                 self.env.cr.commit()
-            batch.with_env(self.env)._execute(commit)  # decided as the run's user
+            batch.with_env(self.env)._process(commit)  # decided as the run's user
             done += 1
             if deadline is not None and timer.monotonic() >= deadline:
                 break
@@ -248,7 +245,7 @@ class CobranzaRun(models.Model):
         self.ensure_one()
         self.env["cobranza.run.batch"].flush_model()
         self.flush_model(["state"])
-        if not claim(self.env, SQL(
+        if not claim_rows(self.env, SQL(
             """SELECT id FROM cobranza_run WHERE id = %s AND state = 'running'
                  AND NOT EXISTS (SELECT 1 FROM cobranza_run_batch WHERE run_id = %s AND state != 'done')
                FOR NO KEY UPDATE SKIP LOCKED""", self.id, self.id), retry):
@@ -261,8 +258,8 @@ class CobranzaRun(models.Model):
         self.write({
             "state": "done",
             "invoice_count": stats["invoices"],
-            "postponed_count": skips["min_days"],
-            "skipped_count": sum(skips.values()) - skips["min_days"],
+            "postponed_count": skips["contacted_recently"],
+            "skipped_count": sum(skips.values()) - skips["contacted_recently"],
             "error_count": stats["errors"],
             "duration": stats["seconds"],
             "decision_duration": stats["decision_seconds"],
@@ -270,25 +267,6 @@ class CobranzaRun(models.Model):
         self.log = "\n".join(self._summary(stats, skips) + log)
         _logger.info("Collections run %s for %s: %s customers contacted, %s errors in %.2fs", self.date,
                      self.company_id.name, self.action_count, stats["errors"], self.duration)
-
-    def _run_batch(self, batch_ids, commit, stats, skips, log):
-        """Decide for the customers of `batch_ids` this run can take, commit, then dispatch
-        their contacts. Returns the ids of the customers another transaction held."""
-        started = timer.monotonic()
-        partners = self._claim_partners(batch_ids, retry=commit)
-        try:
-            with self.env.cr.savepoint():
-                self._execute_batch(partners, stats, skips, log)
-        except Exception as error:  # noqa: BLE001 - the other batches go on
-            _logger.warning("Collections run %s: a batch failed", self.id, exc_info=True)
-            stats["errors"] += 1
-            log.append(_("Error in a batch of %(count)s customers: %(error)s", count=len(partners), error=error))
-        if commit:
-            self.env.cr.commit()
-        stats["decision_seconds"] += timer.monotonic() - started
-        self.env["cobranza.contact"].sudo()._dispatch(
-            domain=[("company_id", "=", self.company_id.id), ("partner_id", "in", partners.ids)], commit=commit)
-        return sorted(set(batch_ids) - set(partners.ids))
 
     def _summary(self, stats, skips):
         """The first lines of the run's log: what was skipped, broken and deferred."""
@@ -312,7 +290,7 @@ class CobranzaRun(models.Model):
     def _skip_label(self, reason):
         return {
             "snoozed": _("snoozed:"),
-            "min_days": _("contacted recently:"),
+            "contacted_recently": _("contacted recently:"),
             "no_policy": _("without policy:"),
             "reply": _("waiting for the review of their reply:"),
             "credit": _("covered by payments or credit notes not yet matched:"),
@@ -338,106 +316,3 @@ class CobranzaRun(models.Model):
             {"company": self.company_id.id, "key": str(self.company_id.id), "open": list(OPEN_PAYMENT_STATES)},
         )
         return [row[0] for row in self.env.cr.fetchall()]
-
-    def _claim_partners(self, partner_ids, retry=False):
-        """The customers of a batch this run takes: another run working on some of them
-        right now keeps them (skipped, never waited for)."""
-        return self.env["res.partner"].browse(claim(self.env, SQL(
-            "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
-            list(partner_ids)), retry))
-
-    def _execute_batch(self, partners, stats, skips, log):
-        """Decide for a batch of customers: settle promises and plans, plan installment
-        reminders and the ladder's contacts, and store the collection state."""
-        if not partners:
-            return
-        Move = self.env["account.move"]
-        company, date = self.company_id, self.date
-        scope = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
-        # promises and plans first: what they decide pauses or resumes the ladder
-        promises = self.env["cobranza.promise"].search([*scope, ("state", "=", "open")])
-        stats["promises_broken"] += len(promises._cobranza_evaluate(date))
-        plans = self.env["cobranza.payment.plan"].search([*scope, ("state", "=", "active")])
-        stats["plans_broken"] += len(plans._cobranza_evaluate(date))
-        plans.filtered(lambda p: p.state == "active")._cobranza_plan_reminders(self)
-        if company.cobranza_apply_credits:
-            partners._cobranza_apply_credits(company, date)
-        invoices = Move._cobranza_run_invoices(partners, company)
-        stats["invoices"] += len(invoices)
-        plan = partners._cobranza_plan(invoices, date, company)
-        for skip in plan.skips:
-            skips[skip.reason] += 1
-        partners._cobranza_credit_tasks(plan, company)
-        moment = self._moment()
-        gates = self.env["cobranza.contact.rule"]._gates(
-            partners.browse([a.partner_id for a in plan.actions]), company, moment)
-        # what every contact of the batch shares
-        shared = {"company_id": company.id, "run_id": self.id, "run_date": date, "author_id": self.env.uid,
-                  "scheduled_at": moment.replace(tzinfo=None)}
-        reached, vals_list, legal = {}, [], Move
-        # what the contacts of the last 180 days achieved, read once if a level picks the best channel
-        rates = functools.cache(lambda: self.env["cobranza.contact"]._cobranza_channel_rates(company, date))
-        for action in plan.actions:
-            partner = partners.browse(action.partner_id)
-            try:
-                planned, to_legal = self._plan_action(partner, action, invoices, shared, gates.get(partner.id), rates,
-                                                      plan.credits.get(partner.id, ()))
-            except Exception as error:  # noqa: BLE001 - one customer never stops the run
-                _logger.warning("Collections run %s: customer %s failed", self.id, partner.id, exc_info=True)
-                stats["errors"] += 1
-                log.append(_("Error for %(customer)s: %(error)s", customer=partner.display_name, error=str(error)))
-                reached.update(dict.fromkeys(action.invoice_ids))
-                continue
-            vals_list += planned
-            legal |= to_legal
-            reached.update(action.invoice_levels)
-        self.env["cobranza.contact"].sudo()._plan(vals_list)
-        legal._cobranza_hand_to_legal(date)
-        invoices.update({move_id: invoices[move_id]._replace(legal=True) for move_id in legal.ids})
-        held = Move._cobranza_write_states(invoices, plan, date, reached)
-        partners._cobranza_write_states(plan, company, invoices, held)
-
-    def _moment(self):
-        """When the run contacts customers: now for today's run, 10:00 (company time) for
-        another date (backfills)."""
-        tz = pytz.timezone(self.company_id.partner_id.tz or "UTC")
-        now = fields.Datetime.now()
-        if pytz.utc.localize(now).astimezone(tz).date() == self.date:
-            return pytz.utc.localize(now)
-        return tz.localize(datetime.combine(self.date, time(10, 0))).astimezone(pytz.utc)
-
-    def _plan_action(self, partner, action, invoices, shared, gate=None, rates=None, credits=()):
-        """The contacts of one customer's level today: its messages, task and letter, then
-        the late fee of each invoice whose own level charges one, and the legal hand-off.
-        `invoices`: the batch's ``account.move._cobranza_run_invoices``; `shared`: the values
-        every contact of the batch shares (company, run, date, author, moment); `credits`:
-        the customer's open credits over its invoices (``ladder.Plan.credits``): the
-        contacts say the net amount, with the credits that cover part of their invoices.
-        Returns ``(contact values, invoices handed to legal)``."""
-        Level = self.env["cobranza.policy.level"]
-        level = Level.browse(action.level_id)
-        moves = self.env["account.move"].browse(action.invoice_ids)
-        invoice_levels = {inv: Level.browse(lvl) for inv, lvl in action.invoice_levels}
-        allocation = [list(pair) for pair in credits if pair[1] in moves.ids]
-        covered = netting.covered(allocation)
-        base = {
-            **shared,
-            "partner_id": partner.id,
-            "move_ids": [fields.Command.set(moves.ids)],
-            "level_id": level.id,
-            "amount_due": sum(netting.net(invoices[move_id].residual, invoices[move_id].residual_currency,
-                                          covered.get(move_id, 0.0)) for move_id in moves.ids),
-            "credit_allocation": allocation or False,
-        }
-        vals_list = level._cobranza_plan_contacts(partner, moves, base, gate, rates)
-        for move in moves:
-            fee_level = invoice_levels[move.id]
-            if fee_level.charge_fee and fee_level.automatic and not invoices[move.id].fee_origin_id:
-                vals_list.append({**base, "move_ids": [fields.Command.set(move.ids)], "level_id": fee_level.id,
-                                  "channel": "other", "action": "fee", "key": f"fee:{move.id}:{fee_level.id}",
-                                  "amount_due": invoices[move.id].residual, "credit_allocation": False})
-        legal = moves.filtered(lambda m: invoice_levels[m.id].legal_handoff)
-        if legal:
-            vals_list.append({**base, "move_ids": [fields.Command.set(legal.ids)],
-                              "level_id": invoice_levels[legal[0].id].id, "channel": "other", "action": "legal"})
-        return vals_list, legal

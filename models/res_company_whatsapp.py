@@ -1,6 +1,7 @@
-"""A company's WhatsApp Business account (Cloud API): sending approved templates, and its
-webhook, through which Meta brings the customers' messages and the delivery receipts of the
-messages we sent. Every call is signed with the app secret of one company and names the
+"""Everything WhatsApp, in one place: a company's WhatsApp Business account (Cloud API),
+sending approved templates, and its webhook, through which Meta brings the customers'
+messages (read here into replies' values) and the delivery receipts of the messages we sent
+(read here into statuses a contact follows). Every call is signed with the app secret of one company and names the
 business number (``phone_number_id``) it is for: a message reaches only the customers of the
 company that owns that number and signed the call."""
 import hashlib
@@ -9,11 +10,15 @@ import json
 import logging
 import re
 import time
+from collections import defaultdict
+from datetime import datetime, timezone
 
 import requests
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from .cobranza_reply import MAX_BODY
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +26,8 @@ WHATSAPP_URL = "https://graph.facebook.com/{version}/{phone_id}/messages"
 WHATSAPP_TIMEOUT = 10
 WHATSAPP_BACKOFF = (1, 2, 4)  # seconds before each retry of a timeout, 429 or 5xx answer
 SIGNATURE = re.compile(r"sha256=[0-9a-fA-F]{64}")
+# the delivery receipts followed (``cobranza.contact._follow_whatsapp_receipts``)
+WHATSAPP_RECEIPTS = ("sent", "delivered", "read", "failed")
 
 
 def signature_ok(body, signature, secret):
@@ -170,7 +177,62 @@ class ResCompany(models.Model):
                     if isinstance(c.get("profile"), dict)}
         messages = dicts(value.get("messages"))
         if messages:
-            self.env["cobranza.reply"].sudo()._cobranza_whatsapp_record(self, messages, profiles)
-        statuses = dicts(value.get("statuses"))
-        if statuses:
-            self.env["cobranza.contact"].sudo()._cobranza_whatsapp_statuses(self, statuses)
+            self.env["cobranza.reply"].sudo()._cobranza_whatsapp_record(
+                self, [self._cobranza_whatsapp_reply_values(message, profiles) for message in messages])
+        receipts = self._cobranza_whatsapp_receipts(dicts(value.get("statuses")))
+        if receipts:
+            self.env["cobranza.contact"].sudo()._follow_whatsapp_receipts(self, receipts)
+
+    def _cobranza_whatsapp_reply_values(self, message, profiles):
+        """The values of the reply a customer's WhatsApp `message` (webhook) becomes: its
+        text (or the caption, or the button pressed), the time it says it was written, a
+        note for media. `profiles`: ``{number: profile name}`` of the change."""
+        self.ensure_one()
+        kind = str(message.get("type") or "")
+
+        def part(name):
+            return message.get(name) if isinstance(message.get(name), dict) else {}
+
+        content = part(kind)
+        reply = content.get("button_reply") or content.get("list_reply")
+        text = part("text").get("body") or content.get("caption") or content.get("text") \
+            or (reply.get("title") if isinstance(reply, dict) else None) or ""
+        try:
+            written = datetime.fromtimestamp(int(message.get("timestamp")), tz=timezone.utc).replace(tzinfo=None)
+        except (TypeError, ValueError, OverflowError, OSError):
+            written = False
+        note = False
+        if kind not in ("text", "button", "interactive"):
+            note = _("WhatsApp %(kind)s message (media %(media)s).", kind=kind[:30] or "?",
+                     media=str(content.get("id") or "-")[:100])
+        sender = str(message.get("from") or "")[:40]
+        return {
+            "company_id": self.id, "source": "whatsapp", "external_id": str(message.get("id") or "")[:200] or False,
+            "sender": sender, "sender_name": str(profiles.get(sender) or "")[:200] or False,
+            "received_at": fields.Datetime.now(), "sent_at": written,
+            "body": str(text)[:MAX_BODY], "note": note, "state": "new",
+        }
+
+    @api.model
+    def _cobranza_whatsapp_receipts(self, statuses):
+        """``{message id: [(status, error text or None)]}``: WhatsApp's delivery receipts
+        (webhook ``statuses``) in the order they came, those of a kind we do not follow or
+        without a message id left out."""
+        receipts = defaultdict(list)
+        for status in statuses:
+            if status.get("status") in WHATSAPP_RECEIPTS and isinstance(status.get("id"), str):
+                error = self._cobranza_whatsapp_error(status) if status["status"] == "failed" else None
+                receipts[status["id"]].append((status["status"], error))
+        return dict(receipts)
+
+    @api.model
+    def _cobranza_whatsapp_error(self, status):
+        """The reason a failed receipt gives, as a collector reads it."""
+        errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+        if not errors:
+            return _("WhatsApp could not deliver the message.")
+        error = errors[0]
+        details = (error.get("error_data") or {}).get("details") if isinstance(error.get("error_data"), dict) else None
+        return _("WhatsApp could not deliver the message (error %(code)s: %(title)s).",
+                 code=str(error.get("code") or "?")[:20],
+                 title=str(details or error.get("title") or error.get("message") or "?")[:300])

@@ -1,9 +1,12 @@
 import logging
+from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.fields import Command
 from odoo.tools import format_amount
 
 from ..engine import ladder
+from ..utils.db import write_company_values
 from ..utils.html import html_note
 from .account_move_run import engine_invoice
 
@@ -25,9 +28,10 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ daily run adapter
-    def _cobranza_plan(self, invoices, date, company):
-        """Evaluate the ladder for these customers with their open `invoices`
-        (``account.move._cobranza_run_invoices``)."""
+    def _cobranza_evaluate_ladder(self, invoices, date, company):
+        """The ladder's decision (``engine.ladder.decide``) for these customers on `date`, with
+        their open `invoices` (``account.move._cobranza_run_invoices``): who gets which level,
+        who is skipped and why, the state of every invoice and customer. Six queries."""
         Move = self.env["account.move"]
         holds = Move.browse(list(invoices))._cobranza_holds()
         policies = Move._cobranza_run_policies(invoices, self, company)
@@ -62,7 +66,7 @@ class ResPartner(models.Model):
             )
             for partner in self
         ]
-        return ladder.plan(customers, date)
+        return ladder.decide(customers, date)
 
     def _cobranza_contact_facts(self, company, date):
         """Last contact date and pending collector tasks of these customers (two queries)."""
@@ -96,7 +100,7 @@ class ResPartner(models.Model):
             [("partner_id", "in", self.ids), ("company_id", "=", company.id), ("state", "=", "to_review")],
             ["partner_id"], ["received_at:min"])}
 
-    def _cobranza_write_states(self, plan, company, invoices, held):
+    def _cobranza_write_states(self, decision, company, invoices, held):
         """Store the customers' collection state in `company` in one statement. `held`:
         ``{invoice id: (stage, level id)}`` of `invoices` as just stored."""
         levels = {}
@@ -111,7 +115,7 @@ class ResPartner(models.Model):
                 levels[invoice.partner_id] = level
         rows = []
         for partner in self.with_company(company):
-            state = plan.customers.get(partner.id)
+            state = decision.customers.get(partner.id)
             if state is None:
                 continue
             row = (partner.id, round(state.total_due, 6), round(state.total_overdue, 6),
@@ -124,7 +128,7 @@ class ResPartner(models.Model):
                       partner.cobranza_status or None, partner.cobranza_priority, partner.cobranza_exclusion or None)
             if row != stored:  # only what changed: a day with nothing new writes nothing
                 rows.append(row)
-        self._cobranza_write_company_values(company, [
+        write_company_values(self, company, [
             ("cobranza_total_due", "float"), ("cobranza_total_overdue", "float"),
             ("cobranza_oldest_overdue_days", "int"), ("cobranza_level_id", "int"), ("cobranza_next_date", "text"),
             ("cobranza_status", "text"), ("cobranza_priority", "int"), ("cobranza_exclusion", "text"),
@@ -142,13 +146,13 @@ class ResPartner(models.Model):
         if not partners:
             return partners
         Move, Line = self.env["account.move"].sudo(), self.env["account.move.line"].sudo()
-        plan = partners._cobranza_plan(Move._cobranza_run_invoices(partners, company), date, company)
+        decision = partners._cobranza_evaluate_ladder(Move._cobranza_run_invoices(partners, company), date, company)
         done = self.browse()
-        for partner in partners.filtered(lambda p: p.id in plan.credits):
+        for partner in partners.filtered(lambda p: p.id in decision.credits):
             try:
                 with self.env.cr.savepoint():
                     applied = []
-                    for credit_id, move_id, _amount in plan.credits[partner.id]:
+                    for credit_id, move_id, _amount in decision.credits[partner.id]:
                         move, credit = Move.browse(move_id), Line.browse(credit_id)
                         before = move.amount_residual
                         move.js_assign_outstanding_line(credit.id)
@@ -162,56 +166,70 @@ class ResPartner(models.Model):
                 _logger.warning("Collections: open credits of customer %s not applied", partner.id, exc_info=True)
         return done
 
-    def _cobranza_accountant_tasks(self, company, texts, deadline=None):
+    def _cobranza_accountant_tasks(self, company, composers, deadline=None):
         """The accountant's task on each of these customers to match a payment or a credit
         note: ``{partner id: activity}``. One open task per customer, never two: an open one
-        is kept (whatever asked for it: the daily run, a customer's reply). `texts`:
-        ``{partner id: (summary, note)}`` of the tasks to create. The company's billing
-        administrator answers for it, else the customer's collector, else a Collections
-        Manager."""
-        Activity = self.env["mail.activity"].sudo()
+        is kept (whatever asked for it: the daily run, a customer's claim by phone or in a
+        reply). `composers`: ``{partner id: compose}`` of the tasks to create (see
+        ``mail.activity._cobranza_create``); a customer without one only gets its open task. Who answers: ``res.users._cobranza_task_user``
+        (role ``accountant``)."""
         match = self.env.ref(MATCH_TASK)
-        tasks = {activity.res_id: activity for activity in Activity.search([
+        tasks = {activity.res_id: activity for activity in self.env["mail.activity"].sudo().search([
             ("res_model", "=", "res.partner"), ("res_id", "in", self.ids), ("activity_type_id", "=", match.id)])}
-        accountant = self.env["res.users"]._cobranza_accountants(company)[:1]
-        vals_list = []
-        for partner in self.filtered(lambda p: p.id not in tasks):
-            summary, note = texts[partner.id]
-            user = (accountant | partner.cobranza_collector_id)._cobranza_people()[:1] \
-                or self.env["res.users"]._cobranza_managers(company)[:1]
-            vals_list.append({
-                "res_model_id": self.env["ir.model"]._get_id("res.partner"), "res_id": partner.id,
-                "activity_type_id": match.id, "summary": summary, "note": note, "user_id": user.id,
-                "date_deadline": deadline or fields.Date.context_today(self),
-            })
-        for activity in Activity.with_context(mail_activity_quick_update=True).create(vals_list):
-            tasks[activity.res_id] = activity
+        todo = self.filtered(lambda p: p.id not in tasks and p.id in composers)
+        created = self.env["mail.activity"]._cobranza_create([{
+            "record": partner, "activity_type": match, "deadline": deadline, "compose": composers[partner.id],
+            "user": self.env["res.users"]._cobranza_task_user("accountant", company, partner),
+        } for partner in todo])
+        tasks.update({activity.res_id: activity for activity in created})
         return tasks
 
-    def _cobranza_credit_tasks(self, plan, company):
+    def _cobranza_payment_claimed(self, company, compose, attachments=None, days=None):
+        """This customer says it paid (by phone, in a reply): the accountant gets the task to
+        find and match the payment (the same task as for a payment the daily run finds not
+        matched: joined when open), with the customer's receipt, and the reminders wait until
+        its deadline: the policy's days to read a reply (`days`), at least one. Returns the
+        task."""
+        self.ensure_one()
+        deadline = fields.Date.context_today(self) + timedelta(days=max(days or 0, 1))
+        partner = self.commercial_partner_id
+        open_task = partner._cobranza_accountant_tasks(company, {}).get(partner.id)
+        activity = partner._cobranza_accountant_tasks(company, {partner.id: compose}, deadline)[partner.id]
+        if open_task:  # the task was there already: the customer's claim joins it
+            activity.note = (activity.note or "") + compose(partner.with_context(lang=activity.user_id.lang))[1]
+        if attachments:
+            activity.attachment_ids = [Command.link(attachment.id) for attachment in attachments]
+        partner = partner.sudo().with_company(company)
+        if not partner.cobranza_snooze_until or partner.cobranza_snooze_until < deadline:
+            partner.cobranza_snooze_until = deadline
+        return activity
+
+    def _cobranza_credit_tasks(self, decision, company):
         """The accountant's task for each customer whose open credits cover everything it
-        has due (``plan``): match them, nobody chases it meanwhile."""
-        partners = self.browse([pid for pid, state in plan.customers.items() if state.exclusion == "credit"])
+        has due (the ladder's `decision`): match them, nobody chases it meanwhile."""
+        partners = self.browse([pid for pid, state in decision.customers.items() if state.exclusion == "credit"])
         if not partners:
             return {}
         Line, Currency = self.env["account.move.line"].sudo(), self.env["res.currency"]
         open_credits = Line._cobranza_open_credits(partners, company)
-        texts = {}
+        composers = {}
         for partner in partners:
             amounts = {}
             for credit in open_credits.get(partner.id, ()):
                 amounts[credit.currency] = amounts.get(credit.currency, 0.0) + credit.amount
-            text = " + ".join(format_amount(self.env, amount, Currency.browse(currency))
-                              for currency, amount in amounts.items())
-            credits = Line.browse([credit.id for credit in open_credits.get(partner.id, ())])
-            texts[partner.id] = (
-                _("Payment or credit of %s not matched: apply it", text),
-                html_note(_("%(customer)s holds %(documents)s not yet matched with its invoices, covering "
-                            "everything it has due: it is not chased until they are matched (Outstanding "
-                            "credits on the invoice)."), customer=partner.name,
-                          documents=", ".join(credits.move_id.mapped("name"))),
-            )
-        return partners._cobranza_accountant_tasks(company, texts)
+            documents = Line.browse([credit.id for credit in open_credits.get(partner.id, ())]).move_id
+
+            def compose(reader, amounts=amounts, documents=documents):
+                env = reader.env
+                text = " + ".join(format_amount(env, amount, Currency.browse(currency))
+                                  for currency, amount in amounts.items())
+                return env._("Payment or credit of %s not matched: apply it", text), html_note(
+                    env._("%(customer)s holds %(documents)s not yet matched with its invoices, covering "
+                          "everything it has due: it is not chased until they are matched (Outstanding "
+                          "credits on the invoice)."),
+                    customer=reader.name, documents=", ".join(documents.mapped("name")))
+            composers[partner.id] = compose
+        return partners._cobranza_accountant_tasks(company, composers)
 
     @api.model
     def _cobranza_refresh(self, partners, companies):
@@ -222,6 +240,6 @@ class ResPartner(models.Model):
             Move = self.env["account.move"].with_company(company)
             invoices = Move._cobranza_run_invoices(partners, company)
             today = fields.Date.context_today(self)
-            plan = partners._cobranza_plan(invoices, today, company)
-            held = Move._cobranza_write_states(invoices, plan, today, {})
-            partners._cobranza_write_states(plan, company, invoices, held)
+            decision = partners._cobranza_evaluate_ladder(invoices, today, company)
+            held = Move._cobranza_write_states(invoices, decision, today, {})
+            partners._cobranza_write_states(decision, company, invoices, held)

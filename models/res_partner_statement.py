@@ -197,8 +197,8 @@ class ResPartner(models.Model):
         company = self._cobranza_company()
         partner = self.commercial_partner_id.sudo().with_company(company)
         invoices = self.env["account.move"].sudo()._cobranza_run_invoices(partner, company)
-        plan = partner._cobranza_plan(invoices, fields.Date.context_today(self), company)
-        return plan.credits.get(partner.id, ())
+        decision = partner._cobranza_evaluate_ladder(invoices, fields.Date.context_today(self), company)
+        return decision.credits.get(partner.id, ())
 
     def _cobranza_portal_url(self):
         """Where the customer reviews and pays the invoices of a reminder: a signed, expiring

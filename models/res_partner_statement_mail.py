@@ -6,6 +6,7 @@ import pytz
 from odoo import api, fields, models, modules
 
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
+from .cobranza_contact_rule import allow_all
 
 _logger = logging.getLogger(__name__)
 # a statement day the cron missed (the server down, the cron off) is caught up this many days
@@ -108,11 +109,11 @@ class ResPartner(models.Model):
                 "key": f"statement:{company.id}:{partner.id}:{date:%Y-%m}",
             }
             # the contact rules apply as to any email: deferred to the first allowed moment
-            blocked = (gate := gates.get(partner.id)) and gate("email")
-            if blocked and not blocked[0]:
+            verdict = gates.get(partner.id, allow_all)("email")
+            if verdict.refused:
                 continue  # email is not allowed at all
-            if blocked:
-                vals.update(state="deferred", scheduled_at=blocked[0], defer_reason=blocked[1])
+            if verdict.deferred:
+                vals.update(state="deferred", scheduled_at=verdict.at, defer_reason=verdict.reason)
             vals_list.append(vals)
         return Contact._plan(vals_list)
 

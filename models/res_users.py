@@ -12,6 +12,30 @@ class ResUsers(models.Model):
         return self.filtered(lambda user: user.active and not user.share and not user._is_superuser())
 
     @api.model
+    def _cobranza_task_user(self, role, company, partner=None, moves=None, policy=None, first=None):
+        """Who answers for a collection task: the one rule. The first person (never OdooBot, a
+        portal user or a customer) of the chain of `role`, after the users in `first`, else a
+        Collections Manager of `company`:
+
+        - ``collector`` (a call, a level decided by hand, a dispute, a customer's request):
+          the customer's collector, the invoices' salesperson, the policy's responsible, the
+          user at work;
+        - ``accountant`` (a payment or credit note to match): the company's billing
+          administrator, the customer's collector;
+        - ``legal`` (a debt handed to legal): the policy's responsible, the customer's
+          collector, the user at work.
+        """
+        collector = partner.commercial_partner_id.cobranza_collector_id if partner else self.browse()
+        responsible = policy.responsible_id if policy else self.browse()
+        chain = {
+            "collector": lambda: collector | (moves.invoice_user_id if moves else self.browse()) | responsible
+            | self.env.user,
+            "accountant": lambda: self._cobranza_accountants(company)[:1] | collector,
+            "legal": lambda: responsible | collector | self.env.user,
+        }[role]()
+        return ((first or self.browse()) | chain)._cobranza_people()[:1] or self._cobranza_managers(company)[:1]
+
+    @api.model
     def _cobranza_managers(self, company):
         """The Collections Managers of `company` who can act on a task; a company without any
         has its administrators answer for it (a task always has someone)."""

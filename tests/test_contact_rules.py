@@ -88,7 +88,7 @@ class TestContactRules(CobranzaCase, SMSCase):
         # next day the SMS level: written contacts must be two days apart
         self._run(MONDAY + timedelta(days=1), datetime(2026, 3, 3, 15, 0))
         sms = self._contacts(channel="sms")
-        self.assertEqual((sms.state, sms.defer_reason), ("deferred", "min_days"))
+        self.assertEqual((sms.state, sms.defer_reason), ("deferred", "too_soon"))
         self.assertEqual(sms.scheduled_at, datetime(2026, 3, 4, 11, 0))
 
     def test_public_holiday_of_the_company_calendar(self):

@@ -152,7 +152,7 @@ if start_at:
     time.sleep(max(start_at - time.time(), 0))
 company = env["res.company"].browse(company_id)
 run = env["cobranza.run"].sudo().with_company(company).create({"date": run_date, "company_id": company.id})
-run._execute(commit=True, batch_size=batch_size)
+run._process(commit=True, batch_size=batch_size)
 print("COBRANZA-RESULT", __import__("json").dumps({"errors": run.error_count, "contacted": run.action_count}))
 """
 
@@ -223,7 +223,7 @@ class TestCrashesAndRaces(ReliabilityCase):
             Contact = type(env["cobranza.contact"])
             original, Contact._dispatch = Contact._dispatch, lambda self, *args, **kwargs: self.browse()
             try:
-                run._execute()
+                run._process()
             finally:
                 Contact._dispatch = original
             planned = self._contacts(env, partner_ids, action="email", state="planned")
@@ -352,11 +352,11 @@ class TestMailServerDown(ReliabilityCase):
 CRON_WORKER = """
 import time
 Batch = type(env["cobranza.run.batch"])
-original, executed = Batch._execute, []
+original, executed = Batch._process, []
 def counting(self, commit=False):
     executed.append(self.id)
     return original(self, commit)
-Batch._execute = counting
+Batch._process = counting
 time.sleep(max(start_at - time.time(), 0))
 IrCron = type(env["ir.cron"])
 for _call in range(calls):  # what a cron worker thread does each time it wakes up

@@ -332,9 +332,9 @@ class TestDailyRun(CobranzaCase):
         self._invoice(amount=100.0, due=START - timedelta(days=10))
         run = self.Run.with_company(self.company).create({"date": START, "company_id": self.company.id})
         run._plan_batches()
-        batch = self.env["cobranza.run.batch"]._claim(run)
+        batch = self.env["cobranza.run.batch"]._claim_next(run)
         with patch.object(type(self.Run), "_finish", lambda run, retry=False: None):
-            batch._execute()
+            batch._process()
         self.assertEqual((batch.state, run.state), ("done", "running"))
         self.Run._work_batches()  # an extra cron worker: any running run
         self.assertEqual(run.state, "done")
@@ -430,12 +430,16 @@ class TestCollectorActions(CobranzaCase):
         cases = [
             ("no_answer", {}, lambda: self.assertTrue(self._activity("Try calling"))),
             ("wrong_number", {}, lambda: self.assertTrue(self._activity("right phone number"))),
+            # held as a reply saying it paid: the policy's days to read a reply, the accountant's task
+            ("paid", {}, lambda: (
+                self.assertEqual(self.customer.cobranza_snooze_until,
+                                 today + timedelta(days=max(self.default_policy.reply_wait_days, 1))),
+                self.assertTrue(self._activity("says it made")))),
             ("call_back", {"callback_date": today + timedelta(days=4)},
              lambda: self.assertEqual(self.customer.cobranza_snooze_until, today + timedelta(days=4))),
             ("promise", {"promise_date": today + timedelta(days=5)},
              lambda: self.assertEqual(self.env["cobranza.promise"].search(
                  [("partner_id", "=", self.customer.id)]).date, today + timedelta(days=5))),
-            ("paid", {}, lambda: self.assertEqual(self.customer.cobranza_snooze_until, today + timedelta(days=3))),
             ("dispute", {"note": "Precio incorrecto"},
              lambda: self.assertEqual(self.inv_1.cobranza_dispute_ids.description, "Precio incorrecto")),
         ]

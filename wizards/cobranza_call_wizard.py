@@ -6,7 +6,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.cobranza_contact import OUTCOMES
-from ..utils.html import text_html
+from ..models.mail_activity import invoices_note
+from ..utils.html import html_note, text_html
 
 
 class CobranzaCallWizard(models.TransientModel):
@@ -56,7 +57,7 @@ class CobranzaCallWizard(models.TransientModel):
                   "callback_date": self.callback_date or self.promise_date or False, **override}
         if planned:
             planned.write({"move_ids": [fields.Command.link(m.id) for m in self.move_ids]})
-            planned._complete(self.outcome, self.note)
+            planned._mark_done_by(self.env.user, self.outcome, self.note)
             planned.write({"callback_date": values["callback_date"], **override})
             planned.activity_id.action_feedback(feedback=self._summary())
             contact = planned[:1]
@@ -78,6 +79,20 @@ class CobranzaCallWizard(models.TransientModel):
     def _note_html(self):
         """The collector's note (plain text) for an HTML field: escaped, line breaks kept."""
         return text_html(self.note) if self.note else False
+
+    def _follow_up_task(self, activity_type, deadline, summary):
+        """The collector's own next step after the call: a task for the user on the phone."""
+        self.env["mail.activity"]._cobranza_create([{
+            "record": self.partner_id, "activity_type": activity_type, "deadline": deadline, "user": self.env.user,
+            "compose": lambda reader: (summary(reader), self._note_html() or invoices_note(reader.env, self.move_ids)),
+        }])
+
+    def _compose_paid_task(self, partner):
+        """The accountant's task of a customer who says on the phone it paid."""
+        env = partner.env
+        return env._("Find the payment %s says it made", partner.name), html_note(
+            env._("%(customer)s says on the phone it paid %(invoices)s. %(note)s"), customer=partner.name,
+            invoices=", ".join(self.move_ids.mapped("name")) or env._("its open invoices"), note=self.note or "")
 
     def _summary(self):
         outcome = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
@@ -101,23 +116,19 @@ class CobranzaCallWizard(models.TransientModel):
             })
         elif self.outcome == "call_back":
             partner.cobranza_snooze_until = self.callback_date
-            partner._cobranza_schedule_task(
-                self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_call"),
-                _("Call %s back", partner.name), self._note_html(), assignee=self.env.user,
-            ).date_deadline = self.callback_date
+            self._follow_up_task("mail.mail_activity_data_call", self.callback_date,
+                                 lambda reader: reader.env._("Call %s back", reader.name))
         elif self.outcome == "no_answer":
-            partner._cobranza_schedule_task(
-                self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_call"),
-                _("Try calling %s again", partner.name), self._note_html(), assignee=self.env.user,
-            ).date_deadline = today + timedelta(days=1)
+            self._follow_up_task("mail.mail_activity_data_call", today + timedelta(days=1),
+                                 lambda reader: reader.env._("Try calling %s again", reader.name))
         elif self.outcome == "wrong_number":
-            partner._cobranza_schedule_task(
-                self.move_ids, self.env["cobranza.policy"], self.env.ref("mail.mail_activity_data_todo"),
-                _("Find the right phone number of %s", partner.name), self._note_html(), assignee=self.env.user,
-            )
+            self._follow_up_task("mail.mail_activity_data_todo", today,
+                                 lambda reader: reader.env._("Find the right phone number of %s", reader.name))
         elif self.outcome == "paid":
-            # give the payment a few days to arrive before the next reminder
-            partner.cobranza_snooze_until = today + timedelta(days=3)
+            # held as a reply saying it paid: the accountant looks for the payment meanwhile
+            policy = self.move_ids[:1]._cobranza_resolve_policy().get(self.move_ids[:1]) \
+                if self.move_ids else self.company_id.cobranza_policy_id
+            partner._cobranza_payment_claimed(self.company_id, self._compose_paid_task, days=policy.reply_wait_days)
         elif self.outcome == "dispute":
             self.env["cobranza.dispute"].create([{
                 "move_id": move.id,

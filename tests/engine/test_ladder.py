@@ -29,7 +29,7 @@ def run_calendar(invoices, start, days, customer_kw=None):
     for n in range(days):
         today = start + timedelta(days=n)
         customer = Customer(1, tuple(state.values()), last_contact=last_contact, **(customer_kw or {}))
-        result = ladder.plan([customer], today)
+        result = ladder.decide([customer], today)
         assert len(result.actions) <= 1
         for action in result.actions:
             contacts.append((today, by_id[action.level_id].offset_days))
@@ -48,7 +48,7 @@ def test_one_invoice_walks_the_whole_ladder():
 
 def test_late_invoice_jumps_to_its_highest_level():
     late = inv(due=DUE - timedelta(days=20))
-    result = ladder.plan([Customer(1, (late,))], DUE)
+    result = ladder.decide([Customer(1, (late,))], DUE)
     assert [a.level_id for a in result.actions] == [115]
     assert result.invoices[late.id].next_level_id == 130
     assert result.invoices[late.id].next_date == DUE - timedelta(days=20) + timedelta(days=30)
@@ -66,7 +66,7 @@ def test_highest_level_wins_and_lists_every_invoice_that_moved():
     old = inv(1, due=DUE - timedelta(days=16), reached=7)
     new = inv(2, due=DUE - timedelta(days=1), reached=0)
     quiet = inv(3, due=DUE - timedelta(days=3), reached=1)
-    result = ladder.plan([Customer(1, (old, new, quiet))], DUE)
+    result = ladder.decide([Customer(1, (old, new, quiet))], DUE)
     (action,) = result.actions
     assert action.level_id == 115
     assert action.invoice_levels == ((1, 115), (2, 101))
@@ -81,20 +81,20 @@ def test_exclusions_are_never_mentioned():
         "legal": inv(5, legal=True),
         "tolerance": inv(6, residual=9.99),
     }
-    result = ladder.plan([Customer(1, tuple(cases.values()))], DUE + timedelta(days=20))
+    result = ladder.decide([Customer(1, tuple(cases.values()))], DUE + timedelta(days=20))
     assert result.actions == ()
     for reason, invoice in cases.items():
         assert result.invoices[invoice.id].exclusion == reason
-    no_chase = ladder.plan([Customer(1, (inv(),), no_chase=True)], DUE + timedelta(days=20))
+    no_chase = ladder.decide([Customer(1, (inv(),), no_chase=True)], DUE + timedelta(days=20))
     assert no_chase.actions == () and no_chase.invoices[1].exclusion == "no_chase"
 
 
 def test_min_days_between_contacts_defers_the_customer():
     policy = Policy(id=1, levels=LEVELS, min_days_between_contacts=5)
     customer = Customer(1, (inv(policy=policy),), last_contact=DUE - timedelta(days=2))
-    result = ladder.plan([customer], DUE)
+    result = ladder.decide([customer], DUE)
     assert result.actions == ()
-    assert result.skips == (ladder.Skip(1, "min_days", DUE + timedelta(days=3)),)
+    assert result.skips == (ladder.Skip(1, "contacted_recently", DUE + timedelta(days=3)),)
     assert result.customers[1].next_date == DUE + timedelta(days=3)
     # the deferred level is sent as soon as allowed (then the higher one wins)
     contacts = run_calendar([inv(policy=policy)], DUE - timedelta(days=10), 41)
@@ -107,16 +107,16 @@ def test_the_same_date_again_finds_the_same_next_date():
     """Contacted today, the customer's next date waits for the minimum days between contacts,
     also when the same date is evaluated again (nothing to write the second time)."""
     policy = Policy(id=1, levels=LEVELS, tolerance=10.0, min_days_between_contacts=3)
-    first = ladder.plan([Customer(1, (inv(policy=policy),))], DUE)
+    first = ladder.decide([Customer(1, (inv(policy=policy),))], DUE)
     assert [a.level_id for a in first.actions] == [100]
-    again = ladder.plan([Customer(1, (inv(policy=policy, reached=0),), last_contact=DUE)], DUE)
+    again = ladder.decide([Customer(1, (inv(policy=policy, reached=0),), last_contact=DUE)], DUE)
     assert not again.actions
     assert first.customers[1].next_date == again.customers[1].next_date == DUE + timedelta(days=3)
 
 
 def test_snoozed_customer_waits():
     customer = Customer(1, (inv(),), snoozed_until=DUE + timedelta(days=4))
-    result = ladder.plan([customer], DUE + timedelta(days=1))
+    result = ladder.decide([customer], DUE + timedelta(days=1))
     assert result.actions == () and result.skips[0].reason == "snoozed"
     assert result.customers[1].status == "waiting"
 
@@ -124,15 +124,15 @@ def test_snoozed_customer_waits():
 def test_customer_state_and_status():
     overdue = inv(1, due=DUE - timedelta(days=40), residual=300.0, reached=30)
     future = inv(2, due=DUE + timedelta(days=30), residual=200.0)
-    result = ladder.plan([Customer(1, (overdue, future), risk=2.0)], DUE)
+    result = ladder.decide([Customer(1, (overdue, future), risk=2.0)], DUE)
     state = result.customers[1]
     assert (state.total_due, state.total_overdue, state.oldest_overdue_days) == (500.0, 300.0, 40)
     assert state.status == "waiting"
     assert state.priority == ladder.priority(300.0, 40, 2.0) > ladder.priority(300.0, 40, 1.0)
-    assert ladder.plan([Customer(1, (future,))], DUE).customers[1].status == "ok"
-    call = ladder.plan([Customer(1, (inv(due=DUE - timedelta(days=7), reached=1),))], DUE)
+    assert ladder.decide([Customer(1, (future,))], DUE).customers[1].status == "ok"
+    call = ladder.decide([Customer(1, (inv(due=DUE - timedelta(days=7), reached=1),))], DUE)
     assert call.customers[1].status == "needs_action"
-    done = ladder.plan([Customer(1, (inv(due=DUE - timedelta(days=100), reached=90),))], DUE)
+    done = ladder.decide([Customer(1, (inv(due=DUE - timedelta(days=100), reached=90),))], DUE)
     assert done.customers[1].status == "needs_action", "nothing automatic left to do"
 
 
@@ -181,7 +181,7 @@ def test_invariants_over_a_calendar(offs, specs, no_chase, min_days, days):
     contact_days = []
     for n in range(days):
         today = start + timedelta(days=n)
-        result = ladder.plan([Customer(7, tuple(state.values()), no_chase=no_chase,
+        result = ladder.decide([Customer(7, tuple(state.values()), no_chase=no_chase,
                                        last_contact=last_contact)], today)
         assert len(result.actions) <= 1, "never two level actions for one customer on one date"
         for action in result.actions:
@@ -198,7 +198,7 @@ def test_invariants_over_a_calendar(offs, specs, no_chase, min_days, days):
                 assert level.offset_days >= 0 or today < invoice.due, "pre-due only before due"
                 assert invoice.due + timedelta(days=level.offset_days) <= today
                 state[invoice_id] = ladder.replace(invoice, reached_offset=level.offset_days)
-        again = ladder.plan([Customer(7, tuple(state.values()), no_chase=no_chase, last_contact=last_contact)], today)
+        again = ladder.decide([Customer(7, tuple(state.values()), no_chase=no_chase, last_contact=last_contact)], today)
         assert not again.actions, "the same date again contacts nobody"
         assert again.customers[7].next_date == result.customers[7].next_date, "and finds the same next date"
     for earlier, later in zip(contact_days, contact_days[1:]):

@@ -23,7 +23,7 @@ def credit(id_, amount, currency=CLP, day=DUE):
 
 
 def plan(invoices, credits, today=TODAY, **kw):
-    return ladder.plan([Customer(7, tuple(invoices), credits=tuple(credits), **kw)], today)
+    return ladder.decide([Customer(7, tuple(invoices), credits=tuple(credits), **kw)], today)
 
 
 # ---------------------------------------------------------------------- allocation

@@ -76,7 +76,7 @@ def test_chile_weekly_caps_across_channels():
     assert call.at == at(SANTIAGO, 2026, 3, 9, 8, 0), "a rolling week after the call"
     # written channels: two a week, two days apart
     sms = rules.check(PRESETS["CL"], "sms", monday + timedelta(days=1), SANTIAGO, history)
-    assert (sms.allowed, sms.reason, sms.at) == (False, "min_days", at(SANTIAGO, 2026, 3, 4, 8, 0))
+    assert (sms.allowed, sms.reason, sms.at) == (False, "too_soon", at(SANTIAGO, 2026, 3, 4, 8, 0))
     history = [(monday, "email"), (monday + timedelta(days=2), "sms")]
     third = rules.check(PRESETS["CL"], "whatsapp", monday + timedelta(days=4), SANTIAGO, history)
     assert (third.allowed, third.reason, third.at) == (False, "weekly_cap", at(SANTIAGO, 2026, 3, 9, 8, 0))

@@ -1,0 +1,102 @@
+"""Database plumbing the collection models share: claiming rows with ``SKIP LOCKED``, rows
+inserted by thousands, company-dependent values written for many records at once.
+
+No business rule here: each function says what it does to the database, its callers say why.
+"""
+import psycopg2
+
+from odoo import fields
+from odoo.tools import SQL
+
+
+def claim_rows(env, query, retry=False, attempts=5):
+    """The ids `query` (a ``SELECT … FOR UPDATE SKIP LOCKED``, or an ``UPDATE … RETURNING id``
+    around one) locks: rows another worker holds are skipped, never waited for. Under Odoo's
+    repeatable read, a row another worker changed since this transaction's snapshot cannot be
+    locked (a serialization failure): with `retry`, on a transaction that holds nothing yet,
+    roll back and claim again on a fresh snapshot. One query (more only on such a retry)."""
+    for attempt in range(attempts):
+        try:
+            env.cr.execute(query)
+            return [row[0] for row in env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            if not retry or attempt == attempts - 1:
+                raise
+            env.cr.rollback()
+            env.invalidate_all()
+    return []
+
+
+def insert_rows(env, model, vals_list):
+    """Insert records of `model` at once, bypassing the ORM's per-record machinery: for rows
+    of known shape written by thousands (planned contacts, chatter messages, queued mails).
+    `vals_list`: column values, all with the same keys; a many2many field's value is a list of
+    ids. The caller owns what the ORM would have checked (access rights, sanitizing). Returns
+    the records, in order. One statement, plus one per many2many."""
+    Model = env[model].sudo()
+    if not vals_list:
+        return Model
+    now, uid = fields.Datetime.now(), env.uid
+    m2m = [name for name in vals_list[0] if Model._fields[name].type == "many2many"]
+    columns = [name for name in vals_list[0] if name not in m2m] + ["create_uid", "create_date", "write_uid",
+                                                                    "write_date"]
+    count = len(vals_list)
+    arrays = [[vals[name] for vals in vals_list] for name in columns[:-4]] + [[uid] * count, [now] * count] * 2
+    types = [Model._fields[name].column_type[1] for name in columns]
+    Model.flush_model()
+    # one array per column: a statement of a few parameters, whatever the number of rows
+    env.cr.execute(SQL(
+        "INSERT INTO %s (%s) SELECT * FROM unnest(%s) RETURNING id", SQL.identifier(Model._table),
+        SQL(", ").join(SQL.identifier(name) for name in columns),
+        SQL(", ").join(SQL(f"%s::{sqltype}[]", array) for array, sqltype in zip(arrays, types)),
+    ))
+    records = Model.browse([row[0] for row in env.cr.fetchall()])
+    for name in m2m:
+        field = Model._fields[name]
+        pairs = [(record.id, rel_id) for record, vals in zip(records, vals_list) for rel_id in vals[name]]
+        if pairs:
+            env.cr.execute(SQL(
+                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int4[], %s::int4[])",
+                SQL.identifier(field.relation), SQL.identifier(field.column1), SQL.identifier(field.column2),
+                [pair[0] for pair in pairs], [pair[1] for pair in pairs],
+            ))
+    Model.invalidate_model()
+    # the other side of the new rows' links (a customer's contacts, an invoice's...)
+    for name in columns[:-4] + m2m:
+        field = Model._fields[name]
+        if field.type not in ("many2one", "many2many"):
+            continue
+        Comodel = env[field.comodel_name]
+        Comodel.invalidate_model([
+            other.name for other in Comodel._fields.values()
+            if other.comodel_name == model and (
+                (other.type == "one2many" and other.inverse_name == name)
+                or (other.type == "many2many" and other.relation == getattr(field, "relation", None)))])
+    return records
+
+
+def write_company_values(records, company, columns, rows):
+    """Write company-dependent values of many records of `records`' model in `company` in one
+    statement (Odoo keeps them in one JSONB column per field, keyed by company id).
+    `columns`: ``[(field name, SQL type)]``; `rows`: ``[(record id, value, ...)]``."""
+    if not rows:
+        return
+    for fname, _sqltype in columns:
+        if not records._fields[fname].company_dependent:
+            raise ValueError(f"{records._name}.{fname} is not company-dependent")
+    records.flush_model([fname for fname, _sqltype in columns])
+    names = [fname for fname, _sqltype in columns]
+    records.env.cr.execute(SQL(
+        "UPDATE %s p SET %s FROM unnest(%s) AS v(id, %s) WHERE p.id = v.id",
+        SQL.identifier(records._table),
+        SQL(", ").join(
+            SQL("%s = COALESCE(p.%s, '{}'::jsonb) || jsonb_build_object(%s, v.%s)",
+                SQL.identifier(fname), SQL.identifier(fname), str(company.id), SQL.identifier(fname))
+            for fname in names),
+        # one array per column: a statement of a few parameters, whatever the number of rows
+        SQL(", ").join([SQL("%s::int[]", [row[0] for row in rows])] + [
+            SQL(f"%s::{sqltype}[]", [row[index] for row in rows])
+            for index, (_fname, sqltype) in enumerate(columns, start=1)]),
+        SQL(", ").join(SQL.identifier(fname) for fname in names),
+    ))
+    records.invalidate_model(names)

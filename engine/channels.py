@@ -6,7 +6,14 @@ every ticked channel (``fixed``), or a single message on the customer's preferre
 the others following the level's fallback order. Pure functions, no Odoo import.
 """
 
+# How a contact reaches the customer (also the values of the Odoo selection field).
+CHANNELS = ("email", "sms", "whatsapp", "call", "letter", "visit", "other")
 MESSAGE_CHANNELS = ("email", "sms", "whatsapp")
+# What the dispatcher does with a planned contact: one executor each (also the values of
+# the Odoo selection field; empty for a contact a person made).
+ACTIONS = ("email", "sms", "whatsapp", "activity", "letter", "fee", "legal")
+# How far a message went after its executor (also the values of the Odoo selection field).
+DELIVERY_STATUSES = ("sending", "queued", "retrying", "sent", "delivered", "read", "failed")
 DEFAULT_FALLBACK = ("whatsapp", "sms", "email")
 MODES = ("fixed", "preferred", "best")
 

@@ -16,3 +16,4 @@ from . import test_netting
 from . import test_terms_statements
 from . import test_l10n_documents
 from . import test_l10n_names
+from . import test_plumbing

@@ -1,8 +1,8 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
-from ..engine import channels, ladder, schedule
+from ..engine import channels, ladder, rules, schedule
 from .common import CobranzaCase
 
 EMAIL_TEMPLATES = [
@@ -26,6 +26,17 @@ class TestCodes(CobranzaCase):
         self.assertEqual(codes("account.move", "cobranza_stage"), list(ladder.STAGES))
         self.assertEqual(codes("account.move", "cobranza_exclusion"), list(ladder.EXCLUSIONS))
         self.assertEqual(codes("cobranza.contact", "channel_reason"), list(channels.REASONS))
+        self.assertEqual(codes("cobranza.contact", "channel"), list(channels.CHANNELS))
+        self.assertEqual(codes("cobranza.contact", "action"), list(channels.ACTIONS))
+        self.assertEqual(codes("cobranza.contact", "delivery_status"), list(channels.DELIVERY_STATUSES))
+        self.assertEqual(codes("cobranza.contact", "defer_reason"), list(rules.DEFER_REASONS))
+        self.assertEqual(codes("res.partner", "cobranza_exclusion"), list(ladder.CUSTOMER_EXCLUSIONS))
+        Run = self.env["cobranza.run"]
+        for skip in ladder.SKIPS + ("busy",):
+            self.assertNotEqual(Run._skip_label(skip), skip, f"the run's log names the skip {skip}")
+        Contact = self.env["cobranza.contact"]
+        for reason in ladder.RECHECKS:
+            self.assertTrue(Contact._recheck_note(reason, fields.Date.today()))
         self.assertEqual(codes("cobranza.policy.level", "channel_mode"), list(channels.MODES))
         self.assertEqual(codes("cobranza.policy", "promise_minimum"), list(schedule.PROMISE_MINIMUMS))
         self.assertEqual(codes("cobranza.payment.plan", "frequency"), list(schedule.FREQUENCIES))

@@ -4,8 +4,8 @@ collection queues by thousands without ``message_post``: the same values Odoo's
 (a test keeps the keys pinned to Odoo's)."""
 from odoo.tools import is_html_empty
 
-# the recipients' group values of a customer reading a reminder: no access button, no actions
-RECIPIENT_GROUP = {"has_button_access": False, "button_access": {}, "actions": []}
+# the recipients' group values a customer reading a reminder gets: no access button
+RECIPIENT_GROUP = {"has_button_access": False, "button_access": {}}
 
 
 def website_url(company):

@@ -213,3 +213,36 @@ def test_broken_promise_escalates_one_level():
     due_anyway = ladder.replace(escalated, reached_offset=1)
     assert ladder.target_level(due_anyway, DUE).offset_days == 15, "+7 is due: one level above"
     assert ladder.target_level(ladder.replace(escalated, reached_offset=90), DUE) is None, "top of the ladder"
+
+
+def test_pause_snoozed_before_a_reply_to_read():
+    today = DUE + timedelta(days=10)
+    assert ladder.pause(today + timedelta(days=2), today, 5, today) == ladder.Skip(0, "snoozed", today + timedelta(days=2))
+    assert ladder.pause(None, today - timedelta(days=1), 3, today) == ladder.Skip(0, "reply", today + timedelta(days=2))
+    assert ladder.pause(None, today - timedelta(days=3), 3, today) is None, "the reply waited long enough"
+    assert ladder.pause(today, None, 3, today) is None, "a snooze ends on its day"
+
+
+@given(snoozed=st.one_of(st.none(), st.integers(-5, 5)), replied=st.one_of(st.none(), st.integers(-10, 0)),
+       wait=st.integers(0, 7), no_chase=st.booleans())
+def test_recheck_says_what_the_ladder_says(snoozed, replied, wait, no_chase):
+    """The dispatcher's re-check of a planned contact leaves a customer alone exactly when the
+    ladder would skip or exclude it today."""
+    today = DUE + timedelta(days=20)
+    snoozed_until = snoozed is not None and today + timedelta(days=snoozed) or None
+    reply_since = replied is not None and today + timedelta(days=replied) or None
+    policy = Policy(id=1, levels=LEVELS, reply_wait_days=wait)
+    customer = Customer(1, (Invoice(1, DUE, 100.0, policy),), no_chase=no_chase, snoozed_until=snoozed_until,
+                        reply_since=reply_since)
+    decision = ladder.decide([customer], today)
+    stop = ladder.recheck(True, False, no_chase, snoozed_until, reply_since, wait, today)
+    assert (stop is None) == bool(decision.actions)
+    if stop and stop[0] != "no_chase":
+        assert decision.skips == (ladder.Skip(1, stop[0], stop[1]),)
+
+
+def test_recheck_paid_and_held_first():
+    today = DUE
+    assert ladder.recheck(False, False, True, None, None, 0, today) == ("paid", None)
+    assert ladder.recheck(True, True, True, None, None, 0, today) == ("held", None)
+    assert ladder.recheck(None, False, False, None, None, 0, today) is None, "a contact about no invoice goes"

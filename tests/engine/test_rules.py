@@ -159,3 +159,11 @@ def test_preferred_hours_property(start, length, hour):
     assert local is None or time(8) <= local < time(20)
     if max(8, start) < min(20, end) and local is not None:
         assert time(start) <= local < time(end)
+
+
+def test_verdict_names_its_kind():
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=ZoneInfo("UTC"))
+    assert not rules.ALLOWED.deferred and not rules.ALLOWED.refused
+    assert rules.Verdict(False, now, "hours").deferred
+    assert rules.Verdict(False, None, "consent").refused
+    assert set(rules.DEFER_REASONS) >= {"hours", "holiday", "weekly_cap", "daily_cap", "too_soon", "consent"}

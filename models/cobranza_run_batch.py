@@ -22,6 +22,12 @@ STALE_AFTER = timedelta(minutes=15)
 BACKFILL_HOUR = 10
 
 
+def new_report():
+    """What a batch reports to its run: counters (invoices, errors, broken promises and
+    plans, seconds), the customers skipped by reason, and the log's lines."""
+    return {"stats": Counter(), "skips": Counter(), "log": []}
+
+
 class CobranzaRunBatch(models.Model):
     """A slice of a run's customers: the unit of work that any worker (the run itself, the
     daily cron, the extra cron workers, several Odoo processes sharing one database) claims
@@ -116,22 +122,23 @@ class CobranzaRunBatch(models.Model):
         """Decide for these customers, in a savepoint (a batch that fails leaves nothing
         half-written and the other batches go on). Returns the batch's report:
         ``{"stats": Counter, "skips": Counter, "log": [lines]}``."""
-        report = {"stats": Counter(), "skips": Counter(), "log": []}
         try:
             with self.env.cr.savepoint():
-                self._decide_customers(partners, report)
+                return self._decide_customers(partners)
         except Exception as error:  # noqa: BLE001 - the other batches go on
             _logger.warning("Collections run %s: a batch failed", self.run_id.id, exc_info=True)
+            report = new_report()
             report["stats"]["errors"] += 1
             report["log"].append(_("Error in a batch of %(count)s customers: %(error)s",
                                    count=len(partners), error=error))
-        return report
+            return report
 
-    def _decide_customers(self, partners, report):
+    def _decide_customers(self, partners):
         """Settle promises and plans, plan installment reminders and the ladder's contacts,
-        and store the collection state: what ``_decide`` reports."""
+        and store the collection state. Returns what ``_decide`` reports."""
+        report = new_report()
         if not partners:
-            return
+            return report
         run, Move = self.run_id, self.env["account.move"]
         company, date = run.company_id, run.date
         stats, skips, log = report["stats"], report["skips"], report["log"]
@@ -179,6 +186,7 @@ class CobranzaRunBatch(models.Model):
         invoices.update({move_id: invoices[move_id]._replace(legal=True) for move_id in legal.ids})
         held = Move._cobranza_write_states(invoices, decision, date, reached)
         partners._cobranza_write_states(decision, company, invoices, held)
+        return report
 
     def _contact_moment(self):
         """When the batch contacts its customers: now for today's run, 10:00 (company time)

@@ -27,7 +27,7 @@ class MailActivity(models.Model):
     def _cobranza_create(self, tasks, notify=False):
         """Create collection tasks at once; returns them in order. `tasks`: dicts with
         ``record`` (the record the task is on), ``user`` (who answers for it:
-        ``res.partner._cobranza_task_user``), ``activity_type`` (an xmlid or a record),
+        ``res.users._cobranza_task_user``), ``activity_type`` (an xmlid or a record),
         ``deadline`` (today by default) and ``compose``: a function of the record *in the
         language of that user* returning ``(summary, note)``, so that what the task says (its
         sentences, the names of levels and policies it quotes) reads in the language of the

@@ -171,8 +171,8 @@ class ResPartner(models.Model):
         note: ``{partner id: activity}``. One open task per customer, never two: an open one
         is kept (whatever asked for it: the daily run, a customer's claim by phone or in a
         reply). `composers`: ``{partner id: compose}`` of the tasks to create (see
-        ``mail.activity._cobranza_create``); a customer without one only gets its open task. Who answers: ``res.users._cobranza_task_user``
-        (role ``accountant``)."""
+        ``mail.activity._cobranza_create``); a customer without one only gets its open task.
+        Who answers: ``res.users._cobranza_task_user`` (role ``accountant``)."""
         match = self.env.ref(MATCH_TASK)
         tasks = {activity.res_id: activity for activity in self.env["mail.activity"].sudo().search([
             ("res_model", "=", "res.partner"), ("res_id", "in", self.ids), ("activity_type_id", "=", match.id)])}

@@ -14,7 +14,7 @@ import calendar
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 INTENTS = ("promise", "paid", "dispute", "plan", "callback", "optout", "other")

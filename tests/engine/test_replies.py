@@ -7,8 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bench import replies_speed
 from engine import replies

@@ -9,7 +9,7 @@ in SQL.
 from odoo.tools import SQL
 
 from ..engine import aging, scoring
-from ..engine.ladder import ACTIONABLE_PAYMENT_STATES
+from ..engine.ladder import ACTIONABLE_PAYMENT_STATES, OPEN_PAYMENT_STATES
 
 RECEIVABLE = "asset_receivable"  # Odoo's account type of the receivable accounts
 
@@ -36,6 +36,17 @@ def open_customer_invoices(alias="m", payment_states=ACTIONABLE_PAYMENT_STATES):
         "%s = 'out_invoice' AND %s = 'posted' AND %s IN %s",
         _column(alias, "move_type"), _column(alias, "state"), _column(alias, "payment_state"),
         tuple(payment_states),
+    )
+
+
+def run_invoices(alias="m"):
+    """Condition: the move `alias` (None: unqualified columns) is an invoice the daily run
+    reads: a posted customer invoice open or in payment, or paid and not yet recorded as such
+    (its collection stage paid, no exclusion)."""
+    return SQL(
+        "%s = 'out_invoice' AND %s = 'posted' AND (%s IN %s OR (%s = 'paid' AND %s IS NULL))",
+        _column(alias, "move_type"), _column(alias, "state"), _column(alias, "payment_state"),
+        tuple(OPEN_PAYMENT_STATES), _column(alias, "cobranza_stage"), _column(alias, "cobranza_exclusion"),
     )
 
 

@@ -22,8 +22,6 @@ from datetime import date, timedelta
 from .aging import BUCKETS, bucket
 
 PERIOD_KINDS = ("week", "month", "quarter")
-# Aging bucket of engine.aging -> key of the public KPI dict.
-KPI_AGING_KEYS = {"not_due": "not_due", "1_30": "1_30", "31_60": "31_60", "61_90": "61_90", "90_plus": "over_90"}
 
 
 def ratio(numerator, denominator):
@@ -89,21 +87,12 @@ def weighted_delay(items):
 
 
 def aging(items):
-    """``{bucket: amount}`` of open `items` ``(amount, days overdue)``; every bucket present."""
+    """``{bucket: amount}`` of open `items` ``(amount, days overdue)``; every bucket of
+    ``engine.aging`` present (its codes are the keys of the public KPI dict)."""
     result = dict.fromkeys(BUCKETS, 0.0)
     for amount, days in items:
         result[bucket(days)] += amount
     return result
-
-
-def aging_keys(result):
-    """`result` of :func:`aging` with the public KPI keys (``over_90`` for ``90_plus``)."""
-    return {KPI_AGING_KEYS[key]: amount for key, amount in result.items()}
-
-
-def public_aging(items):
-    """:func:`aging` of `items` under the public KPI keys."""
-    return aging_keys(aging(items))
 
 
 def change(current, previous):

@@ -29,13 +29,21 @@ from typing import Optional
 
 from . import netting
 
-# Odoo's payment states of an invoice, as collections read them (said once, used by the
-# models' domains and SQL): money is still owed; the customer can still pay it (online, in a
-# plan, with a promise); a collector can still act on it (a blocked invoice can be resumed).
-OPEN_PAYMENT_STATES = ("not_paid", "partial", "in_payment", "blocked")
+# Odoo 18's payment states of a customer invoice, as collections read them: said once here,
+# the models' domains and SQL (utils.ledger_sql) name one of these sets, never a tuple of
+# their own. "in_payment" is paid, the bank reconciliation pending (its receivable is
+# already matched): the ledger, the KPIs and the behaviour count it as paid, nobody chases it.
+# The customer can still pay it (portal, plan, promise); the cash-in forecast expects it.
 PAYABLE_PAYMENT_STATES = ("not_paid", "partial")
-ACTIONABLE_PAYMENT_STATES = ("not_paid", "partial", "blocked")
+# An *open customer invoice* for collections: its money is still owed (not paid, partly paid,
+# or blocked: payment withheld, a collector can resume it). The aged receivables, the most
+# overdue customers, the predicted dates and the records behind the dashboard read these.
+ACTIONABLE_PAYMENT_STATES = PAYABLE_PAYMENT_STATES + ("blocked",)
 PAID_PAYMENT_STATES = ("paid", "in_payment")
+# What the daily run reads: the open invoices, and those in payment (so that it records them
+# as such and stops their ladder).
+OPEN_PAYMENT_STATES = ACTIONABLE_PAYMENT_STATES + ("in_payment",)
+# The invoice's collection stage is "paid": paid, in payment, or cancelled by a credit note.
 SETTLED_PAYMENT_STATES = PAID_PAYMENT_STATES + ("reversed",)
 
 # Why an invoice is left out of the ladder (also the values of the Odoo selection field).

@@ -7,7 +7,7 @@ into a :class:`Behaviour`; these functions decide what follows from it:
   too little history go to the segment of new customers;
 * expected delay: the customer's mean delay shrunk towards the mean of every customer
   (``weight`` pseudo-invoices of the prior), so that a short history counts little;
-* risk: the probability of settling more than 30 days late, smoothed the same way (Beta
+* risk: the probability of settling more than ``LATE_DAYS`` (30) days late, smoothed the same way (Beta
   prior), and its rating A-D;
 * backtest: how well the expected delay would have predicted the invoices settled in a
   period, from what was known on each invoice date only, against "pays on the due date";
@@ -25,7 +25,7 @@ RATIO_METRICS = ("on_time_ratio",)  # 0..1
 COUNT_METRICS = ("settled_count", "broken_promises", "broken_plans", "disputes")
 OPERATORS = ("min", "max")
 RATINGS = ("A", "B", "C", "D")
-LATE_DAYS = 30  # "late" for the risk: settled (or still open) more than 30 days after due
+LATE_DAYS = 30  # "late" for the risk: settled (or still open) more than 30 days after due (utils.ledger_sql)
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ class Behaviour:
     broken_promises: int = 0
     broken_plans: int = 0
     disputes: int = 0
-    late_count: int = 0  # settled invoices settled more than 30 days after due
-    open_late_count: int = 0  # open invoices already more than 30 days overdue
+    late_count: int = 0  # settled invoices settled more than LATE_DAYS after due
+    open_late_count: int = 0  # open invoices already more than LATE_DAYS overdue
     open_overdue_count: int = 0  # open invoices past due
     open_overdue_days: int = 0  # Σ days past due of those
 

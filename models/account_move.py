@@ -1,13 +1,15 @@
 import re
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
-from ..engine import ladder, scoring
-from ..engine.ladder import PAID_PAYMENT_STATES, PAYABLE_PAYMENT_STATES
+from ..engine import aging, ladder, scoring
+from ..engine.ladder import ACTIONABLE_PAYMENT_STATES, PAID_PAYMENT_STATES, PAYABLE_PAYMENT_STATES
+from ..utils import ledger_sql
 
 STAGES = [
     ("not_due", "Not Due"),
@@ -223,6 +225,25 @@ class AccountMove(models.Model):
     def _cobranza_today(self):
         return fields.Date.to_date(self.env.context.get("cobranza_date")) or fields.Date.context_today(self)
 
+    @api.model
+    def _cobranza_invoice_domain(self, payment_states=ACTIONABLE_PAYMENT_STATES):
+        """Domain of the posted customer invoices whose payment state is one of
+        `payment_states` (one of engine.ladder's sets; by default the open customer invoices,
+        their money still owed). The same rule as ``ledger_sql.open_customer_invoices``."""
+        return [("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("payment_state", "in", payment_states)]
+
+    @api.model
+    def _cobranza_aging_domain(self, bucket, today):
+        """Domain of the invoices whose due date puts them in the aging `bucket` (a code of
+        engine.aging) on `today`."""
+        first, last = aging.bucket_bounds(bucket)
+        domain = []
+        if first is not None:
+            domain.append(("invoice_date_due", "<=", today - timedelta(days=first)))
+        if last is not None:
+            domain.append(("invoice_date_due", ">=", today - timedelta(days=last)))
+        return domain
+
     def _cobranza_days_overdue(self):
         """Days since the due date on the reference date (negative: days left)."""
         self.ensure_one()
@@ -422,14 +443,13 @@ class AccountMove(models.Model):
         if not partners:
             return
         self.flush_model()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             SELECT id, commercial_partner_id, invoice_date_due FROM account_move
-             WHERE commercial_partner_id = ANY(%s) AND company_id = %s AND move_type = 'out_invoice'
-               AND state = 'posted' AND payment_state = ANY(%s) AND invoice_date_due IS NOT NULL
+             WHERE commercial_partner_id = ANY(%s) AND company_id = %s AND %s AND invoice_date_due IS NOT NULL
             """,
-            [partners.ids, company.id, ["not_paid", "partial", "blocked"]],
-        )
+            partners.ids, company.id, ledger_sql.open_customer_invoices(None),
+        ))
         rows = [(move_id, fields.Date.to_string(scoring.predicted_date(due, expected.get(partner_id), date)))
                 for move_id, partner_id, due in self.env.cr.fetchall()]
         if rows:

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import netting
+from ..utils import ledger_sql
 
 
 class AccountMoveLine(models.Model):
@@ -24,11 +25,10 @@ class AccountMoveLine(models.Model):
             """
             SELECT l.partner_id, l.id, l.currency_id, -l.amount_residual_currency, l.date
               FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-             WHERE l.company_id = %s AND l.partner_id = ANY(%s) AND l.parent_state = 'posted'
+             WHERE l.company_id = %s AND l.partner_id = ANY(%s) AND %s AND l.parent_state = 'posted'
                AND NOT l.reconciled AND l.amount_residual_currency < 0 AND l.date <= %s
              ORDER BY l.date, l.id
-            """, company.id, partners.ids, date or fields.Date.context_today(self)))
+            """, company.id, partners.ids, ledger_sql.on_receivable("l"), date or fields.Date.context_today(self)))
         credits = {}
         for partner_id, line_id, currency_id, amount, date in self.env.cr.fetchall():
             credits.setdefault(partner_id, []).append(netting.Credit(line_id, currency_id, float(amount), date))

@@ -5,7 +5,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..engine import ladder
-from ..engine.ladder import OPEN_PAYMENT_STATES
+from ..utils import ledger_sql
 
 # what the run reads of an invoice: its engine snapshot, then its stored collection state
 OpenInvoice = namedtuple("OpenInvoice", [
@@ -66,11 +66,9 @@ class AccountMove(models.Model):
                    m.cobranza_last_contact_date, m.cobranza_fee_origin_id, m.currency_id, m.amount_residual
               FROM account_move m
               LEFT JOIN cobranza_policy_level level ON level.id = m.cobranza_level_id
-             WHERE m.company_id = %s AND m.commercial_partner_id = ANY(%s)
-               AND m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND (m.payment_state = ANY(%s) OR (m.cobranza_stage = 'paid' AND m.cobranza_exclusion IS NULL))
+             WHERE m.company_id = %s AND m.commercial_partner_id = ANY(%s) AND %s
              ORDER BY m.invoice_date_due, m.id
-            """, company.id, partners.ids, list(OPEN_PAYMENT_STATES)))
+            """, company.id, partners.ids, ledger_sql.run_invoices("m")))
         return {row[0]: OpenInvoice(*row) for row in self.env.cr.fetchall()}
 
     def _cobranza_holds(self):

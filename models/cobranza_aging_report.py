@@ -1,11 +1,10 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine import aging
+from ..utils import ledger_sql
 from .account_move import STAGES
 from .res_partner_behaviour import RATINGS
-
-BUCKETS = [("not_due", "Not Due"), ("1_30", "1-30 Days"), ("31_60", "31-60 Days"), ("61_90", "61-90 Days"),
-           ("over_90", "Over 90 Days")]
 
 
 class CobranzaAgingReport(models.Model):
@@ -25,7 +24,7 @@ class CobranzaAgingReport(models.Model):
     collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
     rating = fields.Selection(RATINGS, readonly=True)
     stage = fields.Selection(STAGES, string="Collection Stage", readonly=True)
-    bucket = fields.Selection(BUCKETS, string="Age", readonly=True)
+    bucket = fields.Selection(aging.CHOICES, string="Age", readonly=True)
     invoice_date_due = fields.Date(string="Due Date", readonly=True)
     predicted_date = fields.Date(string="Predicted Payment", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
@@ -40,16 +39,19 @@ class CobranzaAgingReport(models.Model):
                    p.cobranza_collector_id AS collector_id, p.cobranza_rating ->> m.company_id::text AS rating,
                    m.cobranza_stage AS stage, m.invoice_date_due, m.cobranza_predicted_date AS predicted_date,
                    GREATEST(CURRENT_DATE - m.invoice_date_due, 0) AS days_overdue,
-                   CASE WHEN CURRENT_DATE - m.invoice_date_due <= 0 THEN 'not_due'
-                        WHEN CURRENT_DATE - m.invoice_date_due <= 30 THEN '1_30'
-                        WHEN CURRENT_DATE - m.invoice_date_due <= 60 THEN '31_60'
-                        WHEN CURRENT_DATE - m.invoice_date_due <= 90 THEN '61_90'
-                        ELSE 'over_90' END AS bucket,
+                   %(bucket)s AS bucket,
                    m.amount_residual_signed AS amount_residual
               FROM account_move m
               JOIN res_company c ON c.id = m.company_id
               JOIN res_partner p ON p.id = m.commercial_partner_id
-             WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND m.payment_state IN ('not_paid', 'partial', 'blocked')
-            """
+             WHERE %(open)s
+            """,
+            bucket=ledger_sql.aging_bucket(SQL("CURRENT_DATE - m.invoice_date_due")),
+            open=ledger_sql.open_customer_invoices("m"),
         )
+
+    @api.model
+    def _cobranza_bucket_labels(self):
+        """``{bucket: label}``: the labels of the aging buckets (engine.aging) in the user's
+        language, for the statement and the dashboard."""
+        return dict(self._fields["bucket"]._description_selection(self.sudo().env))

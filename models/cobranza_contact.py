@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import scoring
+from ..utils import ledger_sql
 from ..utils.db import insert_rows
 
 CHANNELS = [
@@ -289,7 +290,7 @@ class CobranzaContact(models.Model):
                   JOIN cobranza_contact_account_move_rel r ON r.contact_id = c.id
                   JOIN account_move_line l ON l.move_id = r.move_id
                   JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
-                 WHERE l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                 WHERE %(receivable)s
                    AND apr.max_date BETWEEN c.day AND LEAST(c.day + 7, %(date_to)s)
             )
             SELECT c.segment_id, c.channel, c.tone, COUNT(*), COUNT(paid.id)
@@ -299,8 +300,8 @@ class CobranzaContact(models.Model):
              GROUP BY 1, 2, 3
             """,
             key=str(company.id), company=company.id, channels=tuple(scoring.EFFECTIVE_CHANNELS),
-            date_from=date_from, date_to=date_to,
-            partners=self.env["cobranza.kpi"]._cobranza_partner_sql("c.partner_id", partners),
+            date_from=date_from, date_to=date_to, receivable=ledger_sql.on_receivable("l"),
+            partners=ledger_sql.among_partners("c.partner_id", partners),
         ))
         return self.env.cr.fetchall()
 

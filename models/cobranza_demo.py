@@ -8,6 +8,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import convert_file
 
 from ..engine import simulation
+from ..utils import ledger_sql
 from ..utils.db import insert_rows
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
@@ -340,8 +341,8 @@ class CobranzaDemo(models.AbstractModel):
         admin = env.ref("base.user_admin")
         env = env(user=admin)
         overdue = env["account.move"].search([
-            ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("payment_state", "in", PAYABLE_PAYMENT_STATES), ("invoice_date_due", "<", today),
+            ("company_id", "=", company.id), *env["account.move"]._cobranza_invoice_domain(PAYABLE_PAYMENT_STATES),
+            ("invoice_date_due", "<", today),
             ("commercial_partner_id.cobranza_no_chase", "=", False),
         ], order="invoice_date_due, id")
         by_partner = {}
@@ -400,8 +401,8 @@ class CobranzaDemo(models.AbstractModel):
         payment in dollars that does not net against pesos. Taken among the customers with
         the fewest overdue invoices (the agreements take those with the most)."""
         overdue = env["account.move"].search([
-            ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("payment_state", "in", PAYABLE_PAYMENT_STATES), ("invoice_date_due", "<=", today),
+            ("company_id", "=", company.id), *env["account.move"]._cobranza_invoice_domain(PAYABLE_PAYMENT_STATES),
+            ("invoice_date_due", "<=", today),
             ("commercial_partner_id.cobranza_no_chase", "=", False),
         ], order="invoice_date_due, id")
         by_partner = {}
@@ -557,7 +558,7 @@ class CobranzaDemo(models.AbstractModel):
         env["account.move.line"]._reconcile_plan(
             [
                 (move.line_ids | record.move_id.line_ids).filtered(
-                    lambda line: line.account_id.account_type == "asset_receivable"
+                    lambda line: line.account_id.account_type == ledger_sql.RECEIVABLE
                 )
                 for (move, _payment), record in zip(todo, payments)
             ]

@@ -4,12 +4,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..engine import kpi, scoring
+from ..engine import aging, kpi, scoring
+from ..utils import ledger_sql
 
 SNAPSHOT_DAYS = 30  # a snapshot's period-based figures (CEI, standard DSO...) cover its last 30 days
 COUNTBACK_MONTHS = 24
 CONTACT_CHANNELS = ["email", "sms", "whatsapp", "call", "letter", "visit"]
-AGING_KEYS = tuple(kpi.KPI_AGING_KEYS.values())
 
 
 class CobranzaKpi(models.Model):
@@ -33,11 +33,12 @@ class CobranzaKpi(models.Model):
     overdue_total = fields.Monetary(string="Overdue", readonly=True, help="Receivables past their due date.")
     overdue_pct = fields.Float(string="Overdue (%)", readonly=True, digits=(16, 1),
                                help="Overdue / receivables × 100.")
-    aging_not_due = fields.Monetary(string="Not Due", readonly=True)
-    aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
-    aging_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
-    aging_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
-    aging_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
+    # aging_<bucket>: one per bucket of engine.aging
+    aging_not_due = fields.Monetary(string=aging.LABELS["not_due"], readonly=True)
+    aging_1_30 = fields.Monetary(string=aging.LABELS["1_30"], readonly=True)
+    aging_31_60 = fields.Monetary(string=aging.LABELS["31_60"], readonly=True)
+    aging_61_90 = fields.Monetary(string=aging.LABELS["61_90"], readonly=True)
+    aging_over_90 = fields.Monetary(string=aging.LABELS["over_90"], readonly=True)
     sales = fields.Monetary(
         string="Credit Sales of the Day", readonly=True,
         help="Customer invoices less credit notes posted on the date (lets the CEI of any "
@@ -167,12 +168,6 @@ class CobranzaKpi(models.Model):
         return self.env["res.partner"].sudo().with_company(company).with_context(active_test=False)._search(domain)
 
     @api.model
-    def _cobranza_partner_sql(self, column, partners):
-        if partners is None:
-            return SQL()
-        return SQL("AND %s IN %s", SQL.identifier(*column.split(".")), partners.subselect())
-
-    @api.model
     def _cobranza_open_items(self, company, day, partners=None):
         """Receivables of `company` open on `day` as the ledger then stood (a payment applied
         later still leaves its invoice open): totals, aging, and Σ amount × days overdue."""
@@ -180,13 +175,11 @@ class CobranzaKpi(models.Model):
         self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
             """
-            WITH receivable AS (
-                SELECT id FROM account_account WHERE account_type = 'asset_receivable'
-            ), candidate AS (
+            WITH candidate AS (
                 -- open now (account_move_line__unreconciled_index), or settled by a
                 -- reconciliation dated after the day
                 SELECT l.id FROM account_move_line l
-                 WHERE l.account_id IN (SELECT id FROM receivable) AND l.reconciled IS NOT TRUE
+                 WHERE %(receivable)s AND l.reconciled IS NOT TRUE
                    AND l.parent_state = 'posted' AND l.company_id = %(company)s
                  UNION
                 SELECT p.debit_move_id FROM account_partial_reconcile p
@@ -198,7 +191,7 @@ class CobranzaKpi(models.Model):
                 SELECT l.id, l.balance, COALESCE(l.date_maturity, l.date) AS due
                   FROM account_move_line l
                   JOIN candidate ON candidate.id = l.id
-                 WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM receivable)
+                 WHERE l.company_id = %(company)s AND %(receivable)s
                    AND l.parent_state = 'posted' AND l.date <= %(day)s %(partners)s
             ), applied AS (
                 SELECT p.debit_move_id AS id, -p.amount AS amount
@@ -219,20 +212,18 @@ class CobranzaKpi(models.Model):
               FROM item WHERE open != 0
              GROUP BY 1
             """,
-            company=company.id, day=day,
-            bucket=SQL("""CASE WHEN %(day)s - due <= 0 THEN 'not_due' WHEN %(day)s - due <= 30 THEN '1_30'
-                               WHEN %(day)s - due <= 60 THEN '31_60' WHEN %(day)s - due <= 90 THEN '61_90'
-                               ELSE 'over_90' END""", day=day),
-            partners=self._cobranza_partner_sql("l.partner_id", partners),
+            company=company.id, day=day, receivable=ledger_sql.on_receivable("l"),
+            bucket=ledger_sql.aging_bucket(SQL("%s - due", day)),
+            partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
-        aging = dict.fromkeys(AGING_KEYS, 0.0)
+        buckets = dict.fromkeys(aging.BUCKETS, 0.0)
         days_amount = positive = 0.0
         for bucket, amount, overdue_days_amount, overdue_positive in self.env.cr.fetchall():
-            aging[bucket] += amount
+            buckets[bucket] += amount
             days_amount += overdue_days_amount
             positive += overdue_positive
-        ar_total = sum(aging.values())
-        return {"ar_total": ar_total, "aging": aging, "overdue_total": ar_total - aging["not_due"],
+        ar_total = sum(buckets.values())
+        return {"ar_total": ar_total, "aging": buckets, "overdue_total": ar_total - buckets["not_due"],
                 "overdue_days_amount": days_amount, "overdue_positive": positive}
 
     @api.model
@@ -245,13 +236,14 @@ class CobranzaKpi(models.Model):
                    COALESCE(SUM(l.balance) FILTER (WHERE l.date >= %(date_from)s), 0)
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
-             WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+             WHERE l.company_id = %(company)s AND %(receivable)s
                AND l.parent_state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
                AND l.date BETWEEN LEAST(%(date_from)s, %(first)s) AND %(date_to)s %(partners)s
              GROUP BY 1
             """,
             company=company.id, date_from=date_from, date_to=date_to, first=first_month,
-            partners=self._cobranza_partner_sql("l.partner_id", partners),
+            receivable=ledger_sql.on_receivable("l"),
+            partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
         monthly, period = {}, 0.0
         for month, amount, in_period in self.env.cr.fetchall():
@@ -270,11 +262,11 @@ class CobranzaKpi(models.Model):
               FROM account_partial_reconcile p
               JOIN account_move_line l ON l.id = p.debit_move_id
               JOIN account_move m ON m.id = l.move_id
-             WHERE l.company_id = %(company)s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+             WHERE l.company_id = %(company)s AND %(receivable)s
                AND m.move_type = 'out_invoice' AND p.max_date BETWEEN %(date_from)s AND %(date_to)s %(partners)s
             """,
-            company=company.id, date_from=date_from, date_to=date_to,
-            partners=self._cobranza_partner_sql("l.partner_id", partners),
+            company=company.id, date_from=date_from, date_to=date_to, receivable=ledger_sql.on_receivable("l"),
+            partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
         return self.env.cr.fetchone()
 
@@ -287,7 +279,7 @@ class CobranzaKpi(models.Model):
                  FROM cobranza_promise
                 WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s %(partners)s""",
             company=company.id, date_from=date_from, date_to=date_to,
-            partners=self._cobranza_partner_sql("partner_id", partners),
+            partners=ledger_sql.among_partners("partner_id", partners),
         ))
         return self.env.cr.fetchone()
 
@@ -302,7 +294,7 @@ class CobranzaKpi(models.Model):
                 WHERE p.company_id = %(company)s AND p.state IN ('active', 'done', 'broken')
                   AND l.date BETWEEN %(date_from)s AND %(date_to)s %(partners)s""",
             company=company.id, date_from=date_from, date_to=date_to,
-            partners=self._cobranza_partner_sql("p.partner_id", partners),
+            partners=ledger_sql.among_partners("p.partner_id", partners),
         ))
         return self.env.cr.fetchone()
 
@@ -318,13 +310,12 @@ class CobranzaKpi(models.Model):
                        SELECT SUM(p.amount) FROM account_partial_reconcile p
                         WHERE p.debit_move_id = l.id AND p.max_date <= %(date_to)s), 0)), 0)
                  FROM account_move_line l
-                WHERE l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
-                  AND l.balance > 0
+                WHERE %(receivable)s AND l.balance > 0
                   AND l.move_id IN (SELECT move_id FROM cobranza_dispute d
                                      WHERE d.company_id = %(company)s AND d.create_date::date <= %(date_to)s
                                        AND (d.state = 'open' OR d.date_closed > %(date_to)s) %(partners)s)""",
-            company=company.id, date_to=date_to,
-            partners=self._cobranza_partner_sql("d.partner_id", partners),
+            company=company.id, date_to=date_to, receivable=ledger_sql.on_receivable("l"),
+            partners=ledger_sql.among_partners("d.partner_id", partners),
         ))
         return self.env.cr.fetchone()[0]
 
@@ -342,7 +333,7 @@ class CobranzaKpi(models.Model):
                     "bpdso", "add", "cei", "avg_payment_delay", "promise_kept_rate", "plan_compliance",
                     "disputed_amount"):
             row[key] = values[key]
-        row.update({f"aging_{key}": values["aging"][key] for key in AGING_KEYS})
+        row.update({f"aging_{key}": values["aging"][key] for key in aging.BUCKETS})
         return row
 
     @api.model
@@ -389,7 +380,7 @@ class CobranzaKpi(models.Model):
         self.env["account.partial.reconcile"].flush_model()
         # every customer invoice that could matter, with the date it was fully settled and its
         # amount-weighted delay (both None while it was still open at the end of the period)
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             SELECT l.partner_id, l.date, l.date_maturity,
                    CASE WHEN COALESCE(SUM(p.amount), 0) >= l.balance - 0.005 THEN MAX(p.max_date) END,
@@ -397,15 +388,15 @@ class CobranzaKpi(models.Model):
                         THEN SUM(p.amount * (p.max_date - l.date_maturity)) / NULLIF(SUM(p.amount), 0) END
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
-              LEFT JOIN account_partial_reconcile p ON p.debit_move_id = l.id AND p.max_date <= %s
-             WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account
-                                                          WHERE account_type = 'asset_receivable')
+              LEFT JOIN account_partial_reconcile p ON p.debit_move_id = l.id AND p.max_date <= %(date_to)s
+             WHERE l.company_id = %(company)s AND %(receivable)s
                AND l.parent_state = 'posted' AND m.move_type = 'out_invoice' AND l.balance > 0
-               AND l.date <= %s AND (l.date >= %s::date - %s OR NOT l.reconciled)
+               AND l.date <= %(date_to)s AND (l.date >= %(date_from)s::date - %(days)s OR NOT l.reconciled)
              GROUP BY l.id
             """,
-            [date_to, company.id, date_to, date_from, window + 366],
-        )
+            date_to=date_to, company=company.id, receivable=ledger_sql.on_receivable("l"), date_from=date_from,
+            days=window + 366,
+        ))
         rows = [(partner, invoice_date, due, settled, float(delay) if delay is not None else None)
                 for partner, invoice_date, due, settled, delay in self.env.cr.fetchall()]
         return scoring.backtest(rows, date_from, date_to, company.cobranza_shrink_weight, window_days=window)

@@ -4,7 +4,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from ..engine import kpi, scoring
+from ..engine import aging, kpi, scoring
+from ..engine.ladder import PAYABLE_PAYMENT_STATES
+from ..utils import ledger_sql
 
 TREND_POINTS = {"week": 13, "month": 12, "quarter": 8}
 FORECAST_WEEKS = 8
@@ -69,8 +71,7 @@ class CobranzaKpi(models.Model):
             "channels": {"rows": self._cobranza_channel_rows(company, date_to, partners, labels)},
             "filters": self._cobranza_filters(company),
             "channel_labels": labels,
-            "aging_labels": {key: self._fields[f"aging_{key}"].get_description(self.env)["string"]
-                             for key in values["aging"]},
+            "aging_labels": self.env["cobranza.aging.report"]._cobranza_bucket_labels(),
         }
 
     @api.model
@@ -126,23 +127,25 @@ class CobranzaKpi(models.Model):
     @api.model
     def _cobranza_forecast(self, company, today, partners=None):
         """Expected cash-in of each of the next 8 weeks (Monday to Sunday, this one first):
-        the amount due on open invoices by their predicted payment date (one query). Debts
-        more than 90 days overdue are doubtful: left out of the weeks and given apart."""
+        the amount due on the invoices the customers can pay by their predicted payment date (one
+        query). Debts of the aging bucket over 90 days are doubtful: left out of the weeks and
+        given apart."""
         monday = today - timedelta(days=today.weekday())
         self.env["account.move"].flush_model()
         self.env.cr.execute(SQL(
             """
-            SELECT CASE WHEN m.invoice_date_due < %(doubtful)s THEN -1
+            SELECT CASE WHEN m.invoice_date_due <= %(doubtful)s THEN -1
                         ELSE (GREATEST(COALESCE(m.cobranza_predicted_date, m.invoice_date_due), %(today)s)
                               - %(monday)s) / 7 END,
                    SUM(m.amount_residual_signed)
               FROM account_move m
-             WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND m.payment_state IN ('not_paid', 'partial') %(partners)s
+             WHERE m.company_id = %(company)s AND %(payable)s %(partners)s
              GROUP BY 1
             """,
-            today=today, monday=monday, company=company.id, doubtful=today - timedelta(days=90),
-            partners=self._cobranza_partner_sql("m.commercial_partner_id", partners),
+            today=today, monday=monday, company=company.id,
+            doubtful=today - timedelta(days=aging.bucket_bounds("over_90")[0]),  # last due date in it
+            payable=ledger_sql.open_customer_invoices("m", PAYABLE_PAYMENT_STATES),
+            partners=ledger_sql.among_partners("m.commercial_partner_id", partners),
         ))
         weeks = dict(self.env.cr.fetchall())
         return {
@@ -160,13 +163,12 @@ class CobranzaKpi(models.Model):
             """
             SELECT m.commercial_partner_id, SUM(m.amount_residual_signed), MAX(%(today)s - m.invoice_date_due)
               FROM account_move m
-             WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND m.payment_state IN ('not_paid', 'partial', 'blocked') AND m.invoice_date_due < %(today)s
+             WHERE m.company_id = %(company)s AND %(open)s AND m.invoice_date_due < %(today)s
                %(partners)s
              GROUP BY 1 ORDER BY 2 DESC LIMIT %(limit)s
             """,
-            today=today, company=company.id, limit=limit,
-            partners=self._cobranza_partner_sql("m.commercial_partner_id", partners),
+            today=today, company=company.id, limit=limit, open=ledger_sql.open_customer_invoices("m"),
+            partners=ledger_sql.among_partners("m.commercial_partner_id", partners),
         ))
         rows = self.env.cr.fetchall()
         customers = self.env["res.partner"].with_company(company).browse([row[0] for row in rows])
@@ -246,19 +248,13 @@ class CobranzaKpi(models.Model):
                                 *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
         else:
             action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.account_move_action_cobranza")
-            domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("company_id", "=", company.id),
-                      ("payment_state", "in", ("not_paid", "partial", "blocked")),
+            Move = self.env["account.move"]
+            domain = [*Move._cobranza_invoice_domain(), ("company_id", "=", company.id),
                       *[(f"commercial_partner_id.{f}", o, v) for f, o, v in partner_domain]]
-            bucket = key.split(":", 1)[1] if key.startswith("aging:") else None
             if key in ("overdue_total", "overdue_pct", "add", "avg_payment_delay"):
                 domain.append(("invoice_date_due", "<", today))
-            elif bucket:
-                first, last = {"not_due": (None, 0), "1_30": (1, 30), "31_60": (31, 60), "61_90": (61, 90),
-                               "over_90": (91, None)}[bucket]
-                if first is not None:
-                    domain.append(("invoice_date_due", "<=", today - timedelta(days=first)))
-                if last is not None:
-                    domain.append(("invoice_date_due", ">=", today - timedelta(days=last)))
+            elif key.startswith("aging:"):
+                domain += Move._cobranza_aging_domain(key.split(":", 1)[1], today)
             action["domain"] = domain
             if key == "forecast":
                 context["group_by"] = ["cobranza_predicted_date:week"]

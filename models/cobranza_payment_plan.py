@@ -242,8 +242,7 @@ class CobranzaPaymentPlan(models.Model):
             moves._cobranza_ensure_owner(plan.partner_id, plan.company_id)
             if len(moves.currency_id) > 1:
                 raise UserError(_("A payment plan covers invoices of one currency only."))
-            if moves.filtered(lambda m: m.move_type != "out_invoice" or m.state != "posted"
-                              or m.payment_state not in PAYABLE_PAYMENT_STATES):
+            if moves - moves.filtered_domain(moves._cobranza_invoice_domain(PAYABLE_PAYMENT_STATES)):
                 raise UserError(_("Only posted customer invoices that are not paid can be in a plan."))
             others = self.search([("id", "!=", plan.id), ("state", "in", ("proposed", "active")),
                                   ("move_ids", "in", moves.ids)])

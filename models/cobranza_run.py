@@ -5,7 +5,7 @@ from collections import Counter
 from odoo import _, api, fields, models, modules
 from odoo.tools import SQL, format_date
 
-from ..engine.ladder import OPEN_PAYMENT_STATES
+from ..utils import ledger_sql
 from ..utils.db import claim_rows
 
 _logger = logging.getLogger(__name__)
@@ -304,15 +304,12 @@ class CobranzaRun(models.Model):
             ["commercial_partner_id", "payment_state", "state", "cobranza_stage", "cobranza_exclusion"])
         self.env["res.partner"].flush_model(["cobranza_status"])
         self.env.cr.execute(
-            """
+            SQL("""
             SELECT commercial_partner_id FROM account_move
-             WHERE company_id = %(company)s AND move_type = 'out_invoice' AND state = 'posted'
-               AND (payment_state = ANY(%(open)s) OR (cobranza_stage = 'paid' AND cobranza_exclusion IS NULL))
+             WHERE company_id = %(company)s AND %(invoices)s
              UNION
             SELECT id FROM res_partner
              WHERE cobranza_status->>%(key)s IN ('needs_action', 'waiting')
              ORDER BY 1
-            """,
-            {"company": self.company_id.id, "key": str(self.company_id.id), "open": list(OPEN_PAYMENT_STATES)},
-        )
+            """, company=self.company_id.id, key=str(self.company_id.id), invoices=ledger_sql.run_invoices(None)))
         return [row[0] for row in self.env.cr.fetchall()]

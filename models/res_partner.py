@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize_all, format_datetime
 
+from ..utils import ledger_sql
 from ..utils.phone import e164, national_digits
 from .cobranza_contact_rule import float_to_time
 
@@ -332,7 +333,7 @@ class ResPartner(models.Model):
             return self.browse()
         customers = self.env["account.move.line"].sudo()._read_group([
             ("partner_id", "in", commercial.ids), ("company_id", "=", company.id), ("parent_state", "=", "posted"),
-            ("account_id.account_type", "=", "asset_receivable"),
+            ("account_id.account_type", "=", ledger_sql.RECEIVABLE),
         ], ["partner_id"])
         return self.browse([partner.id for partner, in customers]).with_env(self.env)
 

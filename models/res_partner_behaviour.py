@@ -1,8 +1,10 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..engine import scoring
+from ..utils import ledger_sql
 
 RATINGS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -78,14 +80,14 @@ class ResPartner(models.Model):
             self.env[model].flush_model()
         # every invoice that was open at some point of the window: issued before its end and
         # not settled a year before its start (older settlements do not count)
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             WITH inv AS (
                 SELECT l.id, l.partner_id, l.date_maturity AS due, l.balance
                   FROM account_move_line l
                   JOIN account_move m ON m.id = l.move_id
                  WHERE l.partner_id = ANY(%(partners)s) AND l.company_id = %(company)s
-                   AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
+                   AND %(receivable)s AND l.parent_state = 'posted'
                    AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.date <= %(date)s
                    AND (l.date >= %(start)s::date - 366 OR NOT l.reconciled)
             ), pay AS (
@@ -109,18 +111,19 @@ class ResPartner(models.Model):
                    SUM(weighted) / NULLIF(SUM(paid_window), 0),
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY settled_delay),
                    MAX(settled_delay),
-                   COUNT(settled_delay) FILTER (WHERE settled_delay > 30),
+                   COUNT(settled_delay) FILTER (WHERE %(settled_late)s),
                    COALESCE(SUM(open_amount) FILTER (WHERE open AND due < %(date)s), 0),
                    COALESCE(MAX(%(date)s - due) FILTER (WHERE open AND due < %(date)s), 0),
-                   COUNT(*) FILTER (WHERE open AND %(date)s - due > 30),
+                   COUNT(*) FILTER (WHERE open AND %(open_late)s),
                    COUNT(*) FILTER (WHERE open AND due < %(date)s),
                    COALESCE(SUM(%(date)s - due) FILTER (WHERE open AND due < %(date)s), 0)
               FROM item
              GROUP BY partner_id
             """,
-            {"partners": self.ids, "company": company.id, "date": date, "start": start,
-             "tolerance": company.cobranza_on_time_days},
-        )
+            partners=self.ids, company=company.id, date=date, start=start, tolerance=company.cobranza_on_time_days,
+            receivable=ledger_sql.on_receivable("l"), settled_late=ledger_sql.settled_late(SQL("settled_delay")),
+            open_late=ledger_sql.settled_late(SQL("%s - due", date)),
+        ))
         ledger = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         self.env.cr.execute(
             """
@@ -186,20 +189,20 @@ class ResPartner(models.Model):
         self.env["account.move.line"].flush_model(["partner_id", "company_id", "account_id", "parent_state",
                                                    "date", "reconciled"])
         self.flush_model(["cobranza_behaviour_date"])
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             SELECT DISTINCT l.partner_id
               FROM account_move_line l
               JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.company_id = %s AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable') AND l.parent_state = 'posted'
+             WHERE l.company_id = %s AND %s AND l.parent_state = 'posted'
                AND l.date <= %s AND (l.date >= %s OR NOT l.reconciled)
                AND (p.company_id IS NULL OR p.company_id = %s)
              UNION
             SELECT id FROM res_partner WHERE cobranza_behaviour_date ? %s
              ORDER BY 1
             """,
-            [company.id, date, start, company.id, str(company.id)],
-        )
+            company.id, ledger_sql.on_receivable("l"), date, start, company.id, str(company.id),
+        ))
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _cobranza_risk_weight(self):

@@ -2,8 +2,9 @@ import re
 
 from odoo import _, fields, models, tools
 
-from ..engine import aging, schedule
+from ..engine import aging, kpi, schedule
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
+from ..utils import ledger_sql
 
 # a RUT as l10n_cl stores it (its number, a dash, its check digit)
 CHILEAN_RUT = re.compile(r"\d{1,8}-[\dK]")
@@ -22,8 +23,7 @@ class ResPartner(models.Model):
         return self.env["account.move"].sudo().search([
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ("company_id", "=", self.env.company.id),
-            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("payment_state", "in", PAYABLE_PAYMENT_STATES),
+            *self.env["account.move"]._cobranza_invoice_domain(PAYABLE_PAYMENT_STATES),
         ], order="invoice_date_due, id")
 
     def _cobranza_open_plans(self):
@@ -55,7 +55,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         lines = self.env["account.move.line"].sudo().search([
             ("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", self.env.company.id),
-            ("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", ledger_sql.RECEIVABLE), ("parent_state", "=", "posted"),
             ("reconciled", "=", False), ("amount_residual", "!=", 0),
         ], order="date_maturity, date, id")
         items = []
@@ -77,13 +77,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         today = fields.Date.context_today(self)
         moves = self._cobranza_statement_moves()
-        labels = {"not_due": _("Not due yet"), "1_30": _("1-30 days"), "31_60": _("31-60 days"),
-                  "61_90": _("61-90 days"), "90_plus": _("Over 90 days")}
+        labels = self.env["cobranza.aging.report"]._cobranza_bucket_labels()
         items = self._cobranza_statement_items()
-        amounts = dict.fromkeys(aging.BUCKETS, 0.0)
         for item in items:
             item["days"] = (today - item["due"]).days
-            amounts[aging.bucket(item["days"])] += item["amount"]
+        amounts = kpi.aging([(item["amount"], item["days"]) for item in items])
         labels_kind = {"invoice": _("Invoice"), "credit_note": _("Credit note"), "payment": _("Payment not yet applied"),
                        "other": _("Other entry")}
         for item in items:
@@ -150,9 +148,7 @@ class ResPartner(models.Model):
                 [
                     ("commercial_partner_id", "=", self.commercial_partner_id.id),
                     ("company_id", "=", self._cobranza_company().id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", PAYABLE_PAYMENT_STATES),
+                    *self.env["account.move"]._cobranza_invoice_domain(PAYABLE_PAYMENT_STATES),
                 ]
             )
         return moves.sorted(lambda m: (m.invoice_date_due or m.date, m.id))

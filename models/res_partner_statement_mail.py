@@ -6,6 +6,7 @@ import pytz
 from odoo import api, fields, models, modules
 
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
+from ..utils import ledger_sql
 from .cobranza_contact_rule import allow_all
 
 _logger = logging.getLogger(__name__)
@@ -93,8 +94,7 @@ class ResPartner(models.Model):
             return Contact
         invoices = dict(Move._read_group(
             [("commercial_partner_id", "in", customers.ids), ("company_id", "=", company.id),
-             ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-             ("payment_state", "in", PAYABLE_PAYMENT_STATES)],
+             *Move._cobranza_invoice_domain(PAYABLE_PAYMENT_STATES)],
             ["commercial_partner_id"], ["id:array_agg"]))
         now = pytz.utc.localize(fields.Datetime.now())
         gates = self.env["cobranza.contact.rule"].sudo()._gates(customers, company, now)
@@ -124,7 +124,7 @@ class ResPartner(models.Model):
         open receivable item, invoices less payments and credit notes not yet applied, in the
         company's currency. One query."""
         groups = self.env["account.move.line"].sudo()._read_group(
-            [("company_id", "=", company.id), ("account_id.account_type", "=", "asset_receivable"),
+            [("company_id", "=", company.id), ("account_id.account_type", "=", ledger_sql.RECEIVABLE),
              ("parent_state", "=", "posted"), ("reconciled", "=", False), ("partner_id", "!=", False)],
             ["partner_id"], ["amount_residual:sum"], having=[("amount_residual:sum", ">", 0)])
         return {partner.id: balance for partner, balance in groups

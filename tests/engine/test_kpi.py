@@ -76,15 +76,13 @@ def test_weighted_delay_counts_amounts():
 
 def test_aging_fills_every_bucket():
     result = kpi.aging([(100, -3), (50, 0), (20, 1), (30, 45), (40, 75), (60, 91), (5, 30)])
-    assert result == {"not_due": 150, "1_30": 25, "31_60": 30, "61_90": 40, "90_plus": 60}
+    assert result == {"not_due": 150, "1_30": 25, "31_60": 30, "61_90": 40, "over_90": 60}
     assert kpi.aging([]) == dict.fromkeys(aging.BUCKETS, 0.0)
 
 
-def test_public_aging_uses_over_90():
-    result = kpi.public_aging([(100, -3), (60, 91), (10, 200)])
-    assert result == {"not_due": 100, "1_30": 0.0, "31_60": 0.0, "61_90": 0.0, "over_90": 70}
-    assert set(kpi.KPI_AGING_KEYS) == set(aging.BUCKETS)
-    assert kpi.aging_keys({"90_plus": 5.0}) == {"over_90": 5.0}
+def test_aging_keys_are_the_public_kpi_keys():
+    # the keys of cobranza.kpi.compute(...)["aging"] and of the fields aging_<key>
+    assert list(kpi.aging([(10, 200)])) == ["not_due", "1_30", "31_60", "61_90", "over_90"]
 
 
 def test_change():
@@ -169,4 +167,3 @@ def test_cei_at_most_100(opening, sales, closing, current):
 def test_aging_sums_to_the_total(items):
     total = sum(amount for amount, _days in items)
     assert sum(kpi.aging(items).values()) == pytest.approx(total)
-    assert sum(kpi.public_aging(items).values()) == pytest.approx(total)

@@ -75,17 +75,13 @@ class CobranzaDispute(models.Model):
     @api.depends("move_id")
     def _compute_user_id(self):
         policies = self.move_id._cobranza_resolve_policy()
+        Users = self.env["res.users"]
         for dispute in self:
             move = dispute.move_id
-            # a person who will see the task: invoices created by a cron or an import carry
-            # OdooBot as salesperson, and a portal request runs as the customer
-            dispute.user_id = (
-                move.invoice_user_id
-                | move.commercial_partner_id.cobranza_collector_id
-                | policies.get(move, self.env["cobranza.policy"]).responsible_id
-                | self.env.user
-                | self.env["res.users"]._cobranza_managers(move.company_id or self.env.company)
-            )._cobranza_people()[:1]
+            # a person who will see the task (a portal request runs as the customer)
+            dispute.user_id = Users._cobranza_task_user(
+                "collector", move.company_id or self.env.company, move.commercial_partner_id, move,
+                policies.get(move, self.env["cobranza.policy"]))
 
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
@@ -101,11 +97,11 @@ class CobranzaDispute(models.Model):
             # the customer's words are plain text: escaped (no link, image or style survives)
             description = text_html(dispute.description)
             if dispute.user_id:
-                dispute.activity_schedule(
-                    "mail.mail_activity_data_todo", date_deadline=dispute.deadline, user_id=dispute.user_id.id,
-                    summary=_("Settle the dispute on %s", dispute.move_id.name),
-                    note=description,
-                )
+                self.env["mail.activity"]._cobranza_create([{
+                    "record": dispute, "user": dispute.user_id, "deadline": dispute.deadline,
+                    "compose": lambda reader, description=description: (
+                        reader.env._("Settle the dispute on %s", reader.move_id.name), description),
+                }], notify=True)
             dispute.move_id.message_post(
                 body=Markup("<p>%s</p>%s") % (_("Invoice disputed by the customer:"), description))
         disputes._refresh()

@@ -273,14 +273,12 @@ class CobranzaPaymentPlan(models.Model):
             }) for inst in plan._schedule()]
 
     def _request_approval(self):
-        for plan in self:
-            managers = self.env["res.users"]._cobranza_managers(plan.company_id)
-            for manager in managers[:5] or (plan.user_id | self.env.user)._cobranza_people()[:1]:
-                plan.activity_schedule(
-                    "mail.mail_activity_data_todo", user_id=manager.id,
-                    summary=_("Approve the payment plan %s", plan.name),
-                    note=plan.approval_reason,
-                )
+        """A task for the Collections Managers (up to five) to approve these plans."""
+        Users = self.env["res.users"]
+        self.env["mail.activity"]._cobranza_create([{
+            "record": plan, "user": manager,
+            "compose": lambda reader: (reader.env._("Approve the payment plan %s", reader.name), reader.approval_reason),
+        } for plan in self for manager in Users._cobranza_managers(plan.company_id)[:5]], notify=True)
 
     def _activate(self):
         self.ensure_one()
@@ -369,11 +367,13 @@ class CobranzaPaymentPlan(models.Model):
                 "channel_reason": "notice", "mail_template_id": template.id, "author_id": self.env.user.id,
                 "key": f"plan:{plan.id}:broken", "amount_due": plan.remaining_amount,
             } for plan in self])
-        for plan in self:
-            plan.activity_schedule(
-                "mail.mail_activity_data_todo", user_id=(plan.user_id | self.env.user)._cobranza_people()[:1].id,
-                summary=_("Payment plan %s is broken: the ordinary reminders resume", plan.name),
-            )
+        Users = self.env["res.users"]
+        self.env["mail.activity"]._cobranza_create([{
+            "record": plan,
+            "user": Users._cobranza_task_user("collector", plan.company_id, plan.partner_id, first=plan.user_id),
+            "compose": lambda reader: (
+                reader.env._("Payment plan %s is broken: the ordinary reminders resume", reader.name), False),
+        } for plan in self])
 
     def _cobranza_plan_reminders(self, run):
         """Installment reminders through the calendar (before due, due, overdue): one email per

@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import split_every
 
 from ..engine import scoring
+from ..utils.db import write_company_values
 
 _logger = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ class CobranzaSegment(models.Model):
                          round(delay, 2), round(risk, 4), scoring.rating(risk, limits), new or None))
             if new != old:
                 changes[partner.id] = (old, new)
-        partners._cobranza_write_company_values(company, BEHAVIOUR_COLUMNS, rows)
+        write_company_values(partners, company, BEHAVIOUR_COLUMNS, rows)
         self._cobranza_post_changes(partners.filtered(lambda p: p.id in changes), company, results, changes)
         self.env["account.move"]._cobranza_predict(partners, company, expected, date)
         return changes

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytz
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize_all, format_datetime
 
@@ -299,7 +299,7 @@ class ResPartner(models.Model):
         self.env["cobranza.contact"].sudo().create({
             "partner_id": partner.id, "company_id": company.id, "channel": reply._reply_channel() or "other",
             "state": "sent", "note": text, "author_id": False, "date": reply.received_at,
-            "move_ids": [(6, 0, reply.move_ids.ids)],
+            "move_ids": [Command.set(reply.move_ids.ids)],
         })
         partner.message_post(body=text, subtype_xmlid="mail.mt_note")
         return stopped
@@ -427,24 +427,3 @@ class ResPartner(models.Model):
         for partner in self.commercial_partner_id:
             kept, total = totals.get(partner.id, (0, 0))
             partner.cobranza_promise_kept_rate = 100.0 * kept / total if total else 0.0
-
-    def _cobranza_task_user(self, moves, policy):
-        """Who gets a collector task: the collector, the salesperson, the policy's responsible,
-        the current user, a Collections Manager; always a person, never OdooBot."""
-        self.ensure_one()
-        return (
-            self.cobranza_collector_id | moves.invoice_user_id | policy.responsible_id | self.env.user
-        )._cobranza_people()[:1] or self.env["res.users"]._cobranza_managers(moves.company_id[:1] or self.env.company)[:1]
-
-    def _cobranza_schedule_task(self, moves, policy, activity_type, summary, note=False, assignee=None):
-        self.ensure_one()
-        activity_type = activity_type or self.env.ref("mail.mail_activity_data_call")
-        return self.env["mail.activity"].create({
-            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "res_id": self.id,
-            "activity_type_id": activity_type.id,
-            "summary": summary,
-            "note": note or _("Invoices: %s", ", ".join(moves.mapped("name"))),
-            "user_id": (assignee or self._cobranza_task_user(moves, policy)).id,
-            "date_deadline": moves._cobranza_today() if moves else fields.Date.context_today(self),
-        })

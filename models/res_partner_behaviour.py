@@ -161,25 +161,6 @@ class ResPartner(models.Model):
             )
         return behaviours
 
-    def _cobranza_write_company_values(self, company, columns, rows):
-        """Write company-dependent values of many customers in `company` in one statement.
-        `columns`: ``[(field name, SQL type)]``; `rows`: ``[(partner id, value, ...)]``."""
-        if not rows:
-            return
-        self.flush_model()
-        sets = ", ".join(
-            f"{fname} = COALESCE(p.{fname}, '{{}}'::jsonb) || jsonb_build_object(%s, v.{fname})"
-            for fname, _type in columns
-        )
-        arrays = ", ".join(["%s::int[]"] + [f"%s::{sqltype}[]" for _fname, sqltype in columns])
-        self.env.cr.execute(  # one array per column: a statement of a few parameters
-            f"""UPDATE res_partner p SET {sets}
-                  FROM unnest({arrays}) AS v(id, {", ".join(f for f, _t in columns)})
-                 WHERE p.id = v.id""",
-            [str(company.id)] * len(columns) + [list(column) for column in zip(*rows)],
-        )
-        self.invalidate_model([fname for fname, _type in columns])
-
     @api.model
     def _cobranza_receivable_customers(self, company, date):
         """Commercial customers with a receivable in `company` that was open at some point of

@@ -11,10 +11,9 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, is_html_empty, plaintext2html
-from odoo.tools.mail import generate_tracking_message_id
 
 from ..engine import channels
-from ..utils.db import claim_rows, insert_rows
+from ..utils.db import claim_rows, insert_messages, insert_rows
 from ..utils.mail_layout import layout_values
 from .mail_activity import invoices_note
 
@@ -41,7 +40,7 @@ class CobranzaContact(models.Model):
         for (template, model, company), contacts in groups.items():
             for batch in contacts._split_by_target():
                 values = batch._email_values(template, model, company)
-                messages = self._insert_messages([v["message"] for v in values])
+                messages = insert_messages(self.env, [v["message"] for v in values])
                 batch._queue_emails(messages, values, company)
                 for contact, message in zip(batch, messages):
                     contact._mark_sent(mail_message_id=message.id, delivery_status="queued",
@@ -68,7 +67,7 @@ class CobranzaContact(models.Model):
         if not sendable:
             return
         note_subtype = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        messages = self._insert_messages([{
+        messages = insert_messages(self.env, [{
             "model": "res.partner", "res_id": customer_id(contact), "message_type": "sms", "subtype_id": note_subtype,
             "body": plaintext2html(texts[contact]), "author_id": contact.author_id.partner_id.id,
             "partner_ids": [customer_id(contact)], "record_company_id": contact.company_id.id,
@@ -367,28 +366,4 @@ class CobranzaContact(models.Model):
                 "message_type": "notification", "subtype_id": note, "is_internal": True, "author_id": author.id,
                 "email_from": author.email_formatted,
             })
-        self._insert_messages(vals_list)
-
-    @api.model
-    def _insert_messages(self, vals_list):
-        """The chatter messages of the collection trail (reminders posted on customers, notes on
-        invoices), inserted at once: on a backlog day these are tens of thousands of messages
-        of known shape, and the ORM would run its whole create machinery for each and sanitize
-        each body twice. Their bodies are safe already: a mail template's body is sanitized when
-        it is saved and QWeb escapes everything it renders into it; a text a person wrote is
-        sanitized by the contact's HTML field; our notes are escaped text. Returns the
-        messages, in order."""
-        now = fields.Datetime.now()
-        messages = insert_rows(self.env, "mail.message", [{
-            "model": vals["model"], "res_id": vals["res_id"], "body": vals.get("body") or "",
-            "subject": vals.get("subject") or None, "message_type": vals["message_type"],
-            "subtype_id": vals.get("subtype_id"), "author_id": vals.get("author_id"),
-            "email_from": vals.get("email_from") or None, "reply_to": vals.get("reply_to") or None,
-            "message_id": generate_tracking_message_id(f"{vals['res_id']}-{vals['model']}"),
-            "is_internal": bool(vals.get("is_internal")), "email_add_signature": bool(vals.get("email_add_signature")),
-            "record_company_id": vals.get("record_company_id"), "mail_server_id": vals.get("mail_server_id") or None,
-            "date": now, "partner_ids": vals.get("partner_ids") or (), "attachment_ids": vals.get("attachment_ids") or (),
-        } for vals in vals_list])
-        for model in {vals["model"] for vals in vals_list}:
-            self.env[model].invalidate_model(["message_ids"])
-        return messages
+        insert_messages(self.env, vals_list)

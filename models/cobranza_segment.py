@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import split_every
 
 from ..engine import scoring
-from ..utils.db import write_company_values
+from ..utils.db import insert_messages, write_company_values
 
 _logger = logging.getLogger(__name__)
 
@@ -223,14 +223,14 @@ class CobranzaSegment(models.Model):
         for partner in partners:
             behaviour, _old, _new = results[partner.id]
             old, new = changes[partner.id]
+            on_time = "—" if behaviour.on_time_ratio is None else f"{behaviour.on_time_ratio:.0%}"
+            avg = "—" if behaviour.avg_delay is None else f"{behaviour.avg_delay:.1f}"
+            p90 = "—" if behaviour.p90_delay is None else f"{behaviour.p90_delay:.0f}"
             facts = _(
                 "%(settled)s invoices settled, %(on_time)s on time, average delay %(avg)s days, "
                 "90th percentile %(p90)s days, %(overdue_days)s days overdue, %(promises)s broken "
                 "promises, %(plans)s broken plans, %(disputes)s disputes",
-                settled=behaviour.settled_count,
-                on_time="—" if behaviour.on_time_ratio is None else f"{behaviour.on_time_ratio:.0%}",
-                avg="—" if behaviour.avg_delay is None else f"{behaviour.avg_delay:.1f}",
-                p90="—" if behaviour.p90_delay is None else f"{behaviour.p90_delay:.0f}",
+                settled=behaviour.settled_count, on_time=on_time, avg=avg, p90=p90,
                 overdue_days=behaviour.overdue_days, promises=behaviour.broken_promises,
                 plans=behaviour.broken_plans, disputes=behaviour.disputes,
             )
@@ -242,7 +242,7 @@ class CobranzaSegment(models.Model):
             vals_list.append({"model": "res.partner", "res_id": partner.id, "body": body,
                               "message_type": "notification", "subtype_id": note, "author_id": author,
                               "is_internal": True, "record_company_id": company.id})
-        self.env["cobranza.contact"]._insert_messages(vals_list)
+        insert_messages(self.env, vals_list)
 
     @api.model
     def _cron_recompute_segments(self):

@@ -53,6 +53,35 @@ class TestDispatch(CobranzaCase, SMSCase):
                  "run_date": c.run_date, "channel": "email", "action": "email"} for c in contacts]
         self.assertFalse(self.Contact._plan(vals))
 
+    def test_a_level_attaching_invoices_sends_their_pdfs(self):
+        """A level with `attach_invoices`: the reminder carries one PDF attachment per invoice
+        it names, each named after its invoice. (Odoo's test mode renders reports as HTML, not
+        through wkhtmltopdf: the attachment holds the invoice's report in HTML, typed as the PDF
+        it is in production.)"""
+        level = self.default_policy.level_ids.filtered(lambda lvl: lvl.offset_days == 0)
+        self.assertTrue(level.send_email)
+        level.attach_invoices = True
+        second = self._invoice(amount=50.0, due=DAY)
+        invoices = self.invoices.filtered(lambda m: m.partner_id == self.customer) | second
+        self.assertFalse(invoices.invoice_pdf_report_id, "no stored PDF: rendered for the reminder")
+        with freeze_time(DAY):
+            self.env["cobranza.run"].run_for_date(DAY, self.company)
+        contact = self._emails(self.customer)
+        self.assertEqual((len(contact), contact.state, contact.attach_invoices), (1, "sent", True))
+        self.assertEqual(contact.move_ids, invoices)
+        attachments = contact.mail_message_id.attachment_ids
+        self.assertEqual(sorted(attachments.mapped("name")),
+                         sorted(move._get_invoice_report_filename() for move in invoices))
+        self.assertEqual(set(attachments.mapped("mimetype")), {"application/pdf"})
+        for move in invoices:
+            attachment = attachments.filtered(lambda a: a.name == move._get_invoice_report_filename())
+            self.assertIn(move.name.encode(), attachment.raw, "the invoice's own report")
+            self.assertIn(b"<html", attachment.raw[:500].lower(), "HTML in test mode (a PDF in production)")
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", contact.mail_message_id.id)])
+        self.assertEqual(mail.attachment_ids, attachments, "the queued email carries them")
+        others = self._emails(self.others)
+        self.assertEqual(len(others.mail_message_id.attachment_ids), len(self.others), "one invoice each")
+
     def test_a_failing_executor_fails_only_its_contact(self):
         Contact = type(self.Contact)
         original = Contact._render_bodies

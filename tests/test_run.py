@@ -45,16 +45,11 @@ class TestDailyRun(CobranzaCase):
             "cobranza_segment_id": cls.delinquent.id, "cobranza_collector_id": cls.collector.id,
         })
 
-    def _run(self, day, companies=None):
-        return self.Run.run_for_date(day, companies or self.company)
-
     def _contacts(self, partner=None):
-        """The run's contacts with the customer (its late fees and legal hand-offs are in the
-        contact log too, but they are no message to the customer)."""
+        """The runs' contacts with `partner` (any customer): its late fees and legal hand-offs
+        are in the contact log too, but they are no message to the customer."""
         domain = [("run_id", "!=", False), ("action", "not in", ("fee", "legal"))]
-        if partner:
-            domain.append(("partner_id", "=", partner.id))
-        return self.Contact.search(domain, order="date, id")
+        return super()._contacts(partner or self.Contact.search(domain).partner_id, order="date, id", domain=domain)
 
     # ------------------------------------------------------------------ the calendar
     def test_calendar_of_120_days(self):

@@ -1,4 +1,7 @@
+from contextlib import nullcontext
 from datetime import timedelta
+
+from freezegun import freeze_time
 
 from odoo import Command, fields, http
 from odoo.tests import HttpCase, new_test_user
@@ -49,6 +52,21 @@ class CobranzaHelpers:
             groups="base.group_user,account.group_account_invoice,account_cobranza.group_cobranza_user",
             company_id=self.env.company.id,
         )
+
+    def _run(self, day=None, moment=None, companies=None, frozen=False):
+        """The collections run of `day` (today) for `companies` (the test's company), as the
+        cron makes it; the clock stopped at `moment`, or at the start of `day` when `frozen`."""
+        day = day or fields.Date.context_today(self.env.user)
+        moment = moment or (day if frozen else None)
+        with freeze_time(moment) if moment else nullcontext():
+            return self.env["cobranza.run"].run_for_date(day, companies or self.company)
+
+    def _contacts(self, partner=None, order="id", domain=(), **values):
+        """The contacts with `partner` (partners; the test's customer by default) matching
+        `domain` and whose fields have `values`."""
+        return self.env["cobranza.contact"].search([
+            ("partner_id", "in", (partner or self.customer).ids), *domain,
+            *[(k, "=", v) for k, v in values.items()]], order=order)
 
     @classmethod
     def _credit_note(cls, invoice, amount, day):

@@ -31,14 +31,6 @@ class TestContactRules(CobranzaCase, SMSCase):
         cls.customer.write({"country_id": cls.env.ref("base.cl").id, "tz": "America/Santiago",
                             "mobile": "+56 9 6123 4567", "cobranza_collector_id": cls.collector.id})
 
-    def _run(self, day, moment):
-        with freeze_time(moment):
-            return self.env["cobranza.run"].run_for_date(day, self.company)
-
-    def _contacts(self, **domain):
-        return self.env["cobranza.contact"].search(
-            [("partner_id", "=", self.customer.id), *[(k, "=", v) for k, v in domain.items()]], order="id")
-
     def test_preset_is_loaded(self):
         self.assertEqual(len(self.chile.window_ids), 6, "Monday to Saturday")
         self.assertEqual((self.chile.window_ids[0].hour_from, self.chile.window_ids[0].hour_to), (8.0, 20.0))
@@ -47,7 +39,7 @@ class TestContactRules(CobranzaCase, SMSCase):
 
     def test_run_outside_the_hours_defers_to_the_first_allowed_moment(self):
         self._invoice(amount=100.0, due=MONDAY)  # due today: the email level
-        run = self._run(MONDAY, datetime(2026, 3, 2, 10, 30))  # 07:30 in Santiago
+        run = self._run(MONDAY, moment=datetime(2026, 3, 2, 10, 30))  # 07:30 in Santiago
         contact = self._contacts(channel="email")
         self.assertEqual((contact.state, contact.defer_reason), ("deferred", "hours"))
         self.assertEqual(contact.scheduled_at, datetime(2026, 3, 2, 11, 0), "08:00 in Santiago")
@@ -65,7 +57,7 @@ class TestContactRules(CobranzaCase, SMSCase):
     def test_customers_preferred_hours_inside_the_legal_ones(self):
         self.customer.write({"cobranza_contact_hour_from": 15.0, "cobranza_contact_hour_to": 18.0})
         self._invoice(amount=100.0, due=MONDAY)
-        self._run(MONDAY, datetime(2026, 3, 2, 13, 0))  # 10:00 in Santiago: legal, not preferred
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 13, 0))  # 10:00 in Santiago: legal, not preferred
         contact = self._contacts(channel="email")
         self.assertEqual((contact.state, contact.defer_reason), ("deferred", "hours"))
         self.assertEqual(contact.scheduled_at, datetime(2026, 3, 2, 18, 0), "15:00 in Santiago")
@@ -74,7 +66,7 @@ class TestContactRules(CobranzaCase, SMSCase):
         self.chile.unlink()
         self.customer.write({"cobranza_contact_hour_from": 9.0, "cobranza_contact_hour_to": 12.0})
         self._invoice(amount=100.0, due=MONDAY)
-        self._run(MONDAY, datetime(2026, 3, 2, 19, 0))  # 16:00 in Santiago
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 19, 0))  # 16:00 in Santiago
         contact = self._contacts(channel="email")
         self.assertEqual(contact.state, "deferred")
         self.assertEqual(contact.scheduled_at, datetime(2026, 3, 3, 12, 0), "09:00 the next day")
@@ -83,10 +75,10 @@ class TestContactRules(CobranzaCase, SMSCase):
 
     def test_caps_across_channels_and_days(self):
         self._invoice(amount=100.0, due=MONDAY)
-        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))  # noon in Santiago: allowed
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 15, 0))  # noon in Santiago: allowed
         self.assertEqual(self._contacts(channel="email").state, "sent")
         # next day the SMS level: written contacts must be two days apart
-        self._run(MONDAY + timedelta(days=1), datetime(2026, 3, 3, 15, 0))
+        self._run(MONDAY + timedelta(days=1), moment=datetime(2026, 3, 3, 15, 0))
         sms = self._contacts(channel="sms")
         self.assertEqual((sms.state, sms.defer_reason), ("deferred", "too_soon"))
         self.assertEqual(sms.scheduled_at, datetime(2026, 3, 4, 11, 0))
@@ -97,14 +89,14 @@ class TestContactRules(CobranzaCase, SMSCase):
             "name": "Feriado", "calendar_id": self.company.resource_calendar_id.id, "company_id": self.company.id,
             "date_from": datetime(2026, 3, 2, 3, 0), "date_to": datetime(2026, 3, 3, 2, 59)})
         self._invoice(amount=100.0, due=MONDAY)
-        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 15, 0))
         contact = self._contacts(channel="email")
         self.assertEqual((contact.defer_reason, contact.scheduled_at), ("holiday", datetime(2026, 3, 3, 11, 0)))
 
     def test_business_customer_exempted(self):
         self.customer.cobranza_rules_exempt = True
         self._invoice(amount=100.0, due=MONDAY)
-        self._run(MONDAY, datetime(2026, 3, 2, 3, 0))  # midnight in Santiago
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 3, 0))  # midnight in Santiago
         self.assertEqual(self._contacts(channel="email").state, "sent")
 
     def test_manual_contact_refused_then_overridden_by_a_manager(self):
@@ -138,7 +130,7 @@ class TestContactRules(CobranzaCase, SMSCase):
 
     def test_sms_through_the_gateway_and_blacklist(self):
         self._invoice(amount=100.0, due=MONDAY - timedelta(days=1))
-        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 15, 0))
         contact = self._contacts(channel="sms")
         self.assertEqual(contact.state, "sent")
         with self.mockSMSGateway():
@@ -148,7 +140,7 @@ class TestContactRules(CobranzaCase, SMSCase):
                                                 "country_id": self.env.ref("base.cl").id})
         self.env["phone.blacklist"].sudo().add("+56987654321")
         self._invoice(partner=other, amount=100.0, due=MONDAY - timedelta(days=1))
-        self._run(MONDAY, datetime(2026, 3, 2, 16, 0))
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 16, 0))
         blocked = self.env["cobranza.contact"].search([("partner_id", "=", other.id), ("channel", "=", "sms")])
         self.assertEqual(blocked.state, "failed")
         self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", other.id)]))
@@ -184,7 +176,7 @@ class TestContactRules(CobranzaCase, SMSCase):
 
     def test_export_contacts_csv_and_xlsx(self):
         self._invoice(amount=100.0, due=MONDAY)
-        self._run(MONDAY, datetime(2026, 3, 2, 15, 0))
+        self._run(MONDAY, moment=datetime(2026, 3, 2, 15, 0))
         export = self.env["cobranza.contact.export"].with_user(self.collector).create({
             "partner_id": self.customer.id, "date_from": MONDAY - timedelta(days=1),
             "date_to": MONDAY, "file_format": "csv"})
@@ -224,7 +216,9 @@ class TestChannels(CobranzaCase):
                          "send_sms": False, "channel_fallback": "whatsapp,sms,email"})
         cls.invoice = cls._invoice(amount=100.0, due=fields.Date.today() - timedelta(days=1))
 
-    def _run(self, responses):
+    def _run_answered(self, responses):
+        """Today's run, WhatsApp's API answering `responses` in turn; returns the run, the
+        calls made and the mock of the pauses between retries."""
         calls = []
 
         def fake_post(url, json=None, headers=None, timeout=None):
@@ -236,14 +230,11 @@ class TestChannels(CobranzaCase):
 
         with patch("odoo.addons.account_cobranza.models.res_company_whatsapp.requests.post", fake_post), \
                 patch("odoo.addons.account_cobranza.models.res_company_whatsapp.time.sleep") as sleep:
-            run = self.env["cobranza.run"].run_for_date(fields.Date.today(), self.company)
+            run = self._run()
         return run, calls, sleep
 
-    def _contacts(self):
-        return self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id)], order="id")
-
     def test_whatsapp_success(self):
-        run, calls, _sleep = self._run([FakeResponse(200, {"messages": [{"id": "wamid.OK"}]})])
+        run, calls, _sleep = self._run_answered([FakeResponse(200, {"messages": [{"id": "wamid.OK"}]})])
         (url, payload, headers, timeout), = calls
         self.assertEqual(url, "https://graph.facebook.com/v21.0/1099/messages")
         self.assertEqual(payload["to"], "56961234567")
@@ -257,7 +248,7 @@ class TestChannels(CobranzaCase):
 
     def test_whatsapp_refused_falls_back_to_sms(self):
         self.level.sms_template_id = self.env.ref("account_cobranza.sms_template_cobranza_overdue")
-        _run, calls, sleep = self._run([FakeResponse(400, {"error": {"message": "Template not approved"}})])
+        _run, calls, sleep = self._run_answered([FakeResponse(400, {"error": {"message": "Template not approved"}})])
         self.assertEqual(len(calls), 1, "a 4xx is not retried")
         sleep.assert_not_called()
         whatsapp, sms = self._contacts()
@@ -267,7 +258,7 @@ class TestChannels(CobranzaCase):
 
     def test_whatsapp_timeout_is_retried_then_falls_back(self):
         timeouts = [requests.exceptions.Timeout()] * 4
-        _run, calls, sleep = self._run(timeouts)
+        _run, calls, sleep = self._run_answered(timeouts)
         self.assertEqual(len(calls), 4, "first try and three retries")
         self.assertEqual([c.args[0] for c in sleep.call_args_list], [1, 2, 4])
         whatsapp, sms = self._contacts()
@@ -276,7 +267,7 @@ class TestChannels(CobranzaCase):
         self.assertEqual((sms.channel, sms.state), ("sms", "sent"), "the level's SMS template as fallback")
 
     def test_retry_after_a_server_error_succeeds(self):
-        _run, calls, _sleep = self._run([FakeResponse(503, {}), FakeResponse(200, {"messages": [{"id": "w2"}]})])
+        _run, calls, _sleep = self._run_answered([FakeResponse(503, {}), FakeResponse(200, {"messages": [{"id": "w2"}]})])
         self.assertEqual(len(calls), 2)
         self.assertEqual(self._contacts().state, "sent")
 
@@ -286,6 +277,6 @@ class TestChannels(CobranzaCase):
                      "sms_template_id": self.env.ref("account_cobranza.sms_template_cobranza_overdue").id})
         self.invoice.invoice_date_due = fields.Date.today() - timedelta(days=15)
         self.customer.cobranza_preferred_channel = "sms"
-        self._run([])
+        self._run_answered([])
         channels = self._contacts().filtered(lambda c: c.channel != "letter").mapped("channel")
         self.assertEqual(channels, ["sms"], "only the preferred one of the ticked channels")

@@ -28,16 +28,12 @@ class TestDispatch(CobranzaCase, SMSCase):
         cls.invoices = cls._invoice(amount=100.0, due=DAY) | cls.env["account.move"].concat(*[
             cls._invoice(partner=partner, amount=200.0, due=DAY) for partner in cls.others])
 
-    def _run(self, day=DAY):
-        with freeze_time(day):
-            return self.env["cobranza.run"].run_for_date(day, self.company)
-
     def _emails(self, partners=None):
         return self.Contact.search([("partner_id", "in", (partners or self.customer | self.others).ids),
                                     ("action", "=", "email")])
 
     def test_every_origin_plans_then_the_dispatcher_delivers(self):
-        run = self._run()
+        run = self._run(DAY, frozen=True)
         contacts = self._emails()
         self.assertEqual(len(contacts), 4)
         self.assertEqual(set(contacts.mapped("state")), {"sent"})
@@ -53,6 +49,34 @@ class TestDispatch(CobranzaCase, SMSCase):
                  "run_date": c.run_date, "channel": "email", "action": "email"} for c in contacts]
         self.assertFalse(self.Contact._plan(vals))
 
+    def test_a_level_attaching_invoices_sends_their_pdfs(self):
+        """A level with `attach_invoices`: the reminder carries one PDF attachment per invoice
+        it names, each named after its invoice. (Odoo's test mode renders reports as HTML, not
+        through wkhtmltopdf: the attachment holds the invoice's report in HTML, typed as the PDF
+        it is in production.)"""
+        level = self.default_policy.level_ids.filtered(lambda lvl: lvl.offset_days == 0)
+        self.assertTrue(level.send_email)
+        level.attach_invoices = True
+        second = self._invoice(amount=50.0, due=DAY)
+        invoices = self.invoices.filtered(lambda m: m.partner_id == self.customer) | second
+        self.assertFalse(invoices.invoice_pdf_report_id, "no stored PDF: rendered for the reminder")
+        self._run(DAY, frozen=True)
+        contact = self._emails(self.customer)
+        self.assertEqual((len(contact), contact.state, contact.attach_invoices), (1, "sent", True))
+        self.assertEqual(contact.move_ids, invoices)
+        attachments = contact.mail_message_id.attachment_ids
+        self.assertEqual(sorted(attachments.mapped("name")),
+                         sorted(move._get_invoice_report_filename() for move in invoices))
+        self.assertEqual(set(attachments.mapped("mimetype")), {"application/pdf"})
+        for move in invoices:
+            attachment = attachments.filtered(lambda a: a.name == move._get_invoice_report_filename())
+            self.assertIn(move.name.encode(), attachment.raw, "the invoice's own report")
+            self.assertIn(b"<html", attachment.raw[:500].lower(), "HTML in test mode (a PDF in production)")
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", contact.mail_message_id.id)])
+        self.assertEqual(mail.attachment_ids, attachments, "the queued email carries them")
+        others = self._emails(self.others)
+        self.assertEqual(len(others.mail_message_id.attachment_ids), len(self.others), "one invoice each")
+
     def test_a_failing_executor_fails_only_its_contact(self):
         Contact = type(self.Contact)
         original = Contact._render_bodies
@@ -64,7 +88,7 @@ class TestDispatch(CobranzaCase, SMSCase):
             return original(self, template, records)
 
         with patch.object(Contact, "_render_bodies", render):
-            run = self._run()
+            run = self._run(DAY, frozen=True)
         contacts = self._emails()
         failed = contacts.filtered(lambda c: c.partner_id == broken)
         self.assertEqual((failed.state, failed.note), ("failed", "Unexpected error: template exploded"))
@@ -110,7 +134,7 @@ class TestDispatch(CobranzaCase, SMSCase):
         self.assertEqual(fine.state, "sent")
 
     def test_delivery_status_follows_odoos_queue(self):
-        self._run()
+        self._run(DAY, frozen=True)
         ok, bounced, unreachable, _other = self._emails().sorted("id")
         mails = self.env["mail.mail"].search([("mail_message_id", "in", (ok | bounced | unreachable).mail_message_id.ids)])
         mail_of = {mail.mail_message_id: mail for mail in mails}
@@ -139,7 +163,7 @@ class TestDispatch(CobranzaCase, SMSCase):
     def test_sms_delivery_failure_shows_on_the_contact(self):
         self.customer.mobile = "+56 9 6123 4567"
         self.invoices[0].invoice_date_due = DAY - timedelta(days=1)  # the SMS level
-        self._run()
+        self._run(DAY, frozen=True)
         sms = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "sms")])
         self.assertEqual((sms.state, sms.delivery_status), ("sent", "queued"))
         with self.mockSMSGateway(sms_allow_unlink=True, nbr_t_error={"+56961234567": "wrong_number_format"}):
@@ -154,10 +178,10 @@ class TestDispatch(CobranzaCase, SMSCase):
             Command.create({"name": "Legal", "offset_days": 20, "legal_handoff": True}),
         ]})
         self.customer.cobranza_policy_id = strict
-        self._run(DAY + timedelta(days=5))
+        self._run(DAY + timedelta(days=5), frozen=True)
         fee = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "fee")])
         self.assertEqual((fee.state, fee.move_ids, fee.fee_move_id.amount_total), ("sent", self.invoices[0], 10.0))
-        self._run(DAY + timedelta(days=20))
+        self._run(DAY + timedelta(days=20), frozen=True)
         legal = self.Contact.search([("partner_id", "=", self.customer.id), ("action", "=", "legal")])
         self.assertEqual(legal.state, "sent")
         self.assertTrue(legal.activity_id)
@@ -238,7 +262,7 @@ class TestDispatch(CobranzaCase, SMSCase):
         self.assertEqual(waiting.state, "planned")
 
     def test_the_audit_trail_cannot_be_reopened(self):
-        self._run()
+        self._run(DAY, frozen=True)
         sent = self._emails()[:1].with_user(self.collector)
         for values in ({"state": "planned", "dispatched_at": False}, {"delivery_status": "delivered"},
                        {"body": "<p>otro texto</p>"}):
@@ -249,7 +273,7 @@ class TestDispatch(CobranzaCase, SMSCase):
     def test_the_invoice_trail_names_every_channel_once_per_level(self):
         self.invoices[0].invoice_date_due = DAY - timedelta(days=15)  # email and letter
         with patch.object(type(self.env["account.move"]), "_cobranza_pdf_attachments", return_value=[]):
-            self._run()
+            self._run(DAY, frozen=True)
         notes = self.invoices[0].message_ids.filtered(lambda m: "Collection reminder" in str(m.body))
         self.assertEqual(len(notes), 1)
         self.assertIn("(Email, Letter)", str(notes.body))

@@ -2,8 +2,6 @@
 Chile, Peru and Argentina (the localization suite), and on the generic chart."""
 from datetime import timedelta
 
-from freezegun import freeze_time
-
 from odoo import Command, fields
 from odoo.tests import Form, tagged
 
@@ -33,10 +31,6 @@ class DocumentsMixin:
         cls.customer.cobranza_policy_id = cls.policy
         cls.invoice = cls._invoice(amount=100000.0, due=cls.due, invoice_date=cls.due)
 
-    def _run(self, day):
-        with freeze_time(day):
-            return self.env["cobranza.run"].run_for_date(day, self.company)
-
     def _assert_document(self, move, internal_type, code):
         self.assertEqual(move.state, "posted")
         if code:
@@ -45,7 +39,7 @@ class DocumentsMixin:
             self.assertTrue(move.l10n_latam_document_number, "a folio of its own")
 
     def test_late_fee_is_a_debit_note_of_the_invoice_then_legal(self):
-        self._run(self.due + timedelta(days=5))
+        self._run(self.due + timedelta(days=5), frozen=True)
         contact = self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id), ("action", "=", "fee")])
         fee = contact.fee_move_id
         self.assertEqual(contact.state, "sent")
@@ -61,9 +55,9 @@ class DocumentsMixin:
             self.assertFalse(fee.invoice_line_ids.tax_ids)
         self.assertIn(fee, self.invoice.cobranza_fee_ids)
         # the fee is never charged twice, and the legal level follows
-        self._run(self.due + timedelta(days=6))
+        self._run(self.due + timedelta(days=6), frozen=True)
         self.assertEqual(len(self.invoice.cobranza_fee_ids), 1)
-        self._run(self.due + timedelta(days=20))
+        self._run(self.due + timedelta(days=20), frozen=True)
         legal = self.env["cobranza.contact"].search([("partner_id", "=", self.customer.id), ("action", "=", "legal")])
         self.assertEqual(legal.state, "sent")
         self.assertTrue(self.invoice.cobranza_legal)
@@ -127,7 +121,7 @@ class TestChileDocuments(DocumentsMixin, CobranzaLatamCase):
         self.assertTrue(self.invoice.journal_id._cobranza_uses_documents())
 
     def test_a_reply_naming_the_invoices_folio_is_not_its_fee(self):
-        self._run(self.due + timedelta(days=5))
+        self._run(self.due + timedelta(days=5), frozen=True)
         fee = self.invoice.cobranza_fee_ids
         self.assertEqual(fee._cobranza_folio(), self.invoice._cobranza_folio(), "each document type numbers its own")
         reply = self.env["cobranza.reply"].create({
@@ -148,7 +142,7 @@ class TestChileDocuments(DocumentsMixin, CobranzaLatamCase):
 
     def test_the_policy_may_choose_an_invoice(self):
         self.policy.fee_document = "invoice"
-        self._run(self.due + timedelta(days=5))
+        self._run(self.due + timedelta(days=5), frozen=True)
         fee = self.invoice.cobranza_fee_ids
         self.assertFalse(fee.debit_origin_id)
         self._assert_document(fee, "invoice", "33")
@@ -190,13 +184,13 @@ class TestGenericChartDocuments(DocumentsMixin, CobranzaCase):
 
     def test_as_the_journal_requires_is_an_invoice_here(self):
         self.policy.fee_document = "auto"
-        self._run(self.due + timedelta(days=5))
+        self._run(self.due + timedelta(days=5), frozen=True)
         fee = self.invoice.cobranza_fee_ids
         self.assertEqual((fee.state, fee.debit_origin_id), ("posted", self.env["account.move"]))
         self.assertEqual(fee.invoice_origin, self.invoice.name)
 
     def test_a_fee_on_a_debit_note_is_an_invoice(self):
         self.assertEqual(self.invoice._cobranza_charge_document("debit_note"), "debit_note")
-        self._run(self.due + timedelta(days=5))
+        self._run(self.due + timedelta(days=5), frozen=True)
         fee = self.invoice.cobranza_fee_ids
         self.assertEqual(fee._cobranza_charge_document("debit_note"), "invoice", "Odoo makes no debit note of one")

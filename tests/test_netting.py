@@ -18,6 +18,9 @@ class TestNetting(CobranzaCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.today = fields.Date.context_today(cls.env.user)
+        # the reminders' invoice PDFs are not what these tests look at (see test_dispatch)
+        cls.startClassPatcher(patch.object(type(cls.env["account.move"]), "_cobranza_pdf_attachments",
+                                           return_value=[]))
         cls.customer.write({"cobranza_collector_id": cls.collector.id, "cobranza_rules_exempt": True})
         # twenty days overdue: the policy's firm reminder (day 15) is due today
         cls.due = cls.today - timedelta(days=20)
@@ -40,13 +43,6 @@ class TestNetting(CobranzaCase):
         """An open credit note of the customer (not applied to any invoice)."""
         return self._invoice(amount=amount, due=self.today - timedelta(days=3), move_type="out_refund")
 
-    def _run(self, day=None):
-        with patch.object(type(self.env["account.move"]), "_cobranza_pdf_attachments", return_value=[]):
-            return self.env["cobranza.run"].run_for_date(day or self.today, self.company)
-
-    def _contacts(self, run):
-        return self.Contact.search([("run_id", "=", run.id), ("partner_id", "=", self.customer.id)])
-
     def _match_tasks(self):
         return self.env["mail.activity"].search([
             ("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id),
@@ -62,7 +58,7 @@ class TestNetting(CobranzaCase):
     # ------------------------------------------------------------------ covered
     def _assert_not_chased_and_one_task(self):
         run = self._run()
-        self.assertFalse(self._contacts(run), "no reminder: the customer has paid")
+        self.assertFalse(self._contacts(run_id=run.id), "no reminder: the customer has paid")
         self.assertEqual(self.invoice.cobranza_exclusion, "credit")
         partner = self.customer.with_company(self.company)
         self.assertEqual(partner.cobranza_exclusion, "credit")
@@ -99,7 +95,7 @@ class TestNetting(CobranzaCase):
     def test_partly_covered_the_reminder_and_the_contact_say_the_net(self):
         payment = self._payment(400.0)
         run = self._run()
-        email = self._contacts(run).filtered(lambda c: c.channel == "email")
+        email = self._contacts(run_id=run.id).filtered(lambda c: c.channel == "email")
         self.assertEqual(email.amount_due, 600.0)
         self.assertEqual(email.credit_line_ids, payment.move_id.line_ids.filtered(
             lambda l: l.account_id.account_type == "asset_receivable"))
@@ -109,7 +105,7 @@ class TestNetting(CobranzaCase):
         self.assertIn("600.00", body)
         self.assertFalse(self._match_tasks(), "what is due is not covered: the reminder goes")
         # the letter of a firm level says the same
-        letter = self._contacts(run).filtered(lambda c: c.channel == "letter")
+        letter = self._contacts(run_id=run.id).filtered(lambda c: c.channel == "letter")
         if letter:
             html = str(self.env["ir.actions.report"]._render_qweb_html(
                 "account_cobranza.report_cobranza_letter", letter.ids)[0])
@@ -121,7 +117,7 @@ class TestNetting(CobranzaCase):
         usd.active = True
         self._payment(5000.0, currency=usd)
         run = self._run()
-        email = self._contacts(run).filtered(lambda c: c.channel == "email")
+        email = self._contacts(run_id=run.id).filtered(lambda c: c.channel == "email")
         self.assertEqual(email.amount_due, 1000.0, "chased for the whole invoice")
         self.assertFalse(email.credit_allocation)
         self.assertFalse(self._match_tasks())
@@ -138,7 +134,7 @@ class TestNetting(CobranzaCase):
         log = self.customer.message_ids.filtered(lambda m: "applied by the daily run" in str(m.body))
         self.assertEqual(len(log), 1)
         self.assertIn(older.name, str(log.body))
-        email = self._contacts(run).filtered(lambda c: c.channel == "email")
+        email = self._contacts(run_id=run.id).filtered(lambda c: c.channel == "email")
         self.assertEqual(email.amount_due, 200.0)
 
     def test_a_reply_claiming_payment_meets_the_same_task(self):
@@ -184,7 +180,7 @@ class TestNetting(CobranzaCase):
         self.assertEqual(self.invoice.amount_residual, 700.0)
         self.assertFalse(self.env["account.move.line"]._cobranza_open_credits(self.customer, self.company))
         run = self._run()
-        email = self._contacts(run).filtered(lambda c: c.channel == "email")
+        email = self._contacts(run_id=run.id).filtered(lambda c: c.channel == "email")
         self.assertEqual(email.amount_due, 700.0)
         self.assertFalse(email.credit_allocation)
 

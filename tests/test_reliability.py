@@ -3,11 +3,16 @@
 Each test commits its own company, customers and invoices in the test database, then starts
 ``odoo shell`` processes on it: one killed with SIGKILL in the middle of a run or a dispatch,
 two running the same date (or dispatching) at the same moment, a mail queue sending to a real
-SMTP server on localhost that is stopped and started again. Run by ``make test`` in a suite of
+SMTP server on localhost that is stopped and started again. A killed process is stopped at its
+kill point first, so that the test reads from the database the state the kill interrupts; racing
+processes meet at a barrier before their work and record when they did it, so that the test
+sees they worked at the same time. Run by ``make test`` in a suite of
 their own (tag ``account_cobranza_reliability``), on a database nobody else uses.
 """
 import json
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -73,9 +78,18 @@ class ReliabilityCase(BaseCase):
             moves.action_post()
             return company.id, partners.ids
 
+    def _barrier(self, parties):
+        """A barrier for `parties` processes (the ``barrier`` value of their scripts)."""
+        directory = f"{config['data_dir']}/barrier-{self._testMethodName}-{time.monotonic_ns()}"
+        os.makedirs(directory)
+        return (directory, parties)
+
     def _odoo(self, script, **values):
         """Start an ``odoo shell`` process on the test database running `script` (Python, with
-        ``env`` and the given `values` as variables); returns the process."""
+        ``env`` and the given `values` as variables, and ``cobranza_barrier()``, ``stop_here()``
+        of HELPERS); returns the process."""
+        values.setdefault("barrier", None)
+        values.setdefault("kill_marker", None)
         db = get_db_name()
         args = [sys.executable, "-m", "odoo", "shell", "-d", db, "--no-http", "--log-level=warn",
                 f"--addons-path={config['addons_path']}", f"--data-dir={config['data_dir']}"]
@@ -87,20 +101,59 @@ class ReliabilityCase(BaseCase):
         footer = "\nenv.cr.commit()\n"
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True)
-        proc.stdin.write(header + script + footer)
+        proc.stdin.write(header + HELPERS + script + footer)
         proc.stdin.close()
+        proc.stdin = None  # written: communicate() only reads the output
         return proc
 
-    def _daily_run(self, company_id, batch_size, kill_at=None, start_at=None):
-        """A process running the day's run of the company as the cron does (script RUN)."""
+    def _daily_run(self, company_id, batch_size, kill_at=None, barrier=None):
+        """A process running the day's run of the company as the cron does (script RUN); with
+        `kill_at`, it stops there (see _at_kill_point)."""
+        marker = kill_at and f"{config['data_dir']}/kill-point-{time.monotonic_ns()}"
         return self._odoo(RUN, company_id=company_id, run_date=str(RUN_DATE), batch_size=batch_size,
-                          kill_at=kill_at, start_at=start_at)
+                          kill_at=kill_at, kill_marker=marker, barrier=barrier), marker
 
     def _wait(self, proc, timeout=240):
-        output = proc.stdout.read()
-        proc.wait(timeout=timeout)
+        """The process's exit status, results and output; it must end within `timeout` seconds,
+        or it is killed and the test fails."""
+        try:
+            output, _err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _err = proc.communicate()
+            self.fail(f"the worker did not end within {timeout} s and was killed: {output[-2000:]}")
         results = [json.loads(line[len(RESULT):]) for line in output.splitlines() if line.startswith(RESULT)]
         return proc.returncode, results, output
+
+    @contextmanager
+    def _at_kill_point(self, proc, marker, timeout=240):
+        """The process stopped at its kill point (``stop_here()``: it wrote `marker` and waits):
+        the block reads the database as the process leaves it, then the process is killed with
+        SIGKILL; yields a committed environment."""
+        for _tick in range(timeout * 20):
+            if os.path.exists(marker) or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not os.path.exists(marker):
+            if proc.poll() is None:
+                proc.kill()
+            output, _err = proc.communicate()
+            self.fail(f"the worker never reached its kill point (exit {proc.returncode}): {output[-2000:]}")
+        try:
+            with self.committed() as env:
+                yield env
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+            os.unlink(marker)
+
+    def assertWorkedAtOnce(self, windows):
+        """`windows`: per worker, the (start, end) moments of its pieces of work. Each worker
+        did some, and a piece of one overlapped a piece of the other."""
+        self.assertTrue(all(windows), f"each worker did some of the work: {windows}")
+        first, second = windows
+        self.assertTrue(any(a0 < b1 and b0 < a1 for a0, a1 in first for b0, b1 in second),
+                        f"the workers worked at the same time: {windows}")
 
     def _contacts(self, env, partner_ids, **domain):
         return env["cobranza.contact"].search([("partner_id", "in", partner_ids),
@@ -121,11 +174,42 @@ class ReliabilityCase(BaseCase):
             self.assertEqual(len(mails), len(partner_ids))
 
 
+# What every script can call: the barrier of racing processes (all go at once once each has
+# loaded Odoo), the kill point of a process the test kills (it tells the test and waits), and
+# a method wrapped to record when each call worked.
+HELPERS = """
+import os as _os, time as _time
+def cobranza_barrier():
+    if not barrier:
+        return
+    directory, parties = barrier
+    open(_os.path.join(directory, str(_os.getpid())), "w").close()
+    for _tick in range(200000):
+        if len(_os.listdir(directory)) >= parties:
+            return
+        _time.sleep(0.001)
+    raise SystemExit("the other workers never reached the barrier")
+def stop_here():
+    open(kill_marker, "w").close()
+    _time.sleep(3600)  # killed by the test (SIGKILL) once it has read the database
+def record_windows(model, method, windows):
+    Model = type(env[model])
+    original = getattr(Model, method)
+    def recorded(*args, **kwargs):
+        started = _time.time()
+        result = original(*args, **kwargs)
+        windows.append((started, _time.time()))
+        return result
+    setattr(Model, method, recorded)
+"""
+
 # The script of a daily run as the cron makes it: batches and chunks committed one by one.
 RUN = """
-import os, signal, time
+import json
+windows = []
+record_windows("cobranza.run.batch", "_decide", windows)
 if kill_at:
-    # die like a killed worker, with SIGKILL: before the `count`-th commit, or right after
+    # stop like a worker about to be killed: before the `count`-th commit, or right after
     # the `count`-th call of a method (its work done, not committed)
     what, count = kill_at
     calls = {"n": 0}
@@ -134,7 +218,7 @@ if kill_at:
         def commit():
             calls["n"] += 1
             if calls["n"] >= count:
-                os.kill(os.getpid(), signal.SIGKILL)
+                stop_here()
             real_commit()
         env.cr.commit = commit
     else:
@@ -145,22 +229,23 @@ if kill_at:
             result = original(*args, **kwargs)
             calls["n"] += 1
             if calls["n"] >= count:
-                os.kill(os.getpid(), signal.SIGKILL)
+                stop_here()
             return result
         setattr(Model, method, dying)
-if start_at:
-    time.sleep(max(start_at - time.time(), 0))
+cobranza_barrier()
 company = env["res.company"].browse(company_id)
 run = env["cobranza.run"].sudo().with_company(company).create({"date": run_date, "company_id": company.id})
 run._process(commit=True, batch_size=batch_size)
-print("COBRANZA-RESULT", __import__("json").dumps({"errors": run.error_count, "contacted": run.action_count}))
+print("COBRANZA-RESULT", json.dumps({"errors": run.error_count, "contacted": run.action_count, "windows": windows}))
 """
 
 DISPATCH = """
-import time
-time.sleep(max(start_at - time.time(), 0))
+import json
+windows = []
+record_windows("cobranza.contact", "_carry_out", windows)
+cobranza_barrier()
 done = env["cobranza.contact"].sudo()._dispatch(commit=True, chunk_size=chunk_size)
-print("COBRANZA-RESULT", __import__("json").dumps({"ids": done.ids}))
+print("COBRANZA-RESULT", json.dumps({"ids": done.ids, "windows": windows}))
 """
 
 
@@ -171,30 +256,45 @@ class TestCrashesAndRaces(ReliabilityCase):
         delivery, and in the middle of a chunk of emails: the next run finishes the day with
         every customer emailed exactly once."""
         # the commits of such a run: the list of customers, then for each batch of 10 its
-        # decisions, the dispatcher's fresh start and its chunk of emails
-        for kill_at in (("commit", 6),  # the second batch decided, not delivered
-                        ("cobranza.run._execute_batch", 2),  # the second batch being decided
-                        ("cobranza.contact._queue_emails", 2)):  # its emails being queued
+        # claim, its decisions, the dispatcher's fresh start, its chunk of emails and the batch
+        # done. Each kill point with what the database holds when the worker is killed: the
+        # first batch's 10 customers emailed, the second batch's emails planned (decided) or
+        # not, the batches' states.
+        for kill_at, planned, batches in (
+                (("commit", 6), 0, ["running", "todo", "todo", "todo"]),  # the first batch delivered, not done
+                (("commit", 10), 10, ["done", "running", "todo", "todo"]),  # the second batch decided, not delivered
+                (("cobranza.run.batch._decide", 2), 0, ["done", "running", "todo", "todo"]),  # being decided
+                (("cobranza.contact._queue_emails", 2), 10, ["done", "running", "todo", "todo"])):  # being queued
             with self.subTest(kill_at=kill_at):
                 company_id, partner_ids = self._company(customers=40)
-                code, _results, output = self._wait(self._daily_run(company_id, 10, kill_at=kill_at))
+                proc, marker = self._daily_run(company_id, 10, kill_at=kill_at)
+                with self._at_kill_point(proc, marker) as env:
+                    emails = self._contacts(env, partner_ids, channel="email")
+                    states = sorted((c.state, bool(c.dispatched_at), c.delivery_status) for c in emails)
+                    self.assertEqual(len(emails.filtered(lambda c: c.state == "sent")), 10,
+                                     f"the first batch sent: {states}")
+                    self.assertEqual(len(emails.filtered(lambda c: c.state == "planned" and not c.dispatched_at)),
+                                     planned, f"the second batch's emails decided, none sent: {states}")
+                    self.assertEqual(len(emails), 10 + planned, f"nothing else committed: {states}")
+                    run = env["cobranza.run"].search([("company_id", "=", company_id)])
+                    self.assertEqual(run.state, "running")
+                    self.assertEqual(sorted(run.batch_ids.mapped("state")), sorted(batches))
+                code, _results, output = self._wait(proc)
                 self.assertEqual(code, -9, f"the worker was killed: {output[-2000:]}")
-                with self.committed() as env:
-                    done = len(self._contacts(env, partner_ids, channel="email", state="sent"))
-                self.assertTrue(0 < done < len(partner_ids), f"killed in the middle of the run ({done} sent)")
-                code, results, output = self._wait(self._daily_run(company_id, 10))
+                code, results, output = self._wait(self._daily_run(company_id, 10)[0])
                 self.assertEqual((code, results[0]["errors"]), (0, 0), output[-2000:])
                 self.assertEachCustomerEmailedOnce(partner_ids)
 
     def test_two_workers_run_the_same_date_at_once(self):
         company_id, partner_ids = self._company(customers=60)
-        start_at = time.time() + 15  # both processes have loaded Odoo by then
-        procs = [self._daily_run(company_id, 5, start_at=start_at) for _n in range(2)]
+        barrier = self._barrier(2)  # both go once both have loaded Odoo
+        procs = [self._daily_run(company_id, 5, barrier=barrier)[0] for _n in range(2)]
         outcomes = [self._wait(proc) for proc in procs]
         for code, results, output in outcomes:
             self.assertEqual((code, results[0]["errors"]), (0, 0), output[-2000:])
         self.assertEqual(sum(results[0]["contacted"] for _code, results, _output in outcomes), len(partner_ids),
                          "the customers were shared between the two runs")
+        self.assertWorkedAtOnce([results[0]["windows"] for _code, results, _output in outcomes])
         self.assertEachCustomerEmailedOnce(partner_ids)
 
     def test_a_customer_held_by_another_transaction_is_left_to_the_next_run(self):
@@ -204,7 +304,7 @@ class TestCrashesAndRaces(ReliabilityCase):
         company_id, partner_ids = self._company(customers=6)
         with self.registry.cursor() as cr:
             cr.execute("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", [partner_ids[0]])
-            code, results, output = self._wait(self._daily_run(company_id, 2))
+            code, results, output = self._wait(self._daily_run(company_id, 2)[0])
             cr.rollback()
         self.assertEqual((code, results[0]["errors"], results[0]["contacted"]), (0, 0, 5), output[-2000:])
         with self.committed() as env:
@@ -212,7 +312,7 @@ class TestCrashesAndRaces(ReliabilityCase):
             run = env["cobranza.run"].search([("company_id", "=", company_id)], limit=1)
             self.assertEqual(run.skipped_count, 1)
             self.assertIn("held by another worker", run.log)
-        code, results, output = self._wait(self._daily_run(company_id, 2))
+        code, results, output = self._wait(self._daily_run(company_id, 2)[0])
         self.assertEqual((code, results[0]["contacted"]), (0, 1), output[-2000:])
         self.assertEachCustomerEmailedOnce(partner_ids)
 
@@ -228,22 +328,23 @@ class TestCrashesAndRaces(ReliabilityCase):
                 Contact._dispatch = original
             planned = self._contacts(env, partner_ids, action="email", state="planned")
             self.assertEqual(len(planned), len(partner_ids))
-        start_at = time.time() + 15
-        procs = [self._odoo(DISPATCH, start_at=start_at, chunk_size=4) for _n in range(2)]
+        barrier = self._barrier(2)
+        procs = [self._odoo(DISPATCH, barrier=barrier, chunk_size=4) for _n in range(2)]
         outcomes = [self._wait(proc) for proc in procs]
         taken = []
         for code, results, output in outcomes:
             self.assertEqual(code, 0, output[-2000:])
             taken.append(set(results[0]["ids"]) & set(planned.ids))
+        self.assertWorkedAtOnce([results[0]["windows"] for _code, results, _output in outcomes])
         self.assertFalse(taken[0] & taken[1], "no contact taken by both dispatchers")
         self.assertEqual(taken[0] | taken[1], set(planned.ids))
         self.assertEachCustomerEmailedOnce(partner_ids)
 
 
 # A dispatcher whose WhatsApp calls are faked at the paid API's boundary: each call is written
-# down; with `kill_after`, the process dies with SIGKILL right after that call (the message left).
+# down; with `kill_after`, the process stops right after that call (the message left) and is
+# killed by the test.
 WHATSAPP = """
-import os, signal
 Company = type(env["res.company"])
 def send(self, number, template, lang, parameters):
     with open(calls_file, "a") as calls:
@@ -251,7 +352,7 @@ def send(self, number, template, lang, parameters):
     with open(calls_file) as calls:
         count = len(calls.readlines())
     if count == kill_after:
-        os.kill(os.getpid(), signal.SIGKILL)
+        stop_here()
     return f"wamid.{count}"
 Company._cobranza_whatsapp_send = send
 Company._cobranza_whatsapp_ready = lambda self: True
@@ -280,7 +381,17 @@ class TestWhatsAppAtMostOnce(ReliabilityCase):
                 "subject": "Recordatorio", "body": "<p>Su factura está vencida.</p>",
             } for partner in partners for channel in ("email", "whatsapp")])
         calls_file = f"{config['data_dir']}/whatsapp-calls-{time.monotonic_ns()}.txt"
-        code, _results, output = self._wait(self._odoo(WHATSAPP, calls_file=calls_file, kill_after=3, chunk_size=4))
+        marker = f"{calls_file}.kill-point"
+        proc = self._odoo(WHATSAPP, calls_file=calls_file, kill_after=3, chunk_size=4, kill_marker=marker)
+        with self._at_kill_point(proc, marker) as env:
+            with open(calls_file) as calls:
+                self.assertEqual(len(calls.readlines()), 3, "killed right after the third call")
+            whatsapp = self._contacts(env, partner_ids, action="whatsapp")
+            sending = whatsapp.filtered(lambda c: c.delivery_status == "sending")
+            self.assertEqual((len(sending), sending.state), (1, "planned"),
+                             "the message of the call marked being sent, committed before the call")
+            self.assertEqual(len(whatsapp.filtered(lambda c: c.state == "sent")), 2, "the two calls before")
+        code, _results, output = self._wait(proc)
         self.assertEqual(code, -9, f"the worker was killed: {output[-2000:]}")
         code, _results, output = self._wait(self._odoo(WHATSAPP, calls_file=calls_file, kill_after=0, chunk_size=4))
         self.assertEqual(code, 0, output[-2000:])
@@ -349,20 +460,26 @@ class TestMailServerDown(ReliabilityCase):
             self.assertTrue(all(attempts == 1 for attempts in contacts.mapped("delivery_attempts")))
 
 
+# A cron worker thread's wake-ups; each batch it executes recorded with when it worked on it.
+# With a barrier, the workers start their first batches together.
 CRON_WORKER = """
-import time
+import json, time
 Batch = type(env["cobranza.run.batch"])
-original, executed = Batch._process, []
+original, executed, windows = Batch._process, [], []
 def counting(self, commit=False):
+    if not executed:
+        cobranza_barrier()
     executed.append(self.id)
-    return original(self, commit)
+    started = time.time()
+    result = original(self, commit)
+    windows.append((started, time.time()))
+    return result
 Batch._process = counting
-time.sleep(max(start_at - time.time(), 0))
 IrCron = type(env["ir.cron"])
 for _call in range(calls):  # what a cron worker thread does each time it wakes up
     IrCron._process_jobs(env.cr.dbname)
     time.sleep(2)
-print("COBRANZA-RESULT", __import__("json").dumps({"batches": executed}))
+print("COBRANZA-RESULT", json.dumps({"batches": executed, "windows": windows}))
 """
 
 
@@ -395,11 +512,11 @@ class TestScaleOut(ReliabilityCase):
 
     def test_two_cron_workers_share_a_large_day(self):
         company_id, partner_ids = self._large_day(customers=60, batch_size=4, workers=1)
-        start_at = time.time() + 15
         # the daily cron (in one process) plans the day and wakes the extra worker, which the
-        # other process takes: both work the batches until none is left
-        first = self._odoo(CRON_WORKER, start_at=start_at, calls=4)
-        second = self._odoo(CRON_WORKER, start_at=start_at + 3, calls=4)
+        # other process takes: both start on their first batches together and work the
+        # batches until none is left
+        barrier = self._barrier(2)
+        first, second = (self._odoo(CRON_WORKER, barrier=barrier, calls=4) for _n in range(2))
         outcomes = [self._wait(proc, timeout=400) for proc in (first, second)]
         for code, results, output in outcomes:
             self.assertEqual(code, 0, output[-2000:])
@@ -409,6 +526,7 @@ class TestScaleOut(ReliabilityCase):
             self.assertEqual(len(run), 1)
             self.assertEqual(run.state, "done")
             self.assertTrue(all(executed), f"both workers took batches: {executed}")
+            self.assertWorkedAtOnce([results[0]["windows"] for _code, results, _output in outcomes])
             ours = [batch for batch in executed[0] + executed[1] if batch in run.batch_ids.ids]
             self.assertEqual(sorted(ours), sorted(run.batch_ids.ids), "each batch once")
             self.assertEqual(run.partner_count, len(partner_ids))
@@ -417,7 +535,7 @@ class TestScaleOut(ReliabilityCase):
 
     def test_the_daily_cron_works_a_day_over_several_calls(self):
         company_id, partner_ids = self._large_day(customers=30, batch_size=2, workers=0)
-        code, results, output = self._wait(self._odoo(CRON_WORKER, start_at=0, calls=3), timeout=400)
+        code, results, output = self._wait(self._odoo(CRON_WORKER, calls=3), timeout=400)
         self.assertEqual(code, 0, output[-2000:])
         with self.committed() as env:
             run = self._day_run(env, company_id)

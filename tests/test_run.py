@@ -45,16 +45,11 @@ class TestDailyRun(CobranzaCase):
             "cobranza_segment_id": cls.delinquent.id, "cobranza_collector_id": cls.collector.id,
         })
 
-    def _run(self, day, companies=None):
-        return self.Run.run_for_date(day, companies or self.company)
-
     def _contacts(self, partner=None):
-        """The run's contacts with the customer (its late fees and legal hand-offs are in the
-        contact log too, but they are no message to the customer)."""
+        """The runs' contacts with `partner` (any customer): its late fees and legal hand-offs
+        are in the contact log too, but they are no message to the customer."""
         domain = [("run_id", "!=", False), ("action", "not in", ("fee", "legal"))]
-        if partner:
-            domain.append(("partner_id", "=", partner.id))
-        return self.Contact.search(domain, order="date, id")
+        return super()._contacts(partner or self.Contact.search(domain).partner_id, order="date, id", domain=domain)
 
     # ------------------------------------------------------------------ the calendar
     def test_calendar_of_120_days(self):
@@ -342,18 +337,25 @@ class TestDailyRun(CobranzaCase):
         self.assertTrue(0 < run.decision_duration <= run.duration, "the decision time is part of the work time")
 
     def test_queries_do_not_grow_with_invoices(self):
-        """Evaluation is set-based: the same number of queries for 3 or 12 invoices."""
-        far = START + timedelta(days=60)
-        partners = self.env["res.partner"].create([{"name": f"C{n}"} for n in range(8)])
+        """The run is set-based: the same number of queries to decide and email 3 customers
+        owing one invoice each as 4 owing three (due on the run's day: the first email)."""
+        partners = self.env["res.partner"].create([
+            {"name": f"C{n}", "email": f"c{n}@example.com", "is_company": True} for n in range(8)])
 
         def count(partners, per_partner):
             for partner in partners:
                 for _n in range(per_partner):
-                    self._invoice(partner=partner, amount=10.0, due=far)
+                    self._invoice(partner=partner, amount=10.0, due=START)
             self.env.invalidate_all()
             before = self.cr.sql_log_count
             self._run(START)
-            return self.cr.sql_log_count - before
+            queries = self.cr.sql_log_count - before
+            emailed = self._contacts().filtered(lambda c: c.partner_id in partners)
+            self.assertEqual(sorted(emailed.mapped("action")), ["email"] * len(partners), "planned in the run")
+            self.assertEqual(set(emailed.mapped("state")), {"sent"}, "and sent")
+            self.assertEqual(len(self.env["mail.mail"].search([("mail_message_id", "in", emailed.mail_message_id.ids)])),
+                             len(partners), "one mail queued each")
+            return queries
 
         count(partners[:1], 1)  # warm the caches
         small = count(partners[1:4], 1)

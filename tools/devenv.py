@@ -19,6 +19,7 @@ Environment knobs: ``ODOO_SRC`` (Odoo 18.0 source tree), ``PGHOST``/``PGPORT``/`
 ``COBRANZA_DB`` (database of ``make run``, ``cobranza``), ``COBRANZA_HTTP_PORT`` (8069),
 ``PYTHON`` (interpreter for the virtualenv).
 """
+import ast
 import hashlib
 import json
 import os
@@ -574,6 +575,158 @@ def bench_goals(result):
 
 
 SUMMARY_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+
+# --------------------------------------------------------------------------- expected counts
+# How many tests each suite must run, read from the code (never typed by hand): the test
+# classes of the modules tests/__init__.py imports, their tags as Odoo's `tagged` decorator
+# and class inheritance make them, and their methods as Odoo's loader collects them (a
+# class's own `test*` methods, or every inherited one with `allow_inherited_tests_method`).
+DEFAULT_TAGS = frozenset({"standard", "at_install"})
+
+
+def _decorator_tags(node):
+    """The (include, exclude) tags of a class's ``@tagged(...)`` decorator, or None."""
+    for deco in node.decorator_list:
+        if isinstance(deco, ast.Call) and getattr(deco.func, "id", getattr(deco.func, "attr", None)) == "tagged":
+            tags = [a.value for a in deco.args if isinstance(a, ast.Constant)]
+            return ({t for t in tags if not t.startswith("-")}, {t[1:] for t in tags if t.startswith("-")})
+    return None
+
+
+def test_classes(tests_dir):
+    """{(module, class name): {"tags": set, "tests": [method names], "module": "test_x"}} of
+    every TestCase class Odoo's loader takes from the addon's test modules."""
+    tests_dir = Path(tests_dir)
+    init = ast.parse((tests_dir / "__init__.py").read_text())
+    modules = [alias.name for node in init.body if isinstance(node, ast.ImportFrom) and node.level == 1
+               for alias in node.names if alias.name.startswith("test_")]
+    parsed = {}  # module -> {class name: info}, the shared bases (common.py...) included
+
+    def load(name):
+        if name not in parsed:
+            path = tests_dir / f"{name}.py"
+            tree = ast.parse(path.read_text()) if path.exists() else ast.Module(body=[], type_ignores=[])
+            imported, external = {}, set()
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom):
+                    for alias in node.names:
+                        local = alias.asname or alias.name
+                        if node.level == 1 and node.module:
+                            imported[local] = (node.module, alias.name)
+                        elif node.level == 0 and node.module and "tests" in node.module.split("."):
+                            external.add(local)  # Odoo's test cases (odoo.tests, odoo.addons.x.tests...)
+            classes = {}
+            for node in tree.body:
+                if isinstance(node, ast.ClassDef):
+                    own = {}
+                    for item in node.body:
+                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            own[item.name] = True
+                        elif isinstance(item, ast.Assign):
+                            for target in item.targets:
+                                if isinstance(target, ast.Name):
+                                    own[target.id] = item.value.value if isinstance(item.value, ast.Constant) else None
+                    classes[node.name] = {"node": node, "own": own, "module": name}
+            parsed[name] = {"classes": classes, "imported": imported, "external": external}
+        return parsed[name]
+
+    def resolve(module, name):
+        """The class info a base name refers to in `module`; "external" for Odoo's test
+        cases, None for anything else (object, plain mixins of other libraries)."""
+        info = load(module)
+        if name in info["classes"]:
+            return info["classes"][name]
+        if name in info["imported"]:
+            source, real = info["imported"][name]
+            return resolve(source, real)
+        return "external" if name in info["external"] else None
+
+    def mro(cls):
+        """The class and its bases defined in the addon, depth first (close enough to C3 for
+        the single-diamond hierarchies of test classes), and whether a base is a TestCase."""
+        order, is_case = [cls], False
+        for base in cls["node"].bases:
+            name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)
+            found = resolve(cls["module"], name) if name else None
+            if found == "external":
+                is_case = True
+            elif found:
+                sub, sub_case = mro(found)
+                order += [c for c in sub if c not in order]
+                is_case = is_case or sub_case
+        return order, is_case
+
+    def tags(cls):
+        deco = _decorator_tags(cls["node"])
+        inherited = None
+        for base in cls["node"].bases:
+            name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)
+            found = resolve(cls["module"], name) if name else None
+            if isinstance(found, dict) and mro(found)[1]:
+                inherited = tags(found)
+                break
+        inherited = set(DEFAULT_TAGS if inherited is None else inherited)
+        return inherited if deco is None else (inherited | deco[0]) - deco[1]
+
+    result = {}
+    for module in modules:
+        for name, cls in load(module)["classes"].items():
+            order, is_case = mro(cls)
+            if not is_case:
+                continue
+            inherit = next((c["own"][a] for c in order for a in ["allow_inherited_tests_method"]
+                            if a in c["own"]), False)
+            sources = order if inherit else [cls]
+            methods = sorted({m for c in sources for m, is_method in c["own"].items()
+                              if is_method is True and m.startswith("test")})
+            result[(module, name)] = {"tags": tags(cls), "tests": methods}
+    return result
+
+
+def expected_tests(tests_dir, spec, positions=("at_install", "post_install"), module=MODULE):
+    """How many of the addon's tests Odoo runs for the ``--test-tags`` `spec` (the forms the
+    suites use: ``tag``, ``/module``, ``tag/module``, ``-tag``...) in the given positions."""
+    include, exclude = [], []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        sign, part = (part[0], part[1:]) if part[0] in "+-" else ("+", part)
+        tag, _, mod = part.partition("/")
+        mod, _, klass = mod.partition(":")
+        klass, _, method = klass.partition(".")
+        tag = tag or ("standard" if sign == "+" else None)
+        (include if sign == "+" else exclude).append((None if tag == "*" else tag, mod or None, klass or None,
+                                                      method or None))
+    if exclude and not include:
+        include.append(("standard", None, None, None))
+
+    def matches(flt, tags, klass, method):
+        tag, mod, kls, meth = flt
+        return ((not tag or tag in tags | {module}) and (not mod or mod == module)
+                and (not kls or kls == klass) and (not meth or meth == method))
+
+    count = 0
+    for (_module, klass), info in test_classes(tests_dir).items():
+        if not info["tags"] & set(positions):
+            continue
+        for method in info["tests"]:
+            if any(matches(f, info["tags"], klass, method) for f in exclude):
+                continue
+            if any(matches(f, info["tags"], klass, method) for f in include):
+                count += 1
+    return count
+
+
+def odoo_tests_run(text):
+    """The number of tests Odoo reports it ran, failures and errors: its last summary line."""
+    found = SUMMARY_RE.findall(text)
+    return tuple(map(int, found[-1])) if found else None
+
+
+def count_problem(suite, expected, actual):
+    """The message of a suite that did not run the tests the code holds, or None."""
+    if expected == actual:
+        return None
+    return (f"suite {suite}: {actual} tests ran, the code holds {expected} "
+            f"(a crashed, partial or mis-selected run)")
 SKIP_RE = re.compile(r" INFO \S+ \S+: skipped (.*)")
 LOG_ERROR_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
 FAIL_RE = re.compile(r" (?:ERROR|CRITICAL) \S+ \S+: (?:FAIL|ERROR): (.*)")
@@ -584,7 +737,9 @@ def odoo_suite(e, name, modules, tags, demo, log_path, charts=False):
     `charts` (tests that load charts of accounts in their transactions: thousands of accounts
     the planner's statistics of the fresh database never saw, and nested loops over them take
     minutes per query), the tests run in a second process, the database set not to plan
-    nested loops."""
+    nested loops (post-install tests only, then). Odoo's count of the tests it ran must be
+    the number the code holds for `tags` (expected_tests): a crashed or partial run fails."""
+    expected = expected_tests(ROOT / "tests", tags, ("post_install",) if charts else ("at_install", "post_install"))
     db = f"cobranza_test_{name}_{os.getpid()}"
     drop_db(e.py, e.pg, db)
     common = ["-d", db, "--db-filter", f"^{db}$", "--stop-after-init", "--http-port", str(free_port()),
@@ -603,17 +758,21 @@ def odoo_suite(e, name, modules, tags, demo, log_path, charts=False):
     drop_db(e.py, e.pg, db)
     text = Path(log_path).read_text(errors="replace")
     result = {"suite": name, "seconds": round(time.time() - started, 1), "log": str(log_path),
-              "tests": 0, "failed": 0, "skipped": 0, "problems": []}
-    match = SUMMARY_RE.search(text)
-    if not match:
+              "tests": 0, "expected": expected, "failed": 0, "skipped": 0, "problems": []}
+    summary = odoo_tests_run(text)
+    if not summary:
         result["failed"] = 1
         result["problems"].append(f"Odoo did not report test results (exit {proc.returncode})")
     else:
-        failed, errors, total = map(int, match.groups())
+        failed, errors, total = summary
         result["tests"], result["failed"] = total, failed + errors
         if total == 0:
             result["failed"] += 1
             result["problems"].append("no test ran")
+    problem = count_problem(name, expected, result["tests"])
+    if problem:
+        result["failed"] += 1
+        result["problems"].insert(0, problem)
     skips = SKIP_RE.findall(text)
     result["skipped"] = len(skips)
     result["problems"] += [f"FAIL {m}" for m in FAIL_RE.findall(text)]
@@ -630,33 +789,77 @@ def odoo_suite(e, name, modules, tags, demo, log_path, charts=False):
     return result
 
 
-def pytest_suite(e, log_path):
-    junit = STATE / "pytest-junit.xml"
-    junit.unlink(missing_ok=True)  # a crashed run must never report the previous run's results
-    started = time.time()
-    with open(log_path, "w") as log:
-        proc = subprocess.run(
-            [str(e.py), "-m", "pytest", "-q", "-c", str(ROOT / "tests" / "engine" / "pytest.ini"),
-             "--rootdir", str(ROOT / "tests" / "engine"), f"--junitxml={junit}",
-             str(ROOT / "tests" / "engine")],
-            cwd=ROOT, env={**e.env(), "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
-    result = {"suite": "engine (pytest)", "seconds": round(time.time() - started, 1),
-              "log": str(log_path), "problems": []}
+# The pure-Python tests, each group run from its own folder (pytest names the test modules
+# after it, so that none is taken for part of the addon's package): the engine's, and the
+# test runner's own (how it counts tests).
+PYTEST_GROUPS = {"engine": ROOT / "tests" / "engine", "runner": ROOT / "tools" / "test_devenv.py"}
+
+
+def pytest_cmd(py, target, *args):
+    rootdir = target if target.is_dir() else target.parent
+    return [str(py), "-m", "pytest", "-q", "-c", str(ROOT / "tests" / "engine" / "pytest.ini"),
+            "--rootdir", str(rootdir), *args, str(target)]
+
+
+def collected_count(output):
+    """The number of test items in the output of ``pytest --collect-only -q`` (one node id a
+    line), or None when the collection failed."""
+    if re.search(r"^(ERROR|INTERNALERROR)|\d+ errors? in ", output, re.M):
+        return None
+    return sum(1 for line in output.splitlines() if "::" in line and not line.startswith(" "))
+
+
+def junit_counts(junit):
+    """(tests, failures, errors, skipped) of a JUnit file, or None when there is none."""
     try:
         suite = ET.parse(junit).getroot()
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-        tests, fails, errs, skips = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+        return tuple(int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
     except (ET.ParseError, OSError, AttributeError):
-        tests, fails, errs, skips = 0, 1, 0, 0
-        result["problems"].append(f"pytest did not report results (exit {proc.returncode})")
-    if tests == 0:
-        fails += 1
-        result["problems"].append("no pure-Python test ran")
-    if proc.returncode != 0 and not (fails or errs):
-        fails += 1
-        result["problems"].append(f"pytest exited with status {proc.returncode}")
-    result.update(tests=tests, skipped=skips, failed=fails + errs + skips,
-                  passed=max(tests - fails - errs - skips, 0))
+        return None
+
+
+def pytest_suite(e, log_path):
+    """Each group: its tests collected (the count it must run), then run with a JUnit report
+    deleted beforehand, so that a crashed run never reports an earlier one's results."""
+    env = {**e.env(), "PYTHONPATH": str(ROOT)}
+    started = time.time()
+    result = {"suite": "engine (pytest)", "log": str(log_path), "problems": [], "expected": 0}
+    tests = fails = errs = skips = 0
+    with open(log_path, "w") as log:
+        for group, target in PYTEST_GROUPS.items():
+            junit = STATE / f"pytest-junit-{group}.xml"
+            junit.unlink(missing_ok=True)
+            collect = subprocess.run(pytest_cmd(e.py, target, "--collect-only"), cwd=ROOT, env=env,
+                                     capture_output=True, text=True)
+            expected = collected_count(collect.stdout) if collect.returncode == 0 else None
+            log.flush()
+            proc = subprocess.run(pytest_cmd(e.py, target, f"--junitxml={junit}"),
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            counts = junit_counts(junit)
+            if counts is None:
+                counts = (0, 1, 0, 0)
+                result["problems"].append(f"pytest ({group}) did not report results (exit {proc.returncode})")
+            ran, failures, errors, skipped = counts
+            if ran == 0:
+                failures += 1
+                result["problems"].append(f"no pure-Python test ran ({group})")
+            if expected is None:
+                failures += 1
+                result["problems"].append(f"pytest ({group}) could not collect the tests (exit "
+                                          f"{collect.returncode}): {(collect.stdout + collect.stderr)[-500:]}")
+            else:
+                result["expected"] += expected
+                problem = count_problem(f"pytest {group}", expected, ran)
+                if problem:
+                    failures += 1
+                    result["problems"].insert(0, problem)
+            if proc.returncode != 0 and not (failures or errors):
+                failures += 1
+                result["problems"].append(f"pytest ({group}) exited with status {proc.returncode}")
+            tests, fails, errs, skips = tests + ran, fails + failures, errs + errors, skips + skipped
+    result.update(seconds=round(time.time() - started, 1), tests=tests, skipped=skips,
+                  failed=fails + errs + skips, passed=max(tests - fails - errs - skips, 0))
     if skips:
         result["problems"].append(f"{skips} pytest test(s) skipped (counted as failed)")
     return result
@@ -673,7 +876,40 @@ def git_tree():
         return None, None
 
 
+# The Odoo suites of `make test`: --test-tags, demo data, tests in a second process (charts).
+ODOO_SUITES = {
+    "nodemo": (f"/{MODULE}", False, False),
+    "l10n": (f"cobranza_l10n/{MODULE}", False, True),
+    "demo": (f"{MODULE}_demo", True, False),
+    "reliability": (f"{MODULE}_reliability", False, False),
+}
+
+
+def suite_expected(name):
+    tags, _demo, charts = ODOO_SUITES[name]
+    return expected_tests(ROOT / "tests", tags, ("post_install",) if charts else ("at_install", "post_install"))
+
+
 def cmd_test(argv):
+    """`make test`: every suite on fresh databases; each must run the number of tests its
+    code holds."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="make test", description=cmd_test.__doc__)
+    parser.add_argument("--counts", action="store_true",
+                        help="print the number of tests each Odoo suite must run (read from the code) and exit")
+    parser.add_argument("--check-log", nargs=2, metavar=("SUITE", "LOG"),
+                        help="check an Odoo log of SUITE against the suite's expected count and exit")
+    args = parser.parse_args(argv)
+    if args.counts:
+        for name in ODOO_SUITES:
+            print(f"{name}: {suite_expected(name)} tests ({ODOO_SUITES[name][0]})")
+        return
+    if args.check_log:
+        name, log = args.check_log
+        summary = odoo_tests_run(Path(log).read_text(errors="replace"))
+        problem = count_problem(name, suite_expected(name), summary[2] if summary else 0)
+        print(problem or f"suite {name}: {summary[2]} tests ran, as the code holds")
+        sys.exit(1 if problem else 0)
     started = time.time()
     e = Env()
     chromium()
@@ -688,17 +924,17 @@ def cmd_test(argv):
 
     def demo_then_reliability():
         # the demo next to Odoo's Latin-American localizations: its company on the Chilean chart
-        suites["demo"] = odoo_suite(e, "demo", [MODULE] + L10N_MODULES, f"{MODULE}_demo", True,
+        suites["demo"] = odoo_suite(e, "demo", [MODULE] + L10N_MODULES, *ODOO_SUITES["demo"][:2],
                                     RESULTS / "odoo-demo.log")
-        suites["reliability"] = odoo_suite(e, "reliability", [MODULE], f"{MODULE}_reliability", False,
+        suites["reliability"] = odoo_suite(e, "reliability", [MODULE], *ODOO_SUITES["reliability"][:2],
                                            RESULTS / "odoo-reliability.log")
 
     def nodemo_then_l10n():
-        suites["nodemo"] = odoo_suite(e, "nodemo", modules, f"/{MODULE}", False, RESULTS / "odoo-nodemo.log")
+        suites["nodemo"] = odoo_suite(e, "nodemo", modules, *ODOO_SUITES["nodemo"][:2], RESULTS / "odoo-nodemo.log")
         # Odoo's own Latin-American localizations next to the module: companies on the charts
         # of Chile, Argentina and Peru (documents: debit and credit notes, folios, tax ids)
-        suites["l10n"] = odoo_suite(e, "l10n", [MODULE] + L10N_MODULES, f"cobranza_l10n/{MODULE}", False,
-                                    RESULTS / "odoo-l10n.log", charts=True)
+        suites["l10n"] = odoo_suite(e, "l10n", [MODULE] + L10N_MODULES, *ODOO_SUITES["l10n"][:2],
+                                    RESULTS / "odoo-l10n.log", charts=ODOO_SUITES["l10n"][2])
 
     threads = [threading.Thread(target=nodemo_then_l10n), threading.Thread(target=demo_then_reliability)]
     for t in threads:
@@ -711,7 +947,8 @@ def cmd_test(argv):
     failed = sum(s["failed"] for s in ordered)
     seconds = round(time.time() - started, 1)
     for s in ordered:
-        say(f"{s['suite']}: {s['passed']} passed, {s['failed']} failed in {s['seconds']} s ({s['log']})")
+        say(f"{s['suite']}: {s['passed']} passed, {s['failed']} failed of {s['tests']} run "
+            f"({s['expected']} expected) in {s['seconds']} s ({s['log']})")
         for p in s["problems"][:30]:
             say(f"    {p}")
     tree, dirty = git_tree()

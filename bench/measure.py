@@ -160,7 +160,7 @@ elif phase == "backlog":
     figures(step("same date again", lambda: run_day(today)), "again")
     step("behaviour + segments + predictions",
          lambda: [env["cobranza.segment"].with_company(c).recompute_segments() for c in companies()])  # noqa: F821
-    step("KPI snapshot", lambda: [env["cobranza.kpi"]._cobranza_snapshot_values(c, today)  # noqa: F821
+    step("KPI snapshot", lambda: [env["cobranza.kpi"]._snapshot_values(c, today)  # noqa: F821
                                   for c in companies()])
     main = companies()[0]
     step("dashboard data", lambda: env["cobranza.kpi"].with_company(main).get_dashboard_data())  # noqa: F821

@@ -180,7 +180,7 @@ class CobranzaPortal(PortalAccount):
                     "origin": "portal",
                 })
                 if content:
-                    dispute._cobranza_add_customer_document(upload.filename, content)
+                    dispute._add_customer_document(upload.filename, content)
         except UserError as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         return self._cobranza_redirect(message=request.env._(
@@ -384,7 +384,7 @@ class CobranzaPortal(PortalAccount):
             return self._cobranza_redirect(error=request.env._("Please write your full name to accept the agreement."),
                                            url=f"/cobranza/pay/{token}")
         try:
-            plan._cobranza_accept(who)
+            plan._accept(who)
         except UserError as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error), url=f"/cobranza/pay/{token}")
         return self._cobranza_redirect(message=request.env._("Thank you: you accepted the agreement of %s.", plan.name),

@@ -46,7 +46,7 @@ class AccountMove(models.Model):
         """Extends mail.thread: a customer's answer on an invoice (email reply, portal
         message) becomes a reply to review."""
         result = super()._message_post_after_hook(message, msg_values)
-        self.env["cobranza.reply"]._cobranza_receive_message(self, message)
+        self.env["cobranza.reply"]._receive_message(self, message)
         return result
 
     cobranza_policy_id = fields.Many2one(
@@ -343,7 +343,7 @@ class AccountMove(models.Model):
             lambda fee: fee.cobranza_fee_level_id == level
         ):
             return self.browse()  # never a fee on a fee, never twice
-        amount = level._cobranza_fee_amount(self)
+        amount = level._fee_amount(self)
         if self.currency_id.is_zero(amount):
             return self.browse()
         label = _("Late fee for %(invoice)s (%(level)s)", invoice=self.name, level=level.name)

@@ -22,5 +22,5 @@ class AccountPartialReconcile(models.Model):
                 [("state", "=", "active"), ("move_ids", "in", invoices.ids)])
             for company in plans.company_id:
                 company_plans = plans.filtered(lambda p: p.company_id == company)
-                company_plans._cobranza_evaluate(fields.Date.context_today(company_plans.with_company(company)))
+                company_plans._evaluate(fields.Date.context_today(company_plans.with_company(company)))
         return partials

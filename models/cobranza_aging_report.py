@@ -51,7 +51,7 @@ class CobranzaAgingReport(models.Model):
         )
 
     @api.model
-    def _cobranza_bucket_labels(self):
+    def _bucket_labels(self):
         """``{bucket: label}``: the labels of the aging buckets (engine.aging) in the user's
         language, for the statement and the dashboard."""
         return dict(self._fields["bucket"]._description_selection(self.sudo().env))

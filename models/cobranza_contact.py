@@ -263,7 +263,7 @@ class CobranzaContact(models.Model):
 
     # ------------------------------------------------------------------ business methods
     @api.model
-    def _cobranza_effectiveness(self, company, date_from, date_to, partners=None):
+    def _effectiveness(self, company, date_from, date_to, partners=None):
         """``[(segment id, channel, tone, contacts, paid within 7 days)]``: the reminders and
         calls about invoices carried out in `company` in the period, and how many were
         followed within 7 days by a payment (or credit note) on an invoice they named, known by
@@ -306,11 +306,11 @@ class CobranzaContact(models.Model):
         return self.env.cr.fetchall()
 
     @api.model
-    def _cobranza_channel_rates(self, company, date):
+    def _channel_rates(self, company, date):
         """``{segment id: {channel: (contacts, paid within 7 days)}}`` of the contacts of the 180
         days before `date` whose 7 days are over: the evidence of the level mode “best channel”."""
         end = date - timedelta(days=7)
-        rows = self._cobranza_effectiveness(company, end - timedelta(days=scoring.EFFECTIVENESS_DAYS), end)
+        rows = self._effectiveness(company, end - timedelta(days=scoring.EFFECTIVENESS_DAYS), end)
         rates = {}
         for segment_id, channel, _tone, count, paid in rows:
             contacts, paid_total = rates.setdefault(segment_id, {}).get(channel, (0, 0))

@@ -183,7 +183,7 @@ class CobranzaContact(models.Model):
         for contact in self.filtered("fallback_channels"):
             left = [c for c in contact.fallback_channels.split(",") if c in channels.MESSAGE_CHANNELS]
             level = contact.level_id
-            while left and not (level and level._cobranza_can_send(left[0])):
+            while left and not (level and level._can_send(left[0])):
                 left.pop(0)
             if not left:
                 continue

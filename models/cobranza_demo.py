@@ -312,7 +312,7 @@ class CobranzaDemo(models.AbstractModel):
                     continue
                 vals_list.append({
                     "partner_id": move.commercial_partner_id.id, "company_id": company.id,
-                    "channel": level._cobranza_main_channel(), "state": "sent", "level_id": level.id,
+                    "channel": level._main_channel(), "state": "sent", "level_id": level.id,
                     "channel_reason": "level", "date": datetime.combine(day, datetime.min.time()).replace(hour=14),
                     "run_date": day, "author_id": author, "amount_due": plan.amount, "move_ids": [move.id],
                 })
@@ -371,7 +371,7 @@ class CobranzaDemo(models.AbstractModel):
         plan.action_confirm()
         for line in plan.line_ids:  # as if agreed five weeks ago and never paid
             line.date -= timedelta(days=35)
-        plan._cobranza_evaluate(today)
+        plan._evaluate(today)
         Promise = env["cobranza.promise"]
         move = by_partner[kept][:1]
         amount = company.currency_id.round(move.amount_residual / 2)
@@ -380,13 +380,13 @@ class CobranzaDemo(models.AbstractModel):
                                   "note": "Paga la mitad esta semana"})
         env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
             {"amount": amount, "payment_date": today})._create_payments()
-        promise._cobranza_evaluate(today)
+        promise._evaluate(today)
         move = by_partner[unkept][:1]
         promise = Promise.create({"partner_id": unkept.id, "company_id": company.id,
                                   "amount": move.amount_residual_signed, "move_ids": [Command.set(move.ids)],
                                   "date": today, "channel": "email", "origin": "email"})
         promise.date = today - timedelta(days=10)  # promised ten days ago, nothing came
-        promise._cobranza_evaluate(today)
+        promise._evaluate(today)
         env["cobranza.dispute"].create({
             "move_id": by_partner[disputed][-1:].id, "reason": "wrong_amount",
             "description": "El cliente indica que se facturaron 12 unidades y recibió 10.",

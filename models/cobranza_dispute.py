@@ -136,7 +136,7 @@ class CobranzaDispute(models.Model):
         return action
 
     # ------------------------------------------------------------------ business methods
-    def _cobranza_add_customer_document(self, filename, content):
+    def _add_customer_document(self, filename, content):
         """Post a document the customer sent with the dispute (the portal's upload)."""
         self.ensure_one()
         if len(content) > MAX_DOCUMENT_SIZE:

@@ -91,25 +91,25 @@ class CobranzaKpi(models.Model):
     def compute(self, company, date_from, date_to, collector_id=None, segment_id=None):
         """The collection KPIs of `company` for the period, in its currency; balances and aging
         as of `date_to`, rebuilt from the ledger. Filters: a collector, a segment (ids)."""
-        company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
-        partners = self._cobranza_partner_filter(company, collector_id, segment_id)
-        closing = self._cobranza_open_items(company, date_to, partners)
-        opening = self._cobranza_open_items(company, date_from - timedelta(days=1), partners)
+        company, date_from, date_to = self._check_period(company, date_from, date_to)
+        partners = self._partner_filter(company, collector_id, segment_id)
+        closing = self._open_items(company, date_to, partners)
+        opening = self._open_items(company, date_from - timedelta(days=1), partners)
         months = kpi.countback_months(date_to, COUNTBACK_MONTHS)
-        monthly, period_sales = self._cobranza_sales(company, date_from, date_to, months[-1][0], partners)
+        monthly, period_sales = self._sales(company, date_from, date_to, months[-1][0], partners)
         month_sales = [((end - start).days + 1, monthly.get(start, 0.0)) for start, end in months]
         ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
         dso = kpi.dso_countback(ar_total, month_sales)
         bpdso = kpi.dso_countback(current, month_sales)
-        delay_sum, delay_amount = self._cobranza_payment_delays(company, date_from, date_to, partners)
-        contacts = self.env["cobranza.contact"]._cobranza_effectiveness(company, date_from, date_to, partners)
+        delay_sum, delay_amount = self._payment_delays(company, date_from, date_to, partners)
+        contacts = self.env["cobranza.contact"]._effectiveness(company, date_from, date_to, partners)
         by_channel = {}
         for _segment, channel, _tone, count, paid in contacts:
             totals = by_channel.setdefault(channel, [0, 0])
             totals[0] += count
             totals[1] += paid
-        kept, broken = self._cobranza_promises(company, date_from, date_to, partners)
-        plan_paid, plan_due = self._cobranza_plan_installments(company, date_from, date_to, partners)
+        kept, broken = self._promises(company, date_from, date_to, partners)
+        plan_paid, plan_due = self._plan_installments(company, date_from, date_to, partners)
         return {
             "company_id": company.id,
             "currency_id": company.currency_id.id,
@@ -130,14 +130,14 @@ class CobranzaKpi(models.Model):
                                            delay_amount + closing["overdue_positive"]),
             "promise_kept_rate": kpi.percent(kept, kept + broken),
             "plan_compliance": kpi.percent(plan_paid, plan_due),
-            "disputed_amount": self._cobranza_disputed(company, date_to, partners),
+            "disputed_amount": self._disputed(company, date_to, partners),
             "contacts_by_channel": {channel: totals[0] for channel, totals in by_channel.items()},
             "paid_within_7d_by_channel": {channel: kpi.percent(totals[1], totals[0])
                                           for channel, totals in by_channel.items()},
         }
 
     @api.model
-    def _cobranza_check_period(self, company, date_from, date_to):
+    def _check_period(self, company, date_from, date_to):
         """The company record and dates of a KPI request, or a clear error."""
         if not self.env.su and not self.env.user.has_group("account_cobranza.group_cobranza_user"):
             raise AccessError(_("Only collection users may read the collection indicators."))
@@ -156,7 +156,7 @@ class CobranzaKpi(models.Model):
         return company, date_from, date_to
 
     @api.model
-    def _cobranza_partner_filter(self, company, collector_id=None, segment_id=None):
+    def _partner_filter(self, company, collector_id=None, segment_id=None):
         """Ids of the customers of a collector and/or a segment (None: no filter)."""
         if not collector_id and not segment_id:
             return None
@@ -168,7 +168,7 @@ class CobranzaKpi(models.Model):
         return self.env["res.partner"].sudo().with_company(company).with_context(active_test=False)._search(domain)
 
     @api.model
-    def _cobranza_open_items(self, company, day, partners=None):
+    def _open_items(self, company, day, partners=None):
         """Receivables of `company` open on `day` as the ledger then stood (a payment applied
         later still leaves its invoice open): totals, aging, and Σ amount × days overdue."""
         self.env["account.move.line"].flush_model()
@@ -227,7 +227,7 @@ class CobranzaKpi(models.Model):
                 "overdue_days_amount": days_amount, "overdue_positive": positive}
 
     @api.model
-    def _cobranza_sales(self, company, date_from, date_to, first_month, partners=None):
+    def _sales(self, company, date_from, date_to, first_month, partners=None):
         """``({month start: credit sales}, credit sales of the period)``: customer invoices
         less credit notes, by the date of their receivable line (one query)."""
         self.env.cr.execute(SQL(
@@ -252,7 +252,7 @@ class CobranzaKpi(models.Model):
         return monthly, period
 
     @api.model
-    def _cobranza_payment_delays(self, company, date_from, date_to, partners=None):
+    def _payment_delays(self, company, date_from, date_to, partners=None):
         """``(Σ amount × days late, Σ amount)`` of the payments and credit notes applied to
         customer invoices in the period (one query)."""
         self.env.cr.execute(SQL(
@@ -271,7 +271,7 @@ class CobranzaKpi(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
-    def _cobranza_promises(self, company, date_from, date_to, partners=None):
+    def _promises(self, company, date_from, date_to, partners=None):
         """``(kept, broken)`` promises to pay that fell due in the period."""
         self.env["cobranza.promise"].flush_model()
         self.env.cr.execute(SQL(
@@ -284,7 +284,7 @@ class CobranzaKpi(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
-    def _cobranza_plan_installments(self, company, date_from, date_to, partners=None):
+    def _plan_installments(self, company, date_from, date_to, partners=None):
         """``(paid, due)`` of the plan installments that fell due in the period."""
         self.env["cobranza.payment.plan.line"].flush_model()
         self.env.cr.execute(SQL(
@@ -299,7 +299,7 @@ class CobranzaKpi(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
-    def _cobranza_disputed(self, company, date_to, partners=None):
+    def _disputed(self, company, date_to, partners=None):
         """Amount due on `date_to` (as the ledger then stood) on the invoices under a dispute
         open that day: opened by then and not settled before."""
         self.env["cobranza.dispute"].flush_model()
@@ -321,9 +321,9 @@ class CobranzaKpi(models.Model):
 
     # ------------------------------------------------------------------ business methods: snapshots
     @api.model
-    def _cobranza_snapshot_values(self, company, day):
+    def _snapshot_values(self, company, day):
         values = self.compute(company, day - timedelta(days=SNAPSHOT_DAYS - 1), day)
-        day_sales = self._cobranza_sales(company, day, day, day)[1]
+        day_sales = self._sales(company, day, day, day)[1]
         contacts = sum(values["contacts_by_channel"].values())
         paid = sum(values["contacts_by_channel"][c] * (values["paid_within_7d_by_channel"][c] or 0.0) / 100.0
                    for c in values["contacts_by_channel"])
@@ -342,12 +342,12 @@ class CobranzaKpi(models.Model):
         three years at once. Collections Managers only."""
         if not self.env.su and not self.env.user.has_group("account_cobranza.group_cobranza_manager"):
             raise AccessError(_("Only Collections Managers may rebuild the KPI history."))
-        company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
+        company, date_from, date_to = self._check_period(company, date_from, date_to)
         if (date_to - date_from).days > 3 * 366:
             raise UserError(_("Rebuild the KPI history three years at a time at most."))
         rows, day = [], date_from
         while day <= date_to:
-            rows.append(self._cobranza_snapshot_values(company, day))
+            rows.append(self._snapshot_values(company, day))
             day += timedelta(days=1)
         self.sudo().search([("company_id", "=", company.id), ("date", ">=", date_from),
                             ("date", "<=", date_to)]).unlink()
@@ -374,7 +374,7 @@ class CobranzaKpi(models.Model):
         before it and those already past due then (engine.scoring.backtest).
         Returns ``count``, ``mae_days``, ``mae_naive_days`` (paying on the due date),
         ``within_7_days_pct``, ``improvement_pct`` and ``bias_days``."""
-        company, date_from, date_to = self._cobranza_check_period(company, date_from, date_to)
+        company, date_from, date_to = self._check_period(company, date_from, date_to)
         window = company.cobranza_behaviour_months * 366 // 12
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()

@@ -49,7 +49,7 @@ class CobranzaKpi(models.Model):
         previous_from = kpi.period_start(period, date_from - timedelta(days=1))
         previous_to = min(previous_from + (date_to - date_from), date_from - timedelta(days=1))
         previous = self.compute(company, previous_from, previous_to, collector_id=collector_id, segment_id=segment_id)
-        partners = self._cobranza_partner_filter(company, collector_id, segment_id)
+        partners = self._partner_filter(company, collector_id, segment_id)
         descriptions = self.fields_get([key for key, _kind, _better in TILES], ["string", "help"])
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
         return {
@@ -58,35 +58,35 @@ class CobranzaKpi(models.Model):
             "date_from": fields.Date.to_string(date_from),
             "date_to": fields.Date.to_string(date_to),
             "period": period,
-            "kpi": self._cobranza_jsonable(values),
-            "previous": self._cobranza_jsonable(previous),
+            "kpi": self._jsonable(values),
+            "previous": self._jsonable(previous),
             "tiles": [{
                 "key": key, "kind": kind, "better": better,
                 "label": descriptions[key]["string"], "help": descriptions[key].get("help", ""),
                 "value": values[key], "previous": previous[key], "change": kpi.change(values[key], previous[key]),
             } for key, kind, better in TILES],
-            "trend": self._cobranza_trend(company, period, date_to, collector_id, segment_id),
-            "forecast": self._cobranza_forecast(company, date_to, partners) | {"overdue_now": values["overdue_total"]},
-            "top_overdue": self._cobranza_top_overdue(company, date_to, partners),
-            "channels": {"rows": self._cobranza_channel_rows(company, date_to, partners, labels)},
-            "filters": self._cobranza_filters(company),
+            "trend": self._trend(company, period, date_to, collector_id, segment_id),
+            "forecast": self._forecast(company, date_to, partners) | {"overdue_now": values["overdue_total"]},
+            "top_overdue": self._top_overdue(company, date_to, partners),
+            "channels": {"rows": self._channel_rows(company, date_to, partners, labels)},
+            "filters": self._filters(company),
             "channel_labels": labels,
-            "aging_labels": self.env["cobranza.aging.report"]._cobranza_bucket_labels(),
+            "aging_labels": self.env["cobranza.aging.report"]._bucket_labels(),
         }
 
     @api.model
-    def _cobranza_jsonable(self, values):
+    def _jsonable(self, values):
         return {key: fields.Date.to_string(value) if key in ("date_from", "date_to") else value
                 for key, value in values.items()}
 
     @api.model
-    def _cobranza_trend(self, company, period, date_to, collector_id=None, segment_id=None):
+    def _trend(self, company, period, date_to, collector_id=None, segment_id=None):
         """DSO, best possible DSO and CEI at the end of each of the last weeks, months or
         quarters: read from the daily snapshots (one query), computed from the ledger when
         the dashboard is filtered by collector or segment."""
         ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
         starts = [kpi.period_start(period, end) for end in ends]
-        labels = [self._cobranza_period_label(period, start) for start in starts]
+        labels = [self._period_label(period, start) for start in starts]
         dso, bpdso, cei = [], [], []
         if collector_id or segment_id:
             for start, end in zip(starts, ends):
@@ -117,7 +117,7 @@ class CobranzaKpi(models.Model):
         return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
 
     @api.model
-    def _cobranza_period_label(self, period, start):
+    def _period_label(self, period, start):
         if period == "week":
             return format_date(self.env, start, date_format="d MMM")
         if period == "month":
@@ -125,7 +125,7 @@ class CobranzaKpi(models.Model):
         return _("Q%(quarter)s %(year)s", quarter=(start.month - 1) // 3 + 1, year=start.year)
 
     @api.model
-    def _cobranza_forecast(self, company, today, partners=None):
+    def _forecast(self, company, today, partners=None):
         """Expected cash-in of each of the next 8 weeks (Monday to Sunday, this one first):
         the amount due on the invoices the customers can pay by their predicted payment date (one
         query). Debts of the aging bucket over 90 days are doubtful: left out of the weeks and
@@ -156,7 +156,7 @@ class CobranzaKpi(models.Model):
         }
 
     @api.model
-    def _cobranza_top_overdue(self, company, today, partners=None, limit=10):
+    def _top_overdue(self, company, today, partners=None, limit=10):
         """The customers with most overdue, with the age of their oldest overdue invoice and
         their rating (one query, then their names and ratings)."""
         self.env.cr.execute(SQL(
@@ -177,10 +177,10 @@ class CobranzaKpi(models.Model):
                 for customer, (_id, overdue, days) in zip(customers, rows)]
 
     @api.model
-    def _cobranza_channel_rows(self, company, today, partners, labels):
+    def _channel_rows(self, company, today, partners, labels):
         """Contacts and payments within 7 days per segment and channel, and per tone within
         them, over the last 180 days."""
-        rows = self.env["cobranza.contact"]._cobranza_effectiveness(
+        rows = self.env["cobranza.contact"]._effectiveness(
             company, today - timedelta(days=scoring.EFFECTIVENESS_DAYS), today, partners)
         tone_labels = dict(self.env["cobranza.policy.level"]._fields["tone"]._description_selection(self.env))
         totals, tones = {}, {}
@@ -200,7 +200,7 @@ class CobranzaKpi(models.Model):
                     totals.items(), key=lambda item: (names.get(item[0][0]) or "", -item[1][0]))]
 
     @api.model
-    def _cobranza_filters(self, company):
+    def _filters(self, company):
         collectors = self.env["res.users"].search(
             [("share", "=", False), ("company_ids", "in", company.id),
              ("groups_id", "in", self.env.ref("account_cobranza.group_cobranza_user").id)])
@@ -219,7 +219,7 @@ class CobranzaKpi(models.Model):
         overdue, by predicted week), the promises and plan installments that fell due in the
         period, open disputes or a customer."""
         company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
-        self._cobranza_check_period(company, fields.Date.today(), fields.Date.today())
+        self._check_period(company, fields.Date.today(), fields.Date.today())
         today = fields.Date.context_today(self.with_company(company))
         date_from = kpi.period_start(period if period in kpi.PERIOD_KINDS else "month", today)
         context = {"allowed_company_ids": [company.id] + [c.id for c in self.env.user.company_ids if c != company]}

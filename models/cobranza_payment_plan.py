@@ -328,7 +328,7 @@ class CobranzaPaymentPlan(models.Model):
             self.env["res.partner"]._cobranza_refresh(plans.partner_id, company)
 
     # ------------------------------------------------------------------ business methods: the daily evaluation
-    def _cobranza_evaluate(self, today):
+    def _evaluate(self, today):
         """Allocate what was paid to the installments, oldest first, and close the plans that
         are paid or broken. Returns the broken plans."""
         broken = self.browse()
@@ -375,7 +375,7 @@ class CobranzaPaymentPlan(models.Model):
                 reader.env._("Payment plan %s is broken: the ordinary reminders resume", reader.name), False),
         } for plan in self])
 
-    def _cobranza_plan_reminders(self, run):
+    def _plan_reminders(self, run):
         """Installment reminders through the calendar (before due, due, overdue): one email per
         plan and day, about its most urgent unpaid installment, planned for `run`."""
         template = self.env.ref("account_cobranza.mail_template_cobranza_installment")
@@ -403,14 +403,15 @@ class CobranzaPaymentPlan(models.Model):
 
     def _cobranza_reminder_line(self):
         """The installment an installment reminder is about (template helper): the one the
-        dispatcher put in the context (``cobranza_line_ids``: ``{plan id: line id}``)."""
+        dispatcher put in the context (``cobranza_line_ids``: ``{plan id: line id}``). Its
+        prefix stays: the mail templates saved in each database call it by this name."""
         self.ensure_one()
         line_id = (self.env.context.get("cobranza_line_ids") or {}).get(self.id)
         line = self.env["cobranza.payment.plan.line"].browse(line_id)
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
     # ------------------------------------------------------------------ business methods: the customer
-    def _cobranza_notify_customer(self, text):
+    def _notify_customer(self, text):
         """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
         the signed link to its page (schedule, agreement, online payment): a contact of the
         plan, carried out at once. A person's action sends it: each time, no key."""
@@ -426,7 +427,7 @@ class CobranzaPaymentPlan(models.Model):
         contact._dispatch()
 
     def _notify_customer_approved(self):
-        self._cobranza_notify_customer(_(
+        self._notify_customer(_(
             "Your payment plan %(plan)s is approved: the first installment is due on %(date)s.",
             plan=self.name, date=format_date(self.env, self.line_ids[:1].date)))
 
@@ -435,12 +436,12 @@ class CobranzaPaymentPlan(models.Model):
         if self.state == "active":
             self._notify_customer_approved()
         else:
-            self._cobranza_notify_customer(_(
+            self._notify_customer(_(
                 "We received your request for the payment plan %s. It is outside what we can grant "
                 "at once, so a manager will review it and we will let you know. Meanwhile the "
                 "reminders of these invoices are paused.", self.name))
 
-    def _cobranza_accept(self, who):
+    def _accept(self, who):
         """The customer accepts the written agreement (from the portal or a signed link)."""
         self.ensure_one()
         if self.state not in ("proposed", "active"):

@@ -50,7 +50,8 @@ class CobranzaPaymentPlanLine(models.Model):
     # ------------------------------------------------------------------ business methods
     def _cobranza_payment_link(self):
         """Signed, expiring link to the plan's page, where the customer pays what is left of
-        the next installment online (across the covered invoices) without logging in."""
+        the next installment online (across the covered invoices) without logging in. Its
+        prefix stays: the mail templates saved in each database call it by this name."""
         self.ensure_one()
         if self.state == "paid" or self.plan_id.state != "active":
             return False

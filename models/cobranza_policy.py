@@ -161,7 +161,7 @@ class CobranzaPolicy(models.Model):
         for policy in self:
             policy.level_count = len(policy.level_ids)
 
-    def _cobranza_promise_max_days(self):
+    def _promise_max_days(self):
         """How far a promise may go (no policy, or 0: the engine's limit)."""
         return self.promise_max_days or schedule.MAX_PROMISE_DAYS
 
@@ -222,11 +222,11 @@ class CobranzaPolicy(models.Model):
             if not policy.level_ids:
                 raise UserError(_("The policy “%s” has no level to describe yet.", policy.name))
             # the English source, then the translation of each of its sentences (terms)
-            source = policy.with_context(lang="en_US")._cobranza_ladder_terms()
+            source = policy.with_context(lang="en_US")._ladder_terms()
             policy.with_context(lang="en_US").customer_terms = source
             terms = field.get_trans_terms(policy.with_context(lang="en_US").customer_terms)
             policy.update_field_translations("customer_terms", {
-                lang: dict(zip(terms, field.get_trans_terms(policy.with_context(lang=lang)._cobranza_ladder_terms())))
+                lang: dict(zip(terms, field.get_trans_terms(policy.with_context(lang=lang)._ladder_terms())))
                 for lang in langs
             })
 
@@ -247,7 +247,7 @@ class CobranzaPolicy(models.Model):
         or False: none, or no policy."""
         return self.customer_terms if self and not is_html_empty(self.customer_terms) else False
 
-    def _cobranza_ladder_terms(self):
+    def _ladder_terms(self):
         """The ladder told to a customer, in the context's language: when it is reminded, the
         late fees and from when, the legal hand-off, and the offer to talk first (HTML)."""
         self.ensure_one()

@@ -220,7 +220,7 @@ class CobranzaPolicyLevel(models.Model):
             return _("on due date")
         return _("%s days overdue", self.offset_days)
 
-    def _cobranza_fee_amount(self, move):
+    def _fee_amount(self, move):
         """Late fee of this level for `move`, in the invoice currency, capped."""
         self.ensure_one()
         currency = move.currency_id
@@ -236,7 +236,7 @@ class CobranzaPolicyLevel(models.Model):
         return currency.round(amount)
 
     # ------------------------------------------------------------------ business methods: the daily run
-    def _cobranza_engine_level(self):
+    def _engine_level(self):
         from ..engine.ladder import Level
 
         self.ensure_one()
@@ -248,7 +248,7 @@ class CobranzaPolicyLevel(models.Model):
             needs_collector=not self.automatic or self.create_activity or self.legal_handoff,
         )
 
-    def _cobranza_main_channel(self):
+    def _main_channel(self):
         self.ensure_one()
         for flag, channel in (("send_email", "email"), ("send_sms", "sms"),
                               ("create_activity", "call"), ("send_letter", "letter")):
@@ -256,22 +256,22 @@ class CobranzaPolicyLevel(models.Model):
                 return channel
         return "other"
 
-    def _cobranza_plan_contacts(self, partner, moves, base, gate=allow_all, rates=None):
+    def _plan_contacts(self, partner, moves, base, gate=allow_all, rates=None):
         """The contacts this level plans for `partner` about `moves` (values for
         ``cobranza.contact._plan``): one per message channel, with the channels to fall back
         to, the collector's task and the letter. `base`: what they all share (customer,
         company, run, invoices, amount). `gate(channel)`: the contact rules' verdict
         (``cobranza.contact.rule._gates``): a deferred contact waits for its moment, a
         refused channel (no consent) gives way to the next one. `rates()`: the evidence of
-        the best channel of each segment (``cobranza.contact._cobranza_channel_rates``)."""
+        the best channel of each segment (``cobranza.contact._channel_rates``)."""
         self.ensure_one()
         if not self.automatic:  # a person decides: only the collector's task
-            return [{**base, "channel": self._cobranza_main_channel(), "action": "activity", "channel_reason": "level"}]
+            return [{**base, "channel": self._main_channel(), "action": "activity", "channel_reason": "level"}]
         message = {"mail_template_id": self.mail_template_id.id, "sms_template_id": self.sms_template_id.id,
                    "attach_invoices": self.attach_invoices}
         vals_list, done = [], set()
-        best, note = self._cobranza_best_channel(partner, gate, rates)
-        for reason, chain in self._cobranza_message_chains(partner, best):
+        best, note = self._best_channel(partner, gate, rates)
+        for reason, chain in self._message_chains(partner, best):
             for position, channel in enumerate(chain):
                 if channel in done:
                     break
@@ -299,7 +299,7 @@ class CobranzaPolicyLevel(models.Model):
             vals_list.append({**base, "channel": "letter", "action": "letter", "channel_reason": "level"})
         return vals_list
 
-    def _cobranza_can_send(self, channel, company=None):
+    def _can_send(self, channel, company=None):
         self.ensure_one()
         if channel == "email":
             return bool(self.mail_template_id)
@@ -310,17 +310,17 @@ class CobranzaPolicyLevel(models.Model):
             return bool(self.whatsapp_template_name) and company._cobranza_whatsapp_ready()
         return False
 
-    def _cobranza_possible_channels(self):
-        return [c for c in channels.fallback_order(self.channel_fallback) if self._cobranza_can_send(c)]
+    def _possible_channels(self):
+        return [c for c in channels.fallback_order(self.channel_fallback) if self._can_send(c)]
 
-    def _cobranza_message_chains(self, partner, best=None):
+    def _message_chains(self, partner, best=None):
         """``[(reason, [channel, fallback, ...])]``: the message channels to try (engine.channels)."""
         self.ensure_one()
         ticked = [c for c in channels.MESSAGE_CHANNELS if self[f"send_{c}"]]
-        return channels.chains(self.channel_mode, ticked, self._cobranza_possible_channels(),
+        return channels.chains(self.channel_mode, ticked, self._possible_channels(),
                                preferred=partner.commercial_partner_id.cobranza_preferred_channel, best=best)
 
-    def _cobranza_best_channel(self, partner, gate=allow_all, rates=None):
+    def _best_channel(self, partner, gate=allow_all, rates=None):
         """``(channel, why)`` for the mode “best channel”: among the channels this level can send
         and the customer may receive (consent, contact rules), the one whose contacts were most
         often followed by a payment within 7 days in the customer's segment, when at least
@@ -330,7 +330,7 @@ class CobranzaPolicyLevel(models.Model):
         if self.channel_mode != "best" or rates is None:
             return None, None
         segment = partner.commercial_partner_id.cobranza_segment_id
-        allowed = [c for c in self._cobranza_possible_channels() if not gate(c).refused]
+        allowed = [c for c in self._possible_channels() if not gate(c).refused]
         evidence = rates().get(segment.id or None, {})
         best, _reason = scoring.best_channel(evidence, allowed, scoring.MIN_EVIDENCE)
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))

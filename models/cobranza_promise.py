@@ -95,7 +95,7 @@ class CobranzaPromise(models.Model):
                 promise._validate_minimum(policy, moves)
             if promise.date < today:
                 raise UserError(_("The promised date cannot be in the past."))
-            max_days = policy._cobranza_promise_max_days()
+            max_days = policy._promise_max_days()
             if promise.date > today + timedelta(days=max_days):
                 raise UserError(_("The promised date cannot be more than %s days away.", max_days))
             if partner._cobranza_needs_manager_for_promise(policy) and not is_manager:
@@ -131,7 +131,7 @@ class CobranzaPromise(models.Model):
             "more, promise fewer invoices, or ask us for a payment plan.",
             minimum=format_amount(self.env, minimum, currency), what=what))
 
-    def _cobranza_evaluate(self, today):
+    def _evaluate(self, today):
         """Close the promises whose date (plus grace) passed, or that the customer kept.
         Returns the broken ones: their invoices go back to the ladder, one level up."""
         broken = self.browse()

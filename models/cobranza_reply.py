@@ -125,7 +125,7 @@ class CobranzaReply(models.Model):
     def _compute_beyond_max(self):
         for reply in self:
             reply.beyond_max = bool(reply.intent == "promise" and reply.date and reply.date > reply._today()
-                                    + timedelta(days=reply._policy()._cobranza_promise_max_days()))
+                                    + timedelta(days=reply._policy()._promise_max_days()))
 
     # ------------------------------------------------------------------ actions
     def action_accept(self):
@@ -249,7 +249,7 @@ class CobranzaReply(models.Model):
         self.write(vals)
         if self.beyond_max:
             notes.append(_("The promised date is beyond the policy's maximum of %s days: agree a nearer "
-                           "date with the customer, or ask a manager.", self._policy()._cobranza_promise_max_days()))
+                           "date with the customer, or ask a manager.", self._policy()._promise_max_days()))
         if self.optout_channels and not self.optout_applied:
             if partner and self.sender_on_file:
                 self._apply_optout()
@@ -436,7 +436,7 @@ class CobranzaReply(models.Model):
 
     # ------------------------------------------------------------------ reception
     @api.model
-    def _cobranza_receive_message(self, record, message):
+    def _receive_message(self, record, message):
         """A message posted on a customer or an invoice: a reply of the customer becomes a
         reply to review. Never raises (an exception would drop an incoming email)."""
         users = message.sudo().author_id.user_ids
@@ -491,7 +491,7 @@ class CobranzaReply(models.Model):
         return Reply.create(vals)
 
     @api.model
-    def _cobranza_whatsapp_record(self, company, vals_list):
+    def _whatsapp_record(self, company, vals_list):
         """The customers' messages that reached `company`'s WhatsApp number (its webhook reads
         them: ``res.company._cobranza_whatsapp_reply_values``): each recorded once per
         message id, for the cron to read. Returns the new replies."""

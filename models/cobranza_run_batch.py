@@ -145,10 +145,10 @@ class CobranzaRunBatch(models.Model):
         scope = [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
         # promises and plans first: what they decide pauses or resumes the ladder
         promises = self.env["cobranza.promise"].search([*scope, ("state", "=", "open")])
-        stats["promises_broken"] += len(promises._cobranza_evaluate(date))
+        stats["promises_broken"] += len(promises._evaluate(date))
         plans = self.env["cobranza.payment.plan"].search([*scope, ("state", "=", "active")])
-        stats["plans_broken"] += len(plans._cobranza_evaluate(date))
-        plans.filtered(lambda p: p.state == "active")._cobranza_plan_reminders(run)
+        stats["plans_broken"] += len(plans._evaluate(date))
+        plans.filtered(lambda p: p.state == "active")._plan_reminders(run)
         if company.cobranza_apply_credits:
             partners._cobranza_apply_credits(company, date)
         invoices = Move._cobranza_run_invoices(partners, company)
@@ -165,7 +165,7 @@ class CobranzaRunBatch(models.Model):
                   "scheduled_at": moment.replace(tzinfo=None)}
         reached, vals_list, legal = {}, [], Move
         # what the contacts of the last 180 days achieved, read once if a level picks the best channel
-        rates = functools.cache(lambda: self.env["cobranza.contact"]._cobranza_channel_rates(company, date))
+        rates = functools.cache(lambda: self.env["cobranza.contact"]._channel_rates(company, date))
         for action in decision.actions:
             partner = partners.browse(action.partner_id)
             try:
@@ -221,7 +221,7 @@ class CobranzaRunBatch(models.Model):
                                           covered.get(move_id, 0.0)) for move_id in moves.ids),
             "credit_allocation": allocation or False,
         }
-        vals_list = level._cobranza_plan_contacts(partner, moves, base, gate, rates)
+        vals_list = level._plan_contacts(partner, moves, base, gate, rates)
         for move in moves:
             fee_level = invoice_levels[move.id]
             if fee_level.charge_fee and fee_level.automatic and not invoices[move.id].fee_origin_id:

@@ -128,14 +128,14 @@ class CobranzaSegment(models.Model):
         }
 
     # ------------------------------------------------------------------ business methods
-    def _cobranza_thresholds(self):
+    def _thresholds(self):
         self.ensure_one()
-        return tuple(threshold._cobranza_engine_threshold() for threshold in self.threshold_ids)
+        return tuple(threshold._engine_threshold() for threshold in self.threshold_ids)
 
-    def _cobranza_engine_segments(self, company):
+    def _engine_segments(self, company):
         """The automatic segments usable in `company`, in sequence order, for the engine."""
         segments = self.search([("auto_assign", "=", True), ("company_id", "in", (False, company.id))])
-        return [scoring.Segment(id=segment.id, thresholds=segment._cobranza_thresholds(),
+        return [scoring.Segment(id=segment.id, thresholds=segment._thresholds(),
                                 new_customers=segment.new_customers) for segment in segments]
 
     @api.model
@@ -160,7 +160,7 @@ class CobranzaSegment(models.Model):
             partners = partners.commercial_partner_id.filtered(
                 lambda p: not p.company_id or p.company_id == company)
             population |= partners
-        engine_segments = self._cobranza_engine_segments(company)
+        engine_segments = self._engine_segments(company)
         # first pass: behaviour and segment of every customer (two queries a batch), so that the
         # priors of the second pass are the averages of the segments as they now are
         results = {}
@@ -180,11 +180,11 @@ class CobranzaSegment(models.Model):
         company.sudo().cobranza_average_delay = priors[None][0] or 0.0
         changes = {}
         for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
-            changes.update(self._cobranza_store_behaviours(batch, company, date, results, priors))
+            changes.update(self._store_behaviours(batch, company, date, results, priors))
         return changes
 
     @api.model
-    def _cobranza_store_behaviours(self, partners, company, date, results, priors):
+    def _store_behaviours(self, partners, company, date, results, priors):
         """Write the behaviour, segment, expected delay, risk and rating of `partners` (one
         statement), post the segment changes and predict their open invoices."""
         weight = company.cobranza_shrink_weight
@@ -205,12 +205,12 @@ class CobranzaSegment(models.Model):
             if new != old:
                 changes[partner.id] = (old, new)
         write_company_values(partners, company, BEHAVIOUR_COLUMNS, rows)
-        self._cobranza_post_changes(partners.filtered(lambda p: p.id in changes), company, results, changes)
+        self._post_changes(partners.filtered(lambda p: p.id in changes), company, results, changes)
         self.env["account.move"]._cobranza_predict(partners, company, expected, date)
         return changes
 
     @api.model
-    def _cobranza_post_changes(self, partners, company, results, changes):
+    def _post_changes(self, partners, company, results, changes):
         """One chatter note per customer whose segment changed, with the numbers behind it
         (inserted in one statement)."""
         if not partners:

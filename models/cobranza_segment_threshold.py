@@ -41,7 +41,7 @@ class CobranzaSegmentThreshold(models.Model):
     def _check_value(self):
         labels = dict(self._fields["metric"]._description_selection(self.env))
         for segment in self.segment_id:
-            problems = scoring.threshold_problems(segment._cobranza_thresholds())
+            problems = scoring.threshold_problems(segment._thresholds())
             for problem, metric in problems:
                 if problem == "ratio":
                     raise ValidationError(_("“%(measure)s” of the segment “%(segment)s” is a ratio between 0 and 1.",
@@ -57,6 +57,6 @@ class CobranzaSegmentThreshold(models.Model):
                                         measure=labels.get(metric, metric), segment=segment.name))
 
     # ------------------------------------------------------------------ business methods
-    def _cobranza_engine_threshold(self):
+    def _engine_threshold(self):
         self.ensure_one()
         return scoring.Threshold(metric=self.metric, operator=self.operator, value=self.value)

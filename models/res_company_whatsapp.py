@@ -177,7 +177,7 @@ class ResCompany(models.Model):
                     if isinstance(c.get("profile"), dict)}
         messages = dicts(value.get("messages"))
         if messages:
-            self.env["cobranza.reply"].sudo()._cobranza_whatsapp_record(
+            self.env["cobranza.reply"].sudo()._whatsapp_record(
                 self, [self._cobranza_whatsapp_reply_values(message, profiles) for message in messages])
         receipts = self._cobranza_whatsapp_receipts(dicts(value.get("statuses")))
         if receipts:

@@ -274,7 +274,7 @@ class ResPartner(models.Model):
     def _message_post_after_hook(self, message, msg_values):
         """Extends mail.thread: a customer's answer to a reminder becomes a reply to review."""
         result = super()._message_post_after_hook(message, msg_values)
-        self.env["cobranza.reply"]._cobranza_receive_message(self, message)
+        self.env["cobranza.reply"]._receive_message(self, message)
         return result
 
     # ------------------------------------------------------------------ business methods: the customer's collection settings

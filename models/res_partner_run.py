@@ -40,7 +40,7 @@ class ResPartner(models.Model):
             if policy:
                 engine_policies[policy.id] = ladder.Policy(
                     id=policy.id,
-                    levels=tuple(level._cobranza_engine_level() for level in policy.level_ids),
+                    levels=tuple(level._engine_level() for level in policy.level_ids),
                     tolerance=policy.tolerance_amount,
                     min_days_between_contacts=policy.min_days_between_contacts,
                     reply_wait_days=policy.reply_wait_days,

@@ -77,7 +77,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         today = fields.Date.context_today(self)
         moves = self._cobranza_statement_moves()
-        labels = self.env["cobranza.aging.report"]._cobranza_bucket_labels()
+        labels = self.env["cobranza.aging.report"]._bucket_labels()
         items = self._cobranza_statement_items()
         for item in items:
             item["days"] = (today - item["due"]).days

@@ -5,6 +5,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..engine import rules
 from .common import CobranzaCase
 
 
@@ -327,18 +328,19 @@ class TestAnalytics(CobranzaCase):
         partner = self._customer("Cliente Evidencia", cobranza_segment_id=self.occasional.id,
                                  email="e@example.com", phone="+56 9 1234 5678")
         rates = {self.occasional.id: {"email": (40, 4), "sms": (35, 20)}}
-        best, note = level._cobranza_best_channel(partner, rates=lambda: rates)
+        best, note = level._best_channel(partner, rates=lambda: rates)
         self.assertEqual(best, "sms")
         self.assertIn("20 of 35", note)
         # the customer may not receive SMS: the best channel it may receive
-        best, _note = level._cobranza_best_channel(partner, gate=lambda c: (None, "consent") if c == "sms" else None,
+        refused = rules.Verdict(False, None, "consent")
+        best, _note = level._best_channel(partner, gate=lambda c: refused if c == "sms" else rules.ALLOWED,
                                                    rates=lambda: rates)
         self.assertEqual(best, "email")
         # too little evidence: the preferred channel applies, and the log says why
-        best, note = level._cobranza_best_channel(partner, rates=lambda: {self.occasional.id: {"sms": (12, 10)}})
+        best, note = level._best_channel(partner, rates=lambda: {self.occasional.id: {"sms": (12, 10)}})
         self.assertIsNone(best)
         self.assertIn("Too little evidence", note)
-        chains = level._cobranza_message_chains(partner, "sms")
+        chains = level._message_chains(partner, "sms")
         self.assertEqual(chains[0], ("best", ["sms", "email"]))
 
     def test_effectiveness_counts_payments_within_seven_days(self):
@@ -352,7 +354,7 @@ class TestAnalytics(CobranzaCase):
                             "date": fields.Datetime.now() - timedelta(days=days_ago)})
             if paid_after:
                 self._pay(invoice, day=self.today - timedelta(days=days_ago - paid_after))
-        rates = Contact._cobranza_channel_rates(self.company, self.today)
+        rates = Contact._channel_rates(self.company, self.today)
         self.assertEqual(rates[self.occasional.id]["sms"], (3, 1))
 
     # ------------------------------------------------------------------ performance
@@ -378,6 +380,6 @@ class TestAnalytics(CobranzaCase):
         self.assertEqual(count(few), count(many))
         self.env.flush_all()
         before = self.env.cr.sql_log_count
-        self.Kpi._cobranza_snapshot_values(self.company, self.today)
+        self.Kpi._snapshot_values(self.company, self.today)
         snapshot_queries = self.env.cr.sql_log_count - before
         self.assertLess(snapshot_queries, 20)

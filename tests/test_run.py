@@ -288,14 +288,14 @@ class TestDailyRun(CobranzaCase):
         self._invoice(partner=broken, amount=100.0, due=START - timedelta(days=1))
         invoice = self._invoice(amount=100.0, due=START - timedelta(days=1))
         Level = type(self.env["cobranza.policy.level"])
-        original = Level._cobranza_plan_contacts
+        original = Level._plan_contacts
 
         def explode(level, partner, moves, base, gate=None, rates=None):
             if partner == broken:
                 raise UserError("boom")
             return original(level, partner, moves, base, gate, rates)
 
-        with patch.object(Level, "_cobranza_plan_contacts", explode):
+        with patch.object(Level, "_plan_contacts", explode):
             run = self._run(START)
         self.assertEqual(run.error_count, 1)
         self.assertIn("Roto SA", run.log)

@@ -17,7 +17,7 @@ today = __import__("odoo").fields.Date.context_today(Kpi)
 collector = env.ref("account_cobranza.demo_user_camila")  # noqa: F821
 steps = {
     "behaviour + segments + predictions": lambda: Segment.recompute_segments(),
-    "KPI snapshot of today": lambda: Kpi.sudo()._cobranza_snapshot_values(company, today),
+    "KPI snapshot of today": lambda: Kpi.sudo()._snapshot_values(company, today),
     "dashboard data (month)": lambda: Kpi.get_dashboard_data(period="month"),
     "dashboard data (collector, quarter)": lambda: Kpi.get_dashboard_data(collector_id=collector.id,
                                                                          period="quarter"),

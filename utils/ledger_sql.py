@@ -66,7 +66,7 @@ def settled_late(days_late):
 
 def among_partners(column, partners):
     """``AND`` condition: `column` (``"alias.name"``) is one of `partners` (a Query of
-    customers, as ``cobranza.kpi._cobranza_partner_filter`` gives); nothing when None."""
+    customers, as ``cobranza.kpi._partner_filter`` gives); nothing when None."""
     if partners is None:
         return SQL()
     return SQL("AND %s IN %s", SQL.identifier(*column.split(".")), partners.subselect())

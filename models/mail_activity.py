@@ -39,8 +39,9 @@ class MailActivity(models.Model):
         for task in tasks:
             record, user = task["record"], task["user"]
             activity_type = task.get("activity_type") or "mail.mail_activity_data_todo"
-            if isinstance(activity_type, str):
-                activity_type = self.env.ref(activity_type)
+            if isinstance(activity_type, str):  # no query per task (``env.ref`` has one)
+                activity_type = self.env["mail.activity.type"].browse(
+                    self.env["ir.model.data"]._xmlid_to_res_id(activity_type))
             summary, note = task["compose"](record.with_context(lang=user.lang or self.env.lang))
             vals_list.append({
                 "res_model_id": self.env["ir.model"]._get_id(record._name), "res_id": record.id,

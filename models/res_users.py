@@ -36,11 +36,17 @@ class ResUsers(models.Model):
         return ((first or self.browse()) | chain)._cobranza_people()[:1] or self._cobranza_managers(company)[:1]
 
     @api.model
+    def _cobranza_group(self, xmlid):
+        """The group of `xmlid` without a query once known (``env.ref`` checks it exists each
+        time: a task per customer on a backlog day would ask thousands of times)."""
+        return self.env["res.groups"].browse(self.env["ir.model.data"]._xmlid_to_res_id(xmlid))
+
+    @api.model
     def _cobranza_managers(self, company):
         """The Collections Managers of `company` who can act on a task; a company without any
         has its administrators answer for it (a task always has someone)."""
         for xmlid in ("account_cobranza.group_cobranza_manager", "base.group_system"):
-            group = self.env.ref(xmlid)
+            group = self._cobranza_group(xmlid)
             people = group.sudo().users.filtered(lambda user: company in user.company_ids)._cobranza_people()
             if people:
                 return people
@@ -50,5 +56,5 @@ class ResUsers(models.Model):
     def _cobranza_accountants(self, company):
         """The billing administrators (Odoo's *Accounting / Billing Administrator*) of
         `company` who are persons: they match payments and credit notes."""
-        return self.env.ref("account.group_account_manager").sudo().users.filtered(
+        return self._cobranza_group("account.group_account_manager").sudo().users.filtered(
             lambda user: company in user.company_ids)._cobranza_people()

@@ -21,7 +21,8 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.addons.account_cobranza.bench import loader, replies_speed
-from odoo.addons.account_cobranza.models.cobranza_contact_dispatch import CHUNK_SIZE, EMAIL_FIELDS
+from odoo.addons.account_cobranza.models.cobranza_contact_dispatch import CHUNK_SIZE
+from odoo.addons.account_cobranza.models.cobranza_contact_executor import EMAIL_FIELDS
 from odoo.addons.account_cobranza.models.cobranza_run import BATCH_SIZE
 
 phase = os.environ["BENCH_PHASE"]

@@ -411,6 +411,7 @@ class CobranzaDemo(models.AbstractModel):
         if provider.company_id != company:
             provider = provider.copy({"company_id": company.id, "name": "Demo"})
         provider.write({"state": "test", "allow_tokenization": True, "is_published": True})
+        provider.journal_id  # noqa: B018 - its payment method line, as its form creates it
         treasurer = env["res.partner"].create({"name": "Paula Rojas", "parent_id": partner.id, "function": "Tesorera",
                                                "email": "tesoreria@%s.example.com" % partner.id})
         user = env["res.users"].with_context(no_reset_password=True).sudo().create({

@@ -76,6 +76,7 @@ class CobranzaHelpers:
         if provider.company_id != company:
             provider = provider.copy({"company_id": company.id, "name": f"Demo {company.name}"})
         provider.write({"state": "test", "allow_tokenization": True, "is_published": True})
+        provider.journal_id  # noqa: B018 - its payment method line, as its form creates it
         return provider
 
     @classmethod

@@ -590,6 +590,7 @@ class TestChargesAtMostOnce(ReliabilityCase):
             provider = env.ref("payment.payment_provider_demo").copy(
                 {"company_id": company_id, "name": f"Demo {company.name}"})
             provider.write({"state": "test", "allow_tokenization": True})
+            self.assertTrue(provider.journal_id, "its journal and payment method line, as its form creates them")
             lines = env["cobranza.payment.plan.line"]
             for partner in env["res.partner"].browse(partner_ids):
                 moves = env["account.move"].search([("partner_id", "=", partner.id), ("state", "=", "posted")])

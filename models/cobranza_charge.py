@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -90,7 +92,8 @@ class CobranzaCharge(models.Model):
         """Charges left without an answer: waiting for the provider, or sent by a worker that
         died before recording the answer. Each is settled from its transaction as the provider
         left it (its notification, Odoo's post-processing); a sent charge whose transaction
-        never got an answer is left pending for a person: it is never sent again."""
+        never got an answer is left pending for a person: it is never sent again. The charges
+        stay locked by this worker until they are all settled (one commit)."""
         self.flush_model()
         ids = claim_rows(self.env, SQL(
             """SELECT id FROM cobranza_charge
@@ -102,8 +105,8 @@ class CobranzaCharge(models.Model):
             charge._record(today)
             if dead and charge.state == "pending":
                 charge._ask_a_person()
-            if commit:
-                self.env.cr.commit()
+        if commit and ids:
+            self.env.cr.commit()
 
     # ------------------------------------------------------------------ business methods: one charge
     def _send(self, commit=False):
@@ -131,7 +134,11 @@ class CobranzaCharge(models.Model):
         tx = self.transaction_id
         result = autopay.outcome(tx.state)
         if result == "done" and not tx.is_post_processed:
-            tx._post_process()  # Odoo's own: the payment, posted and reconciled with the invoices
+            try:  # Odoo's own: the payment, posted and reconciled with the invoices
+                with self.env.cr.savepoint():
+                    tx._post_process()
+            except psycopg2.OperationalError:  # Odoo's cron post-processes it at this moment
+                result = "pending"  # settled by the next cron, from the payment it made
         self.write({"state": result, "error": tx.state_message if result == "failed" else False})
         self._follow_up(today)
 

@@ -256,6 +256,39 @@ class CobranzaPortal(PortalAccount):
         plan = self._cobranza_own_plan(plan_id)
         return self._cobranza_render_pay_page(request.env["cobranza.link"]._token(plan, days=1), plan)
 
+    @http.route("/my/cobranza/plans/<cobranza_id:plan_id>/autopay", type="http", auth="user", methods=["POST"],
+                website=True)
+    def portal_plan_autopay(self, plan_id, token_id=None, accept=None, **kw):
+        """A user of the customer agrees to pay the plan's installments automatically with one
+        of the customer's saved payment methods (never a visitor with a signed link)."""
+        plan = self._cobranza_own_plan(plan_id)
+        url = f"/my/cobranza/plans/{plan.id}"
+        if accept != "on":
+            return self._cobranza_redirect(error=request.env._(
+                "Please read the terms and tick the box to accept them."), url=url)
+        try:
+            wanted = self._cobranza_integer(token_id, 1, 2**31 - 1)
+            token = plan._autopay_tokens().filtered(lambda t: t.id == wanted)
+            if not token:
+                raise InvalidInput(token_id)
+            with request.env.cr.savepoint():
+                request.env["cobranza.autopay"].sudo()._grant(
+                    plan, token, request.env.user, request.httprequest.remote_addr)
+        except (UserError, InvalidInput) as error:
+            return self._cobranza_redirect(error=self._cobranza_error_text(error), url=url)
+        return self._cobranza_redirect(message=request.env._(
+            "Thank you: the installments of %s will be paid automatically on their due dates. We sent you the "
+            "terms by email.", plan.name), url=url)
+
+    @http.route("/my/cobranza/plans/<cobranza_id:plan_id>/autopay/cancel", type="http", auth="user",
+                methods=["POST"], website=True)
+    def portal_plan_autopay_cancel(self, plan_id, **kw):
+        plan = self._cobranza_own_plan(plan_id)
+        plan.autopay_id._withdraw(request.env.user)
+        return self._cobranza_redirect(message=request.env._(
+            "Automatic payment is stopped: you pay the next installments from this page or as you prefer."),
+            url=f"/my/cobranza/plans/{plan.id}")
+
     @http.route("/my/statement/pay", type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_statement_pay(self, overdue=None, **kw):
         """Pay the ticked invoices (POST) or all the overdue ones (GET ?overdue=1)."""
@@ -314,6 +347,8 @@ class CobranzaPortal(PortalAccount):
             "other_tokens": {move.id: Link._token(move, expires=expires) for move in pay["others"]},
             "logged_in": logged_in,
             "res_company": pay["company"] or request.env.company,  # the creditor's name and logo
+            # automatic payment: only a user of the customer sets it up or sees its methods
+            "autopay": pay["plan"]._autopay_portal_values() if pay["plan"] and pay["own_user"] else None,
             **(request.session.pop("cobranza_portal_feedback", None) or {}),
         })
         if pay["amount"] > 0:

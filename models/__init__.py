@@ -27,6 +27,8 @@ from . import mail_activity
 from . import cobranza_demo
 from . import cobranza_payment_plan
 from . import cobranza_payment_plan_line
+from . import cobranza_autopay
+from . import cobranza_charge
 from . import cobranza_promise
 from . import cobranza_dispute
 from . import cobranza_contact_rule

@@ -112,10 +112,11 @@ class CobranzaDemo(models.AbstractModel):
         savepoint. When Odoo's Chilean localization is installed together with the module
         (as `make run` does), Odoo loads it after the module (modules load by depth, and the
         module does not depend on it): the demo then waits for the end of the installation
-        (`_register_hook`), so that its company uses the Chilean chart."""
-        if self._demo_chile_pending():
+        (`_register_hook`), so that its company uses the Chilean chart; so does it for Odoo's
+        demo payment provider (payment_demo), which pays a demo plan by card."""
+        if self._demo_waits():
             self.env["ir.config_parameter"].sudo().set_param(DEMO_DEFERRED_PARAM, "1")
-            _logger.info("account_cobranza demo: loaded once l10n_cl is installed")
+            _logger.info("account_cobranza demo: loaded once l10n_cl and payment_demo are installed")
             return
         convert_file(self.env, "account_cobranza", DEMO_DATA_FILE, {}, mode="init", noupdate=True, kind="demo")
 
@@ -126,10 +127,13 @@ class CobranzaDemo(models.AbstractModel):
         return "l10n_cl_sii_taxpayer_type" in self.env["res.partner"]._fields
 
     @api.model
-    def _demo_chile_pending(self):
-        """Whether l10n_cl is being installed (or updated) with the module but not loaded yet."""
-        return not self._demo_chile() and bool(self.env["ir.module.module"].sudo().search_count(
-            [("name", "=", "l10n_cl"), ("state", "in", ("to install", "to upgrade"))]))
+    def _demo_waits(self):
+        """Whether a module the demo uses is being installed with the module but not loaded
+        yet: l10n_cl (its chart) or payment_demo (the plan paid by card)."""
+        loaded = {"l10n_cl": self._demo_chile(), "payment_demo": "demo_simulated_state" in self.env["payment.token"]._fields}
+        waiting = [name for name, done in loaded.items() if not done]
+        return bool(waiting) and bool(self.env["ir.module.module"].sudo().search_count(
+            [("name", "in", waiting), ("state", "in", ("to install", "to upgrade"))]))
 
     def _register_hook(self):
         """At the end of the installation: the demo that waited for l10n_cl."""
@@ -391,7 +395,69 @@ class CobranzaDemo(models.AbstractModel):
             "move_id": by_partner[disputed][-1:].id, "reason": "wrong_amount",
             "description": "El cliente indica que se facturaron 12 unidades y recibió 10.",
         })
-        env["res.partner"]._cobranza_refresh(env["res.partner"].browse([p.id for p in partners[:5]]), company)
+        if len(partners) >= 7:
+            self._demo_autopay(env, company, today, partners[5], by_partner[partners[5]])
+            self._demo_checks(env, company, today, partners[6], by_partner[partners[6]])
+        env["res.partner"]._cobranza_refresh(env["res.partner"].browse([p.id for p in partners[:7]]), company)
+
+    @api.model
+    def _demo_autopay(self, env, company, today, partner, moves):
+        """A plan paid by card (Odoo's demo provider, when payment_demo is installed): its
+        treasurer consented from the portal; the first installment charged, the second
+        declined then charged on its retry, the third scheduled."""
+        if "demo_simulated_state" not in env["payment.token"]._fields:
+            return
+        provider = env.ref("payment.payment_provider_demo").sudo()
+        if provider.company_id != company:
+            provider = provider.copy({"company_id": company.id, "name": "Demo"})
+        provider.write({"state": "test", "allow_tokenization": True, "is_published": True})
+        provider.journal_id  # noqa: B018 - its payment method line, as its form creates it
+        treasurer = env["res.partner"].create({"name": "Paula Rojas", "parent_id": partner.id, "function": "Tesorera",
+                                               "email": "tesoreria@%s.example.com" % partner.id})
+        user = env["res.users"].with_context(no_reset_password=True).sudo().create({
+            "name": treasurer.name, "login": f"tesoreria{partner.id}@example.com", "partner_id": treasurer.id,
+            "company_id": company.id, "company_ids": [Command.set(company.ids)],
+            "groups_id": [Command.set([env.ref("base.group_portal").id])]})
+        card = env["payment.token"].sudo().create({
+            "provider_id": provider.id, "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+            "partner_id": treasurer.id, "payment_details": "4242", "provider_ref": "demo-4242",
+            "demo_simulated_state": "done"})
+        plan = env["cobranza.payment.plan"].create({
+            "partner_id": partner.id, "company_id": company.id, "installment_count": 3,
+            "move_ids": [Command.set(moves.ids)], "first_date": today + timedelta(days=1),
+            "note": "Pago automático con tarjeta"})
+        plan.action_confirm()
+        env["cobranza.autopay"]._grant(plan, card, user, "190.96.2.10")
+        for line in plan.line_ids:  # as if agreed six weeks ago
+            line.write({"date": line.date - timedelta(days=42), "autopay_next_date": line.date - timedelta(days=42)})
+        first, second = plan.line_ids[:2]
+        Charge = env["cobranza.charge"]
+        Charge._charge_due(first.date)
+        card.demo_simulated_state = "error"
+        Charge._charge_due(second.date)
+        card.demo_simulated_state = "done"
+        Charge._charge_due(second.date + timedelta(days=1))
+
+    @api.model
+    def _demo_checks(self, env, company, today, partner, moves):
+        """A plan secured by three post-dated checks (Odoo's third-party checks), the first
+        one deposited."""
+        plan = env["cobranza.payment.plan"].create({
+            "partner_id": partner.id, "company_id": company.id, "installment_count": 3,
+            "move_ids": [Command.set(moves.ids)], "first_date": today + timedelta(days=1),
+            "note": "Documentado con cheques a fecha"})
+        plan.action_confirm()
+        bank = env["res.bank"].search([], limit=1) or env["res.bank"].create({"name": "Banco de Chile"})
+        lines = plan.line_ids
+        plan._register_checks([{
+            "line": line, "number": f"{4711 + n:08d}", "bank_id": bank.id, "date": line.date,
+            "amount": line.remaining_amount} for n, line in enumerate(lines)],
+            env["account.journal"]._cobranza_check_journal(company))
+        first = lines[0]  # agreed a week ago: the first check was cashable yesterday
+        first.write({"date": today - timedelta(days=1)})
+        first.check_id.write({"payment_date": first.date})
+        first.check_id.payment_id.write({"date": first.date})
+        first._check_deposit()
 
     @api.model
     def _demo_credits(self, env, company, today):

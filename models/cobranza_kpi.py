@@ -73,6 +73,13 @@ class CobranzaKpi(models.Model):
     plan_compliance = fields.Float(
         string="Plan Compliance (%)", readonly=True, digits=(16, 1),
         help="Paid / due × 100 over the payment plan installments that fell due in the period.")
+    autopay_paid_count = fields.Integer(
+        string="Installments Paid Automatically", readonly=True,
+        help="Plan installments paid in the period by an automatic charge of a saved payment method.")
+    autopay_recovered_pct = fields.Float(
+        string="Failed Charges Recovered (%)", readonly=True, digits=(16, 1),
+        help="Of the installments whose automatic charge was declined in the period, the share paid since "
+             "(by a retry or by hand) × 100.")
     disputed_amount = fields.Monetary(
         string="Disputed", readonly=True,
         help="Amount due on the invoices under an open dispute at the end of the period.")
@@ -110,6 +117,7 @@ class CobranzaKpi(models.Model):
             totals[1] += paid
         kept, broken = self._promises(company, date_from, date_to, partners)
         plan_paid, plan_due = self._plan_installments(company, date_from, date_to, partners)
+        autopaid, declined, recovered = self._autopay(company, date_from, date_to, partners)
         return {
             "company_id": company.id,
             "currency_id": company.currency_id.id,
@@ -130,6 +138,8 @@ class CobranzaKpi(models.Model):
                                            delay_amount + closing["overdue_positive"]),
             "promise_kept_rate": kpi.percent(kept, kept + broken),
             "plan_compliance": kpi.percent(plan_paid, plan_due),
+            "autopay_paid_count": autopaid,
+            "autopay_recovered_pct": kpi.percent(recovered, declined),
             "disputed_amount": self._disputed(company, date_to, partners),
             "contacts_by_channel": {channel: totals[0] for channel, totals in by_channel.items()},
             "paid_within_7d_by_channel": {channel: kpi.percent(totals[1], totals[0])
@@ -299,6 +309,25 @@ class CobranzaKpi(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
+    def _autopay(self, company, date_from, date_to, partners=None):
+        """``(paid, declined, recovered)``: installments paid by an automatic charge in the
+        period; installments with a charge declined in the period, and how many of those are
+        paid since (by a retry or by hand). One query."""
+        self.env["cobranza.charge"].flush_model()
+        self.env["cobranza.payment.plan.line"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT COUNT(DISTINCT c.line_id) FILTER (WHERE c.state = 'done'),
+                      COUNT(DISTINCT c.line_id) FILTER (WHERE c.state = 'failed'),
+                      COUNT(DISTINCT c.line_id) FILTER (WHERE c.state = 'failed' AND l.paid_amount >= l.amount)
+                 FROM cobranza_charge c
+                 JOIN cobranza_payment_plan_line l ON l.id = c.line_id
+                WHERE c.company_id = %(company)s AND c.date BETWEEN %(date_from)s AND %(date_to)s %(partners)s""",
+            company=company.id, date_from=date_from, date_to=date_to,
+            partners=ledger_sql.among_partners("c.partner_id", partners),
+        ))
+        return self.env.cr.fetchone()
+
+    @api.model
     def _disputed(self, company, date_to, partners=None):
         """Amount due on `date_to` (as the ledger then stood) on the invoices under a dispute
         open that day: opened by then and not settled before."""
@@ -331,7 +360,7 @@ class CobranzaKpi(models.Model):
                "contact_count": contacts, "paid_within_7d_pct": kpi.percent(paid, contacts)}
         for key in ("ar_total", "current_ar", "overdue_total", "overdue_pct", "dso_standard", "dso_countback",
                     "bpdso", "add", "cei", "avg_payment_delay", "promise_kept_rate", "plan_compliance",
-                    "disputed_amount"):
+                    "autopay_paid_count", "autopay_recovered_pct", "disputed_amount"):
             row[key] = values[key]
         row.update({f"aging_{key}": values["aging"][key] for key in aging.BUCKETS})
         return row

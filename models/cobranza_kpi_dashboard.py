@@ -22,6 +22,8 @@ TILES = [
     ("avg_payment_delay", "days", "down"),
     ("promise_kept_rate", "percent", "up"),
     ("plan_compliance", "percent", "up"),
+    ("autopay_paid_count", "count", "up"),
+    ("autopay_recovered_pct", "percent", "up"),
     ("disputed_amount", "money", "down"),
     ("dso_standard", "days", "down"),
 ]
@@ -242,6 +244,11 @@ class CobranzaKpi(models.Model):
                       "domain": [("company_id", "=", company.id), ("date", ">=", date_from), ("date", "<=", today),
                                  ("plan_id.state", "in", ("active", "done", "broken")),
                                  *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]}
+        elif key in ("autopay_paid_count", "autopay_recovered_pct"):
+            action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_charge_action")
+            action["domain"] = [("company_id", "=", company.id), ("date", ">=", date_from), ("date", "<=", today),
+                                ("state", "=", "done" if key == "autopay_paid_count" else "failed"),
+                                *[(f"partner_id.{f}", o, v) for f, o, v in partner_domain]]
         elif key == "disputed_amount":
             action = self.env["ir.actions.act_window"]._for_xml_id("account_cobranza.cobranza_dispute_action")
             action["domain"] = [("company_id", "=", company.id), ("state", "=", "open"),

@@ -5,9 +5,9 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import format_amount, format_date
 
-from ..engine import schedule
+from ..engine import autopay, checks, schedule
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
@@ -109,6 +109,11 @@ class CobranzaPaymentPlan(models.Model):
     )
     accepted_by = fields.Char(readonly=True, copy=False)
     note = fields.Text()
+    autopay_ids = fields.One2many("cobranza.autopay", "plan_id", string="Automatic Payment Consents")
+    autopay_id = fields.Many2one("cobranza.autopay", compute="_compute_autopay_id", string="Automatic Payment",
+                                 help="The customer's active consent to pay the installments automatically.")
+    charge_ids = fields.One2many("cobranza.charge", "plan_id", string="Automatic Charges")
+    check_count = fields.Integer(compute="_compute_autopay_id", string="Checks")
 
     # ------------------------------------------------------------------ computes
     @api.depends("move_ids", "company_id")
@@ -133,6 +138,12 @@ class CobranzaPaymentPlan(models.Model):
             reasons = plan._limit_violations()
             plan.needs_approval = bool(reasons)
             plan.approval_reason = "; ".join(reasons)
+
+    @api.depends("autopay_ids.state", "line_ids.check_id")
+    def _compute_autopay_id(self):
+        for plan in self:
+            plan.autopay_id = plan.autopay_ids.filtered(lambda c: c.state == "active")[:1]
+            plan.check_count = len(plan.line_ids.check_id)
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -197,7 +208,23 @@ class CobranzaPaymentPlan(models.Model):
                 raise UserError(_("This plan is already closed."))
             plan.state = "cancelled"
             plan.activity_unlink(["mail.mail_activity_data_todo"])
+            plan.autopay_ids._withdraw(self.env.user)
         self._refresh_customers()
+
+    def action_cancel_autopay(self):
+        """The collector stops automatic payment (the customer can from the portal)."""
+        self.autopay_id._withdraw(self.env.user)
+
+    def action_register_checks(self):
+        """Register the customer's post-dated checks, one per unpaid installment."""
+        self.ensure_one()
+        if self.state != "active":
+            raise UserError(_("Checks secure the installments of an active payment plan."))
+        return {
+            "type": "ir.actions.act_window", "name": _("Register Post-Dated Checks"),
+            "res_model": "cobranza.check.wizard", "view_mode": "form", "target": "new",
+            "context": {"default_plan_id": self.id},
+        }
 
     def action_draft(self):
         for plan in self.filtered(lambda p: p.state in ("proposed", "cancelled")):
@@ -338,7 +365,7 @@ class CobranzaPaymentPlan(models.Model):
             now = sum(plan.move_ids.mapped("amount_residual"))
             paid = plan.currency_id.round(max(start - now, 0.0))
             installments = [
-                schedule.Installment(line.sequence, line.date, Decimal(str(line.amount)), line.down_payment)
+                schedule.Installment(line.sequence, line._grace_due(), Decimal(str(line.amount)), line.down_payment)
                 for line in plan.line_ids
             ]
             key = plan.partner_id.commercial_partner_id.with_company(plan.company_id)
@@ -382,7 +409,9 @@ class CobranzaPaymentPlan(models.Model):
         vals_list = []
         for plan in self:
             due = []
-            for line in plan.line_ids.filtered(lambda l: l.state != "paid"):
+            # an installment paid by its saved method or secured by a check is not asked for
+            for line in plan.line_ids.filtered(lambda l: l.state != "paid" and l.autopay_state not in autopay.AWAITING
+                                               and l.check_state != "registered"):
                 offset = schedule.installment_reminder(line.date, run.date)
                 if offset is not None and (not line.reminded or offset > line.reminder_offset):
                     due.append((offset, line))
@@ -411,10 +440,11 @@ class CobranzaPaymentPlan(models.Model):
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
     # ------------------------------------------------------------------ business methods: the customer
-    def _notify_customer(self, text):
+    def _notify_customer(self, text, key=None, note=None):
         """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
         the signed link to its page (schedule, agreement, online payment): a contact of the
-        plan, carried out at once. A person's action sends it: each time, no key."""
+        plan, carried out at once. A person's action sends it each time (no `key`); an event
+        (a declined charge, a returned check) once (its `key`), logged with its `note`."""
         self.ensure_one()
         url = self.env["cobranza.link"]._url(self.sudo())
         contact = self.env["cobranza.contact"].sudo()._plan([{
@@ -423,8 +453,142 @@ class CobranzaPaymentPlan(models.Model):
             "channel_reason": "notice", "author_id": self.env.user.id,
             "amount_due": self.invoice_amount, "subject": self.name,
             "body": Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
+            "note": note, **({"key": key} if key else {}),
         }])
         contact._dispatch()
+
+    def _notify_customer_sms(self, text, key):
+        """Text `text` to the customer's mobile: a contact of the plan, through the dispatcher
+        (its contact rules: quiet hours, consent), once (its `key`)."""
+        self.ensure_one()
+        contact = self.env["cobranza.contact"].sudo()._plan([{
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
+            "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "sms", "action": "sms",
+            "channel_reason": "notice", "author_id": self.env.user.id, "amount_due": self.remaining_amount,
+            "sms_body": text, "key": key,
+        }])
+        contact._dispatch()
+
+    # ------------------------------------------------------------------ business methods: automatic payment
+    def _autopay_retry_days(self):
+        """The retry days of a declined charge: as the customer agreed, else the policy's."""
+        self.ensure_one()
+        if self.autopay_id:
+            return autopay.parse_retry_days(self.autopay_id.retry_days)
+        policy = self.move_ids[:1]._cobranza_resolve_policy()[self.move_ids[:1]] if self.move_ids \
+            else self.company_id.cobranza_policy_id
+        return autopay.parse_retry_days(policy.autopay_retry_days if policy else "")
+
+    def _autopay_tokens(self):
+        """The saved payment methods that may pay this plan automatically: the customer's own
+        (its contacts' too), of a provider of the plan's company that charges saved methods."""
+        self.ensure_one()
+        return self.env["payment.token"].sudo().search([
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+            ("provider_id.allow_tokenization", "=", True), ("provider_id.state", "in", ("enabled", "test")),
+            ("provider_id.company_id", "=", self.company_id.id)])
+
+    def _autopay_portal_values(self):
+        """What the plan's portal page shows a user of the customer about automatic payment:
+        the active consent, or the saved methods that can pay it and the terms to accept."""
+        self.ensure_one()
+        tokens = self._autopay_tokens() if self.state == "active" else self.env["payment.token"]
+        return {
+            "consent": self.autopay_id,
+            "tokens": tokens,
+            "terms": self._autopay_terms(tokens if len(tokens) == 1 else None) if tokens else False,
+            "offered": self.state == "active" and any(l.state != "paid" and not l.check_id for l in self.line_ids),
+        }
+
+    def _autopay_terms(self, token):
+        """The mandate in plain words, in the context's language: what is charged, when, with
+        what (`token`; None: the method the customer chooses), the retries and how to stop it."""
+        self.ensure_one()
+        env = self.env
+        retry = self._autopay_retry_days()
+        lines = self.line_ids.filtered(lambda line: line.state != "paid" and not line.check_id)
+        intro = env._(
+            "%(company)s will charge %(method)s for each installment of the payment plan %(plan)s on its due "
+            "date, for what is left of it and never more than the covered invoices still owe:",
+            company=self.company_id.name, plan=self.name,
+            method=token.display_name if token else env._("the payment method you choose"))
+        dates = [env._("%(date)s: %(amount)s", date=format_date(env, line.date),
+                       amount=format_amount(env, line.remaining_amount, self.currency_id)) for line in lines]
+        if retry:
+            failed = env._("If a charge is declined, we will tell you and try again %s days after the due date; "
+                           "after that, the installment is paid by hand as agreed in the plan.",
+                           ", ".join(map(str, retry)))
+        else:
+            failed = env._("If a charge is declined, we will tell you and the installment is paid by hand as "
+                           "agreed in the plan.")
+        stop = env._("You can stop automatic payment at any time from your account (your payment plan's page), "
+                     "or by answering our messages; charges already made are not affected.")
+        return Markup("<p>%s</p><ul>%s</ul><p>%s</p><p>%s</p>") % (
+            intro, Markup("").join(Markup("<li>%s</li>") % line for line in dates), failed, stop)
+
+    # ------------------------------------------------------------------ business methods: post-dated checks
+    def _register_checks(self, values_list, journal):
+        """Record the customer's post-dated checks on Odoo's third-party checks
+        (``l10n_latam_check``), one per unpaid installment, in the order of the schedule:
+        `values_list` dicts with ``line`` (an installment), ``number``, ``bank_id``,
+        ``issuer_vat``, ``date`` (cash-in date) and ``amount``. Each check waits in a draft
+        payment of `journal` until it is deposited; the treasurer gets a task for its date."""
+        self.ensure_one()
+        if self.state != "active":
+            raise UserError(_("Checks secure the installments of an active payment plan."))
+        lines = self.line_ids.filtered(lambda l: l.state != "paid" and not l.check_id)
+        if [values["line"] for values in values_list] != list(lines):
+            raise UserError(_("Register one check for each installment still to pay, in the order of the schedule."))
+        try:
+            checks.validate(
+                [checks.Check(values["number"], Decimal(str(values["amount"])), values["date"]) for values in values_list],
+                [(line.date, Decimal(str(line.remaining_amount))) for line in lines],
+                fields.Date.context_today(self), self.currency_id.decimal_places)
+        except checks.CheckError as error:
+            raise self._check_error(error, lines) from None
+        method = journal._cobranza_check_method_line()
+        lines._autopay_unschedule()
+        payments = self.env["account.payment"].create([{
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id, "journal_id": journal.id, "payment_method_line_id": method.id,
+            "date": values["date"], "currency_id": self.currency_id.id,
+            "memo": f"{self.name} · {values['line'].display_name}",
+            "l10n_latam_new_check_ids": [fields.Command.create({
+                "name": values["number"].strip(), "payment_date": values["date"], "amount": values["amount"],
+                # else Odoo's own: the customer's bank account and tax id
+                **{key: values[key] for key in ("bank_id", "issuer_vat") if values.get(key)}})],
+        } for values in values_list])
+        for values, payment in zip(values_list, payments):
+            values["line"].write({"check_id": payment.l10n_latam_new_check_ids.id, "check_state": "registered"})
+        Users = self.env["res.users"]
+        self.env["mail.activity"]._cobranza_create([{
+            "record": payment.l10n_latam_new_check_ids, "deadline": values["date"],
+            "user": Users._cobranza_task_user("accountant", self.company_id, self.partner_id),
+            "compose": lambda reader, plan=self: (
+                reader.env._("Deposit check no. %(number)s of %(customer)s", number=reader.name,
+                             customer=plan.partner_id.name),
+                reader.env._("It pays an installment of the payment plan %s: mark it deposited (or rejected) on "
+                             "the plan.", plan.name)),
+        } for values, payment in zip(values_list, payments)])
+        self.message_post(body=Markup("<p>%s</p>") % _(
+            "%(count)s post-dated checks registered: %(numbers)s.", count=len(payments),
+            numbers=", ".join(v["number"].strip() for v in values_list)))
+        return payments.l10n_latam_new_check_ids
+
+    def _check_error(self, error, lines):
+        """The translated UserError of an engine.checks.CheckError."""
+        line = lines[error.index] if error.index is not None and error.index < len(lines) else lines.browse()
+        messages = {
+            "count": lambda: _("Register one check for each installment still to pay (%s).", len(lines)),
+            "number": lambda: _("The check of %s has no number.", line.display_name),
+            "duplicate": lambda: _("The check of %s repeats the number of another check.", line.display_name),
+            "amount": lambda: _("The check of %(installment)s must be for %(amount)s, what is left of it.",
+                                installment=line.display_name,
+                                amount=format_amount(self.env, line.remaining_amount, self.currency_id)),
+            "date": lambda: _("The check of %(installment)s must be cashable between today and its due date "
+                              "(%(date)s).", installment=line.display_name, date=format_date(self.env, line.date)),
+        }
+        return UserError(messages[error.code]())
 
     def _notify_customer_approved(self):
         self._notify_customer(_(

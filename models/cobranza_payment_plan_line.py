@@ -1,4 +1,20 @@
+from decimal import Decimal
+
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount, format_date
+
+from ..engine import autopay
+from ..utils.db import claim_rows
+
+AUTOPAY_STATES = [
+    ("scheduled", "Scheduled"), ("charging", "Charging"), ("retry", "To Retry"),
+    ("pending", "Waiting for the Provider"), ("paid", "Charged"), ("fallback", "Charge Failed"),
+    ("stopped", "Stopped"),
+]
+CHECK_STATES = [("registered", "In Portfolio"), ("deposited", "Deposited"), ("rejected", "Rejected")]
 
 
 class CobranzaPaymentPlanLine(models.Model):
@@ -27,6 +43,16 @@ class CobranzaPaymentPlanLine(models.Model):
         help="Days from the due date of the last reminder sent for this installment.",
     )
     reminded = fields.Boolean(readonly=True)
+    autopay_state = fields.Selection(
+        AUTOPAY_STATES, string="Automatic Payment", readonly=True, copy=False, index="btree_not_null",
+        help="How the saved payment method pays this installment.")
+    autopay_next_date = fields.Date(string="Next Charge", readonly=True, copy=False)
+    charge_ids = fields.One2many("cobranza.charge", "line_id", string="Charges")
+    check_id = fields.Many2one("l10n_latam.check", string="Check", readonly=True, copy=False,
+                               ondelete="set null", index="btree_not_null")
+    check_state = fields.Selection(CHECK_STATES, readonly=True, copy=False)
+    instrument = fields.Char(compute="_compute_instrument", string="Paid With",
+                             help="How this installment is paid: by hand, a saved payment method or a check.")
 
     # ------------------------------------------------------------------ computes
     @api.depends("amount", "paid_amount", "date")
@@ -46,6 +72,176 @@ class CobranzaPaymentPlanLine(models.Model):
         for line in self:
             label = _("down payment") if line.down_payment else _("installment %s", line.sequence)
             line.display_name = f"{line.plan_id.name} · {label}"
+
+    @api.depends("autopay_state", "check_id", "check_state", "plan_id.autopay_id.token_id")
+    def _compute_instrument(self):
+        for line in self:
+            token = line.plan_id.autopay_id.token_id
+            if line.check_id:
+                line.instrument = _("Check no. %(number)s of %(bank)s", number=line.check_id.name,
+                                    bank=line.check_id.bank_id.name or _("unknown bank"))
+            elif line.autopay_state and line.autopay_state != "stopped" and (token or line.charge_ids):
+                line.instrument = token.display_name or line.charge_ids[:1].token_id.display_name
+            else:
+                line.instrument = _("Manual")
+
+    # ------------------------------------------------------------------ actions
+    def action_check_deposited(self):
+        """The treasurer deposited the check: it pays its installment."""
+        self._check_deposit()
+
+    def action_check_rejected(self):
+        """The bank returned the check (bounced): the installment is unpaid again."""
+        self._check_reject()
+
+    # ------------------------------------------------------------------ business methods: automatic payment
+    def _autopay_schedule(self, today=None):
+        """Schedule the unpaid installments of these lines for automatic payment (their plan's
+        consent): each charged on its due date, or today while a retry day remains."""
+        today = today or fields.Date.context_today(self)
+        for line in self.filtered(lambda l: l.state != "paid" and not l.check_id
+                                  and l.autopay_state not in ("charging", "pending", "paid")):
+            day = autopay.first_attempt_date(line.date, today, line.plan_id._autopay_retry_days())
+            line.write({"autopay_state": "scheduled" if day else "fallback", "autopay_next_date": day})
+
+    def _autopay_unschedule(self):
+        """No further charge of these installments (a charge being made finishes)."""
+        self.filtered(lambda l: l.autopay_state in ("scheduled", "retry")).write(
+            {"autopay_state": "stopped", "autopay_next_date": False})
+
+    @api.model
+    def _autopay_claim(self, today, limit):
+        """The installments due to be charged by `today`, claimed for this worker (marked
+        charging; those another worker holds are skipped). One query."""
+        self.flush_model()
+        ids = claim_rows(self.env, SQL(
+            """UPDATE cobranza_payment_plan_line SET autopay_state = 'charging'
+                WHERE id IN (SELECT id FROM cobranza_payment_plan_line
+                              WHERE autopay_state IN ('scheduled', 'retry') AND autopay_next_date <= %s
+                              ORDER BY autopay_next_date, id LIMIT %s FOR UPDATE SKIP LOCKED)
+            RETURNING id""", today, limit), retry=True)
+        self.invalidate_model(["autopay_state"])
+        return self.browse(ids)
+
+    def _autopay_refusal(self, today):
+        """Why this claimed installment is not charged now (None: charge it), checked again
+        at charge time: the plan (what was paid allocated first), the consent, what is still
+        due."""
+        self.ensure_one()
+        plan = self.plan_id
+        plan._evaluate(today)
+        if plan.state != "active":
+            return "stopped"
+        if not plan.autopay_id:
+            return "stopped"
+        if self.state == "paid" or plan.currency_id.is_zero(self._autopay_amount()):
+            return "paid"
+        return None
+
+    def _autopay_amount(self):
+        """What a charge of this installment takes: what is left of it, never more than the
+        covered invoices still owe."""
+        plan = self.plan_id
+        owed = sum(plan.move_ids.mapped("amount_residual"))
+        return plan.currency_id.round(float(autopay.charge_amount(
+            Decimal(str(self.remaining_amount)), Decimal(str(owed)))))
+
+    def _autopay_charge(self, today, commit=False):
+        """Charge this claimed installment once (its next attempt), or release it when it is
+        no longer to be charged. Returns the charge."""
+        self.ensure_one()
+        Charge = self.env["cobranza.charge"].sudo()  # the system charges, as the cron does
+        refusal = self._autopay_refusal(today)
+        if refusal:
+            self.write({"autopay_state": refusal, "autopay_next_date": False})
+            if commit:
+                self.env.cr.commit()
+            return Charge
+        plan, consent = self.plan_id, self.plan_id.autopay_id
+        attempt = len(self.charge_ids) + 1
+        amount = self._autopay_amount()
+        charge = Charge.create({
+            "autopay_id": consent.id, "line_id": self.id, "attempt": attempt, "key": f"{self.id}:{attempt}",
+            "date": today, "amount": amount,
+        })
+        token = consent.token_id
+        charge.transaction_id = self.env["payment.transaction"].sudo().create({
+            "provider_id": token.provider_id.id, "payment_method_id": token.payment_method_id.id,
+            "reference": self.env["payment.transaction"]._compute_reference(
+                token.provider_id.code, prefix=f"{plan.name}-{self.sequence}"),
+            "amount": amount, "currency_id": plan.currency_id.id, "partner_id": token.partner_id.id,
+            "token_id": token.id, "operation": "offline",
+            "invoice_ids": [fields.Command.set(plan.move_ids.filtered(lambda m: m.amount_residual > 0).ids)],
+        })
+        charge._send(commit)
+        charge._record(today)
+        if commit:
+            self.env.cr.commit()
+        return charge
+
+    def _grace_due(self):
+        """The day the plan's grace of this installment counts from: its due date, or the last
+        day it is charged automatically (retries first)."""
+        self.ensure_one()
+        if self.autopay_state in autopay.AWAITING or self.autopay_state == "fallback":
+            return autopay.last_attempt_date(self.date, self.plan_id._autopay_retry_days())
+        return self.date
+
+    # ------------------------------------------------------------------ business methods: post-dated checks
+    def _check_deposit(self):
+        """Post the check's payment and reconcile it with the plan's invoices (oldest first):
+        it pays its installment."""
+        today = fields.Date.context_today(self)
+        for line in self:
+            if line.check_state != "registered":
+                raise UserError(_("Only a check in portfolio can be deposited."))
+            payment = line.check_id.payment_id
+            if payment.state == "draft":
+                payment.action_post()
+            receivable = payment.move_id.line_ids.filtered(
+                lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled)
+            open_lines = line.plan_id.move_ids.line_ids.filtered(
+                lambda l: l.account_id == receivable.account_id and not l.reconciled and l.balance > 0)
+            (receivable | open_lines).reconcile()
+            line.check_state = "deposited"
+            line.check_id.activity_ids.sudo().action_feedback(feedback=_("Deposited"))
+            line.plan_id.message_post(body=Markup("<p>%s</p>") % _(
+                "Check no. %(number)s deposited: it pays %(installment)s.",
+                number=line.check_id.name, installment=line.display_name))
+            line.plan_id._evaluate(today)
+
+    def _check_reject(self):
+        """The check bounced: its payment is cancelled (the invoices owe again), the installment
+        falls back to the plan's reminders and grace; customer and collector are told and the
+        notice is logged as a contact."""
+        for line in self:
+            if line.check_state not in ("registered", "deposited"):
+                raise UserError(_("Only a check in portfolio or deposited can be rejected."))
+            payment = line.check_id.payment_id
+            if payment.state != "draft":
+                payment.action_draft()
+            payment.action_cancel()
+            line.check_id.activity_ids.sudo().action_feedback(feedback=_("Rejected by the bank"))
+            line.check_state = "rejected"
+            plan = line.plan_id
+            plan._evaluate(fields.Date.context_today(self))
+            env = line.with_context(lang=plan.partner_id.lang or self.env.lang).env
+            plan.with_env(env)._notify_customer(env._(
+                "Your check no. %(number)s for %(amount)s (%(installment)s) was returned by the bank. Please pay "
+                "this installment from the link below, or contact us so we can find a solution together.",
+                number=line.check_id.name, amount=format_amount(env, line.amount, plan.currency_id),
+                installment=line.with_env(env).display_name), key=f"check:{line.check_id.id}:rejected",
+                note=env._("Check no. %s rejected", line.check_id.name))
+            Users = self.env["res.users"]
+            self.env["mail.activity"]._cobranza_create([{
+                "record": plan,
+                "user": Users._cobranza_task_user("collector", plan.company_id, plan.partner_id, first=plan.user_id),
+                "compose": lambda reader, line=line: (
+                    reader.env._("Check no. %(number)s of %(customer)s was rejected",
+                                 number=line.check_id.name, customer=reader.partner_id.name),
+                    reader.env._("%(installment)s is unpaid again (due on %(date)s): the plan's reminders resume.",
+                                 installment=line.with_env(reader.env).display_name,
+                                 date=format_date(reader.env, line.date)))}])
 
     # ------------------------------------------------------------------ business methods
     def _cobranza_payment_link(self):

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, formatLang, is_html_empty
 
-from ..engine import schedule
+from ..engine import autopay, schedule
 
 
 class CobranzaPolicy(models.Model):
@@ -117,6 +117,12 @@ class CobranzaPolicy(models.Model):
         string="Plan Financing Fee (%)", digits=(16, 2),
         help="Fee on the amount due, invoiced separately when a payment plan is activated.",
     )
+    autopay_retry_days = fields.Char(
+        string="Retry Declined Charges", default="1, 3, 7",
+        help="Days after the due date on which a declined automatic charge of an installment is tried "
+             "again (comma-separated, at most five, up to 60). Empty: no retry. After the last one the "
+             "installment is paid by hand, with the plan's reminders and grace.",
+    )
     plan_fee_product_id = fields.Many2one(
         "product.product", string="Financing Fee Product",
         default=lambda self: self.env.ref("account_cobranza.product_financing_fee", raise_if_not_found=False),
@@ -175,6 +181,17 @@ class CobranzaPolicy(models.Model):
                     or not 0 <= policy.promise_minimum_percent <= 100:
                 raise ValidationError(_("The promise and plan settings of the policy “%s” must be "
                                         "positive (a fee or a share between 0 and 100%%).", policy.name))
+
+    @api.constrains("autopay_retry_days")
+    def _check_autopay_retry_days(self):
+        for policy in self:
+            try:
+                autopay.parse_retry_days(policy.autopay_retry_days)
+            except autopay.AutopayError:
+                raise ValidationError(_(
+                    "The retries of declined charges of the policy “%s” are days after the due date, "
+                    "increasing and separated by commas (at most five, up to 60), for example “1, 3, 7”.",
+                    policy.name)) from None
 
     @api.constrains("min_days_between_contacts", "tolerance_amount")
     def _check_amounts(self):

@@ -136,6 +136,9 @@ class ResPartner(models.Model):
     cobranza_promise_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_dispute_count = fields.Integer(compute="_compute_cobranza_counts")
     cobranza_reply_count = fields.Integer(compute="_compute_cobranza_counts")
+    cobranza_autopay_count = fields.Integer(
+        string="Automatic Payments", compute="_compute_cobranza_counts",
+        help="Payment plans the customer pays automatically with a saved payment method.")
     cobranza_contact_count = fields.Integer(compute="_compute_cobranza_contact_count")
     cobranza_undelivered_count = fields.Integer(
         string="Reminders Not Delivered", compute="_compute_cobranza_contact_count",
@@ -159,6 +162,7 @@ class ResPartner(models.Model):
             ("cobranza_promise_count", "cobranza.promise", [("state", "=", "open")]),
             ("cobranza_dispute_count", "cobranza.dispute", [("state", "=", "open")]),
             ("cobranza_reply_count", "cobranza.reply", [("state", "=", "to_review")]),
+            ("cobranza_autopay_count", "cobranza.autopay", [("state", "=", "active")]),
         ):
             counts = dict(self.env[model].sudo()._read_group(
                 [("partner_id", "in", self.ids), *domain], ["partner_id"], ["__count"]))
@@ -236,6 +240,9 @@ class ResPartner(models.Model):
 
     def action_cobranza_view_plans(self):
         return self._cobranza_related_action("account_cobranza.cobranza_payment_plan_action")
+
+    def action_cobranza_view_autopay(self):
+        return self._cobranza_related_action("account_cobranza.cobranza_autopay_action")
 
     def action_cobranza_view_promises(self):
         return self._cobranza_related_action("account_cobranza.cobranza_promise_action")

@@ -17,3 +17,5 @@ from . import test_terms_statements
 from . import test_l10n_documents
 from . import test_l10n_names
 from . import test_plumbing
+from . import test_autopay
+from . import test_checks

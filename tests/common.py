@@ -69,6 +69,27 @@ class CobranzaHelpers:
             *[(k, "=", v) for k, v in values.items()]], order=order)
 
     @classmethod
+    def _demo_provider(cls, company):
+        """Odoo's demo payment provider (``payment_demo``) in test mode for `company`, which
+        saves payment methods (tokens) and charges them."""
+        provider = cls.env.ref("payment.payment_provider_demo").sudo()
+        if provider.company_id != company:
+            provider = provider.copy({"company_id": company.id, "name": f"Demo {company.name}"})
+        provider.write({"state": "test", "allow_tokenization": True, "is_published": True})
+        provider.journal_id  # noqa: B018 - its payment method line, as its form creates it
+        return provider
+
+    @classmethod
+    def _saved_card(cls, partner, provider, state="done", digits="4242"):
+        """A payment method `partner` saved with the demo `provider`; its charges end in
+        `state` (the demo's simulated state: done, pending, error, cancel)."""
+        return cls.env["payment.token"].sudo().create({
+            "provider_id": provider.id, "payment_method_id": cls.env.ref("payment_demo.payment_method_demo").id,
+            "partner_id": partner.id, "payment_details": digits, "provider_ref": f"demo-{partner.id}-{digits}",
+            "demo_simulated_state": state,
+        })
+
+    @classmethod
     def _credit_note(cls, invoice, amount, day):
         """A credit note of `amount` dated `day`, applied to `invoice`."""
         refund = cls._invoice(partner=invoice.partner_id, amount=amount, due=day, invoice_date=day,

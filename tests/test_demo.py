@@ -189,6 +189,21 @@ class TestDemoData(TransactionCase):
         self.assertTrue(dispute)
         self.assertEqual(dispute.move_id.cobranza_stage, "dispute")
 
+    def test_a_plan_paid_by_card_and_a_plan_secured_by_checks(self):
+        consent = self.env["cobranza.autopay"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(consent), 1)
+        self.assertEqual(consent.state, "active")
+        self.assertIn("4242", consent.token_id.display_name)
+        charges = consent.charge_ids.sorted("id")
+        self.assertEqual(charges.mapped("state"), ["done", "failed", "done"], "one paid, one declined then retried")
+        self.assertEqual(consent.plan_id.line_ids.mapped("autopay_state"), ["paid", "paid", "scheduled"])
+        lines = self.env["cobranza.payment.plan.line"].search(
+            [("company_id", "=", self.company.id), ("check_id", "!=", False)])
+        self.assertEqual(len(lines.plan_id), 1)
+        self.assertEqual(lines.mapped("check_state"), ["deposited", "registered", "registered"])
+        self.assertEqual(lines[0].state, "paid")
+        self.assertIn("Check no.", lines[0].instrument)
+
     def test_replies_to_review_by_email_and_whatsapp(self):
         replies = self.env["cobranza.reply"].search([("company_id", "=", self.company.id), ("state", "=", "to_review")])
         self.assertEqual(set(replies.mapped("source")), {"email", "whatsapp"})

@@ -549,3 +549,119 @@ class TestScaleOut(ReliabilityCase):
             self.assertGreaterEqual(len(progress), 15)
             self.assertEqual(sorted(progress.mapped("remaining"))[:1], [0])
         self.assertEachCustomerEmailedOnce(partner_ids)
+
+
+# A charging worker whose provider calls are written down (Odoo's demo provider answers at
+# once); with `kill_after`, the process stops right after that call returned, before its
+# answer is recorded, and is killed by the test.
+CHARGE = """
+import json
+from datetime import date as _date
+windows = []
+record_windows("cobranza.payment.plan.line", "_autopay_charge", windows)
+Tx = type(env["payment.transaction"])
+original_send = Tx._send_payment_request
+def send(self):
+    with open(calls_file, "a") as calls:
+        calls.write(self.reference + "\\n")
+    original_send(self)
+    with open(calls_file) as calls:
+        count = len(calls.readlines())
+    if count == kill_after:
+        stop_here()
+Tx._send_payment_request = send
+cobranza_barrier()
+charges = env["cobranza.charge"].sudo()._charge_due(_date.fromisoformat(charge_date), batch_size=batch_size,
+                                                    commit=True)
+print("COBRANZA-RESULT", json.dumps({"ids": charges.ids, "windows": windows}))
+"""
+
+
+class TestChargesAtMostOnce(ReliabilityCase):
+    """Installments charged to saved payment methods (Odoo's demo provider) by real workers."""
+
+    def _plans_with_cards(self, customers):
+        """A company whose `customers` each pay a plan of 3 installments automatically, the
+        first due tomorrow; returns (company id, first installment ids, charge date)."""
+        company_id, partner_ids = self._company(customers=customers, due=date.today() - timedelta(days=10))
+        first = date.today() + timedelta(days=1)
+        with self.committed() as env:
+            company = env["res.company"].browse(company_id)
+            provider = env.ref("payment.payment_provider_demo").copy(
+                {"company_id": company_id, "name": f"Demo {company.name}"})
+            provider.write({"state": "test", "allow_tokenization": True})
+            self.assertTrue(provider.journal_id, "its journal and payment method line, as its form creates them")
+            lines = env["cobranza.payment.plan.line"]
+            for partner in env["res.partner"].browse(partner_ids):
+                moves = env["account.move"].search([("partner_id", "=", partner.id), ("state", "=", "posted")])
+                plan = env["cobranza.payment.plan"].with_company(company).create({
+                    "partner_id": partner.id, "company_id": company_id, "move_ids": [Command.set(moves.ids)],
+                    "installment_count": 3, "first_date": first})
+                plan.action_confirm()
+                card = env["payment.token"].create({
+                    "provider_id": provider.id, "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "partner_id": partner.id, "payment_details": "4242", "provider_ref": f"demo-{partner.id}",
+                    "demo_simulated_state": "done"})
+                env["cobranza.autopay"].create({"plan_id": plan.id, "token_id": card.id, "retry_days": "1, 3, 7"})
+                plan.line_ids._autopay_schedule()
+                lines |= plan.line_ids[0]
+            return company_id, lines.ids, str(first)
+
+    def _charging(self, charge_date, calls_file, kill_after=0, barrier=None, batch_size=3, marker=None):
+        return self._odoo(CHARGE, charge_date=charge_date, calls_file=calls_file, kill_after=kill_after,
+                          barrier=barrier, batch_size=batch_size, kill_marker=marker)
+
+    def _calls(self, calls_file):
+        with open(calls_file) as calls:
+            return calls.read().split()
+
+    def test_two_workers_at_once_charge_each_installment_once(self):
+        _company_id, line_ids, charge_date = self._plans_with_cards(12)
+        calls_file = f"{config['data_dir']}/charge-calls-{time.monotonic_ns()}.txt"
+        barrier = self._barrier(2)
+        procs = [self._charging(charge_date, calls_file, barrier=barrier) for _n in range(2)]
+        outcomes = [self._wait(proc) for proc in procs]
+        for code, _results, output in outcomes:
+            self.assertEqual(code, 0, output[-2000:])
+        self.assertWorkedAtOnce([results[0]["windows"] for _code, results, _output in outcomes])
+        self.assertEqual(len(self._calls(calls_file)), len(line_ids), "one provider call per installment")
+        with self.committed() as env:
+            lines = env["cobranza.payment.plan.line"].browse(line_ids)
+            self.assertEqual(set(lines.mapped("autopay_state")), {"paid"})
+            self.assertEqual([len(line.charge_ids) for line in lines], [1] * len(line_ids))
+            payments = lines.charge_ids.transaction_id.payment_id
+            self.assertEqual(len(payments), len(line_ids), "one payment each")
+            for line in lines:
+                self.assertAlmostEqual(sum(line.plan_id.move_ids.mapped("amount_residual")),
+                                       line.plan_id.total_amount - line.amount, msg="charged once")
+
+    def test_a_worker_killed_between_the_call_and_the_record_never_charges_twice(self):
+        _company_id, line_ids, charge_date = self._plans_with_cards(6)
+        calls_file = f"{config['data_dir']}/charge-calls-{time.monotonic_ns()}.txt"
+        marker = f"{calls_file}.kill-point"
+        proc = self._charging(charge_date, calls_file, kill_after=3, marker=marker)
+        with self._at_kill_point(proc, marker) as env:
+            self.assertEqual(len(self._calls(calls_file)), 3, "killed right after the third call")
+            charges = env["cobranza.charge"].search([("line_id", "in", line_ids)])
+            self.assertEqual(sorted(charges.mapped("state")), ["charging", "done", "done"],
+                             "the third charge committed as sent before its call, its answer not recorded")
+            interrupted = charges.filtered(lambda c: c.state == "charging")
+            self.assertTrue(interrupted.sent_at)
+            self.assertEqual(interrupted.transaction_id.state, "draft")
+        code, _results, output = self._wait(proc)
+        self.assertEqual(code, -9, f"the worker was killed: {output[-2000:]}")
+        with self.committed() as env:  # a quarter of an hour later
+            env.cr.execute("UPDATE cobranza_charge SET sent_at = sent_at - interval '1 hour' WHERE id = %s",
+                           [interrupted.id])
+        code, _results, output = self._wait(self._charging(charge_date, calls_file))
+        self.assertEqual(code, 0, output[-2000:])
+        calls = self._calls(calls_file)
+        self.assertEqual(len(calls), len(line_ids), "one call per installment, the interrupted one never again")
+        self.assertEqual(len(set(calls)), len(calls))
+        with self.committed() as env:
+            lines = env["cobranza.payment.plan.line"].browse(line_ids)
+            charge = env["cobranza.charge"].browse(interrupted.id)
+            self.assertEqual((charge.state, charge.line_id.autopay_state), ("pending", "pending"),
+                             "left to a person, who checks with the provider")
+            self.assertTrue(charge.plan_id.activity_ids.filtered(lambda a: charge.key in a.summary))
+            self.assertEqual(sorted(lines.mapped("autopay_state")), ["paid"] * (len(line_ids) - 1) + ["pending"])

@@ -924,9 +924,9 @@ def cmd_test(argv):
 
     def demo_then_reliability():
         # the demo next to Odoo's Latin-American localizations: its company on the Chilean chart
-        suites["demo"] = odoo_suite(e, "demo", [MODULE] + L10N_MODULES, *ODOO_SUITES["demo"][:2],
+        suites["demo"] = odoo_suite(e, "demo", [MODULE] + EXTRA_MODULES + L10N_MODULES, *ODOO_SUITES["demo"][:2],
                                     RESULTS / "odoo-demo.log")
-        suites["reliability"] = odoo_suite(e, "reliability", [MODULE], *ODOO_SUITES["reliability"][:2],
+        suites["reliability"] = odoo_suite(e, "reliability", [MODULE] + EXTRA_MODULES, *ODOO_SUITES["reliability"][:2],
                                            RESULTS / "odoo-reliability.log")
 
     def nodemo_then_l10n():

@@ -10,3 +10,4 @@ from . import cobranza_dispute_wizard
 from . import cobranza_contact_export
 from . import cobranza_whatsapp_wizard
 from . import cobranza_backtest_wizard
+from . import cobranza_check_wizard

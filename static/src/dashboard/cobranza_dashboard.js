@@ -171,6 +171,8 @@ export class CobranzaDashboard extends Component {
                 return _t("%s days", formatFloat(value, { digits: [false, 1] }));
             case "percent":
                 return this.formatPercent(value);
+            case "count":
+                return String(value);
             default:
                 return formatFloat(value, { digits: [false, 1] });
         }

@@ -116,3 +116,35 @@ tours.add("account_cobranza_portal_dispute", {
         },
     ],
 });
+
+tours.add("account_cobranza_portal_plan_autopay", {
+    steps: () => [
+        {
+            content: "The plan offers to pay automatically, with the terms in plain words",
+            trigger: "#cobranza_autopay .o_cobranza_autopay_terms:contains('stop automatic payment')",
+        },
+        {
+            content: "Choose the saved card",
+            trigger: "#cobranza_autopay_form input[name='token_id']",
+            run: "click",
+        },
+        {
+            content: "Accept the terms",
+            trigger: "#cobranza_autopay_accept",
+            run: "click",
+        },
+        {
+            content: "Pay automatically",
+            trigger: '#cobranza_autopay_form button[type="submit"]',
+            run: "click",
+        },
+        {
+            content: "The confirmation is shown",
+            trigger: '.alert-success:contains("paid automatically")',
+        },
+        {
+            content: "Automatic payment is on",
+            trigger: "#cobranza_autopay_on",
+        },
+    ],
+});

@@ -1,0 +1,203 @@
+import logging
+from datetime import timedelta
+
+import psycopg2
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_amount, format_date
+
+from ..engine import autopay
+from ..utils.db import claim_rows
+
+_logger = logging.getLogger(__name__)
+
+# A charge the provider was asked for this long ago without an answer recorded: its worker
+# died (or its provider never answered); the next cron settles it from the transaction.
+STALE_MINUTES = 15
+
+
+class CobranzaCharge(models.Model):
+    """One automatic charge of an installment with the customer's saved payment method: one
+    attempt, made at most once (its key), through Odoo's own payment transaction."""
+
+    _name = "cobranza.charge"
+    _description = "Automatic Charge"
+    _order = "id desc"
+    _check_company_auto = True
+    _rec_name = "key"
+
+    autopay_id = fields.Many2one("cobranza.autopay", string="Consent", required=True, index=True,
+                                 ondelete="restrict")
+    line_id = fields.Many2one("cobranza.payment.plan.line", string="Installment", required=True, index=True,
+                              ondelete="restrict")
+    plan_id = fields.Many2one(related="line_id.plan_id", store=True, index=True)
+    partner_id = fields.Many2one(related="line_id.plan_id.partner_id", store=True, string="Customer")
+    company_id = fields.Many2one(related="line_id.plan_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="line_id.plan_id.currency_id")
+    attempt = fields.Integer(readonly=True, help="1 for the charge on the due date, then each retry.")
+    key = fields.Char(required=True, readonly=True, copy=False,
+                      help="The installment and the attempt: never charged twice.")
+    date = fields.Date(required=True, readonly=True)
+    amount = fields.Monetary(readonly=True)
+    state = fields.Selection(
+        [("charging", "Charging"), ("pending", "Waiting for the Provider"), ("done", "Paid"),
+         ("failed", "Declined")], default="charging", required=True, readonly=True, index=True)
+    transaction_id = fields.Many2one("payment.transaction", string="Transaction", readonly=True,
+                                     ondelete="restrict")
+    token_id = fields.Many2one(related="autopay_id.token_id", string="Payment Method")
+    error = fields.Char(string="Provider's Reason", readonly=True)
+    sent_at = fields.Datetime(string="Sent to the Provider", readonly=True)
+
+    _sql_constraints = [("key_unique", "UNIQUE(key)", "An installment is charged once per attempt.")]
+
+    # ------------------------------------------------------------------ actions
+    def action_mark_failed(self):
+        """A person checked with the provider: a charge waiting for an answer was not made.
+        The installment follows its retry schedule."""
+        for charge in self:
+            if charge.state != "pending":
+                raise UserError(_("Only a charge waiting for the provider can be marked as declined."))
+            charge.write({"state": "failed", "error": _("Not charged, as checked by %s", self.env.user.name)})
+            charge._follow_up(fields.Date.context_today(self))
+
+    # ------------------------------------------------------------------ business methods: the cron
+    @api.model
+    def _cron_charge(self, batch_size=100):
+        """Hourly: settle what a dead worker left, then charge the installments due today."""
+        self._charge_due(fields.Date.context_today(self), batch_size=batch_size, commit=True)
+
+    @api.model
+    def _charge_due(self, today, batch_size=100, commit=False):
+        """Settle the unfinished charges, then claim the installments due by `today` in batches
+        (``SKIP LOCKED``: workers at once share them) and charge each once. With `commit`,
+        each charge is committed before its provider is called and after its answer is
+        recorded. Returns the charges made."""
+        self._settle_unfinished(today, commit)
+        charges = self.browse()
+        Line = self.env["cobranza.payment.plan.line"]
+        while lines := Line._autopay_claim(today, batch_size):
+            if commit:
+                self.env.cr.commit()
+            for line in lines:
+                charges |= line._autopay_charge(today, commit)
+            if len(lines) < batch_size:
+                break
+        return charges
+
+    @api.model
+    def _settle_unfinished(self, today, commit=False):
+        """Charges left without an answer: waiting for the provider, or sent by a worker that
+        died before recording the answer. Each is settled from its transaction as the provider
+        left it (its notification, Odoo's post-processing); a sent charge whose transaction
+        never got an answer is left pending for a person: it is never sent again. The charges
+        stay locked by this worker until they are all settled (one commit)."""
+        self.flush_model()
+        ids = claim_rows(self.env, SQL(
+            """SELECT id FROM cobranza_charge
+                WHERE state = 'pending' OR (state = 'charging' AND sent_at < %s)
+                ORDER BY id FOR UPDATE SKIP LOCKED""",
+            fields.Datetime.now() - timedelta(minutes=STALE_MINUTES)))
+        for charge in self.browse(ids):
+            dead = charge.state == "charging"
+            charge._record(today)
+            if dead and charge.state == "pending":
+                charge._ask_a_person()
+        if commit and ids:
+            self.env.cr.commit()
+
+    # ------------------------------------------------------------------ business methods: one charge
+    def _send(self, commit=False):
+        """Ask the provider for the money. With `commit`, the charge is committed as sent
+        before the call and stays locked by this worker during it: a worker killed in the
+        call leaves it to `_settle_unfinished`, never to a second call."""
+        self.ensure_one()
+        self.sent_at = fields.Datetime.now()
+        if commit:
+            self.env.cr.commit()
+            self.env.cr.execute(SQL("SELECT id FROM cobranza_charge WHERE id = %s FOR UPDATE", self.id))
+        try:
+            with self.env.cr.savepoint():
+                self.transaction_id._send_payment_request()
+        except (UserError, ValidationError) as error:  # the provider's refusal
+            _logger.info("automatic charge %s refused: %s", self.key, error)
+            self.transaction_id._set_error(str(error.args[0]))
+        except Exception:  # noqa: BLE001 - no answer (network): maybe charged, never sent again
+            _logger.exception("automatic charge %s: no answer from the provider", self.key)
+            self._ask_a_person()
+
+    def _record(self, today):
+        """Record the answer of the provider (the transaction's state) and what follows it."""
+        self.ensure_one()
+        tx = self.transaction_id
+        result = autopay.outcome(tx.state)
+        if result == "done" and not tx.is_post_processed:
+            try:  # Odoo's own: the payment, posted and reconciled with the invoices
+                with self.env.cr.savepoint():
+                    tx._post_process()
+            except psycopg2.OperationalError:  # Odoo's cron post-processes it at this moment
+                result = "pending"  # settled by the next cron, from the payment it made
+        self.write({"state": result, "error": tx.state_message if result == "failed" else False})
+        self._follow_up(today)
+
+    def _follow_up(self, today):
+        """The installment after this charge: paid, retried on schedule, or back to the plan's
+        ordinary reminders; the customer is told of a declined charge."""
+        line = self.line_id
+        failed = len(line.charge_ids.filtered(lambda c: c.state == "failed"))
+        state, day = autopay.after_charge(self.state, line.date, failed,
+                                          autopay.parse_retry_days(self.autopay_id.retry_days), today)
+        if line.autopay_state in ("charging", "pending"):  # a consent withdrawn meanwhile stays withdrawn
+            line.write({"autopay_state": state if self.autopay_id.state == "active" or state == "paid"
+                        else "stopped", "autopay_next_date": day})
+        if self.state == "done":
+            line.plan_id._evaluate(today)
+        elif self.state == "failed":
+            self._notify_declined(last=state != "retry")
+
+    def _ask_a_person(self):
+        """A task for the collector: check with the provider whether this charge was made."""
+        plan = self.plan_id
+        Users = self.env["res.users"]
+        self.env["mail.activity"]._cobranza_create([{
+            "record": plan,
+            "user": Users._cobranza_task_user("collector", plan.company_id, plan.partner_id, first=plan.user_id),
+            "compose": lambda reader: (
+                reader.env._("Check with the payment provider whether the charge %s was made", self.key),
+                reader.env._("The worker charging it stopped before the provider's answer was recorded, and "
+                             "the provider has not sent it since. It will never be charged again on its own: "
+                             "if it was not made, mark it as declined on the charge."))},
+        ])
+
+    def _notify_declined(self, last=False):
+        """The customer is told, with care: email (and SMS where the invoices' level sends
+        them) with the signed link to pay the installment now or use another card."""
+        self.ensure_one()
+        plan = self.plan_id
+        env = self.with_context(lang=plan.partner_id.lang or self.env.lang).env
+        line = self.line_id.with_env(env)
+        amount = format_amount(env, self.amount, plan.currency_id)
+        if last:
+            text = env._(
+                "We could not charge %(amount)s for %(installment)s to your payment method (%(reason)s). "
+                "We will not try again: please pay it from the link below when you can, or let us know "
+                "if you need help.", amount=amount, installment=line.display_name,
+                reason=self.error or env._("declined"))
+        else:
+            text = env._(
+                "We could not charge %(amount)s for %(installment)s to your payment method (%(reason)s). "
+                "Nothing to worry about: we will try again on %(date)s. You can also pay it now or use "
+                "another card from the link below.", amount=amount, installment=line.display_name,
+                reason=self.error or env._("declined"), date=format_date(env, line.autopay_next_date))
+        plan.with_env(env)._notify_customer(text, key=f"charge:{self.id}:declined",
+                                            note=env._("Automatic charge declined: %s", self.error or "-"))
+        if any(plan.move_ids.cobranza_level_id.mapped("send_sms")) and plan.partner_id.mobile:
+            plan.with_env(env)._notify_customer_sms(env._(
+                "%(company)s: we could not charge %(amount)s for your installment. Pay it or update your card: "
+                "%(url)s", company=plan.company_id.name, amount=amount,
+                url=self.env["cobranza.link"]._url(plan.sudo())), key=f"charge:{self.id}:declined:sms")
+        plan.message_post(body=Markup("<p>%s</p>") % _(
+            "Automatic charge of %(installment)s declined: %(reason)s.",
+            installment=self.line_id.display_name, reason=self.error or "-"))

@@ -73,10 +73,11 @@ class CobranzaPaymentPlanLine(models.Model):
             label = _("down payment") if line.down_payment else _("installment %s", line.sequence)
             line.display_name = f"{line.plan_id.name} · {label}"
 
-    @api.depends("autopay_state", "check_id", "check_state", "plan_id.autopay_id.token_id")
+    @api.depends("autopay_state", "check_id", "check_state", "plan_id.autopay_ids.state",
+                 "plan_id.autopay_ids.token_id")
     def _compute_instrument(self):
         for line in self:
-            token = line.plan_id.autopay_id.token_id
+            token = line.plan_id.autopay_ids.filtered(lambda c: c.state == "active")[:1].token_id
             if line.check_id:
                 line.instrument = _("Check no. %(number)s of %(bank)s", number=line.check_id.name,
                                     bank=line.check_id.bank_id.name or _("unknown bank"))

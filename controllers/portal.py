@@ -57,6 +57,7 @@ class CobranzaPortal(PortalAccount):
             "max_installments": schedule.MAX_INSTALLMENTS,
             "plannable_total": offer["total"],
             "plan_min_down_payment": offer["min_down_payment"],
+            "autopay": partner._cobranza_autopay_values(),
         })
         return request.render("account_cobranza.portal_my_statement", values)
 
@@ -256,6 +257,14 @@ class CobranzaPortal(PortalAccount):
         plan = self._cobranza_own_plan(plan_id)
         return self._cobranza_render_pay_page(request.env["cobranza.link"]._token(plan, days=1), plan)
 
+    def _cobranza_chosen_token(self, tokens, token_id):
+        """The saved payment method the form chose, one of `tokens` (the customer's own)."""
+        wanted = self._cobranza_integer(token_id, 1, 2**31 - 1)
+        token = tokens.filtered(lambda t: t.id == wanted)
+        if not token:
+            raise InvalidInput(token_id)
+        return token
+
     @http.route("/my/cobranza/plans/<cobranza_id:plan_id>/autopay", type="http", auth="user", methods=["POST"],
                 website=True)
     def portal_plan_autopay(self, plan_id, token_id=None, accept=None, **kw):
@@ -267,10 +276,7 @@ class CobranzaPortal(PortalAccount):
             return self._cobranza_redirect(error=request.env._(
                 "Please read the terms and tick the box to accept them."), url=url)
         try:
-            wanted = self._cobranza_integer(token_id, 1, 2**31 - 1)
-            token = plan._autopay_tokens().filtered(lambda t: t.id == wanted)
-            if not token:
-                raise InvalidInput(token_id)
+            token = self._cobranza_chosen_token(plan._autopay_tokens(), token_id)
             with request.env.cr.savepoint():
                 request.env["cobranza.autopay"].sudo()._grant(
                     plan, token, request.env.user, request.httprequest.remote_addr)
@@ -288,6 +294,31 @@ class CobranzaPortal(PortalAccount):
         return self._cobranza_redirect(message=request.env._(
             "Automatic payment is stopped: you pay the next installments from this page or as you prefer."),
             url=f"/my/cobranza/plans/{plan.id}")
+
+    @http.route("/my/statement/autopay", type="http", auth="user", methods=["POST"], website=True)
+    def portal_statement_autopay(self, token_id=None, accept=None, **kw):
+        """A user of the customer agrees to have its invoices charged on their due dates to one
+        of its saved payment methods."""
+        partner = self._cobranza_statement_partner()
+        if accept != "on":
+            return self._cobranza_redirect(error=request.env._("Please read the terms and tick the box to accept them."))
+        try:
+            token = self._cobranza_chosen_token(partner._cobranza_autopay_tokens(request.env.company), token_id)
+            with request.env.cr.savepoint():
+                request.env["cobranza.autopay"].sudo()._grant_invoices(
+                    partner, request.env.company, token, request.env.user, request.httprequest.remote_addr)
+        except (UserError, InvalidInput) as error:
+            return self._cobranza_redirect(error=self._cobranza_error_text(error))
+        return self._cobranza_redirect(message=request.env._(
+            "Thank you: your invoices will be charged automatically on their due dates. We sent you the terms by "
+            "email."))
+
+    @http.route("/my/statement/autopay/cancel", type="http", auth="user", methods=["POST"], website=True)
+    def portal_statement_autopay_cancel(self, **kw):
+        partner = self._cobranza_statement_partner()
+        partner._cobranza_autopay_values()["consent"]._withdraw(request.env.user)
+        return self._cobranza_redirect(message=request.env._(
+            "Automatic payment is stopped: you pay your invoices as you prefer."))
 
     @http.route("/my/statement/pay", type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_statement_pay(self, overdue=None, **kw):

@@ -1,13 +1,15 @@
 import re
 from datetime import timedelta
 
+import psycopg2
+
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from ..engine import aging, ladder, scoring
+from ..engine import aging, autopay, ladder, scoring
 from ..engine.ladder import ACTIONABLE_PAYMENT_STATES, PAID_PAYMENT_STATES, PAYABLE_PAYMENT_STATES
 from ..utils import ledger_sql
 
@@ -460,6 +462,73 @@ class AccountMove(models.Model):
                 [value for row in rows for value in row],
             )
             self.invalidate_model(["cobranza_predicted_date"])
+
+    # ------------------------------------------------------------------ automatic payment
+    @api.model
+    def _cobranza_autopay_charge(self, today, commit=False):
+        """Charge, once per attempt, the invoices due by `today` of the customers who chose
+        to pay their invoices automatically (a consent without a plan): due on or after the
+        consent, still owing, in no payment plan; each attempt on its day (the due date, then
+        the retry days after a declined charge). The charge's unique key is the claim: a
+        worker that inserts it second skips the invoice. Returns the charges made."""
+        Charge = self.env["cobranza.charge"].sudo()
+        charges = Charge
+        for move, consent, failed in self._cobranza_autopay_due(today):
+            day = autopay.next_attempt_date(move.invoice_date_due, failed, autopay.parse_retry_days(consent.retry_days))
+            if not day or day > today:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    charge = Charge.create({
+                        "autopay_id": consent.id, "move_id": move.id, "attempt": failed + 1,
+                        "key": f"move:{move.id}:{failed + 1}", "date": today,
+                        "amount": move.amount_residual,
+                    })
+            except psycopg2.IntegrityError:  # another worker charges it
+                continue
+            token = consent.token_id
+            charge.transaction_id = self.env["payment.transaction"].sudo().create({
+                "provider_id": token.provider_id.id, "payment_method_id": token.payment_method_id.id,
+                "reference": self.env["payment.transaction"]._compute_reference(token.provider_id.code,
+                                                                                 prefix=move.name),
+                "amount": move.amount_residual, "currency_id": move.currency_id.id,
+                "partner_id": token.partner_id.id, "token_id": token.id, "operation": "offline",
+                "invoice_ids": [Command.set(move.ids)],
+            })
+            charge._send(commit)
+            charge._record(today)
+            if commit:
+                self.env.cr.commit()
+            charges |= charge
+        return charges
+
+    @api.model
+    def _cobranza_autopay_due(self, today):
+        """``[(invoice, consent, declined charges so far)]`` of the invoices an invoice consent
+        may charge by `today` and that no charge holds (being made, waiting, paid). One query."""
+        self.env["cobranza.charge"].flush_model()
+        self.env["cobranza.autopay"].flush_model()
+        self.flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT m.id, c.id, COUNT(ch.id)
+                 FROM account_move m
+                 JOIN cobranza_autopay c ON c.partner_id = m.commercial_partner_id AND c.company_id = m.company_id
+                                        AND c.state = 'active' AND c.plan_id IS NULL
+                 LEFT JOIN cobranza_charge ch ON ch.move_id = m.id
+                WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND m.payment_state IN %(payable)s
+                  AND m.amount_residual > 0 AND m.invoice_date_due <= %(today)s
+                  AND m.invoice_date_due >= c.accepted_date::date
+                  AND NOT EXISTS (SELECT 1 FROM cobranza_payment_plan_move_rel r
+                                    JOIN cobranza_payment_plan p ON p.id = r.plan_id
+                                   WHERE r.move_id = m.id AND p.state IN ('proposed', 'active'))
+             GROUP BY m.id, c.id
+               HAVING COUNT(ch.id) FILTER (WHERE ch.state != 'failed') = 0
+             ORDER BY m.invoice_date_due, m.id""",
+            payable=PAYABLE_PAYMENT_STATES, today=today))
+        rows = self.env.cr.fetchall()
+        moves = self.browse([row[0] for row in rows])
+        consents = self.env["cobranza.autopay"].sudo().browse([row[1] for row in rows])
+        return list(zip(moves, consents, [row[2] for row in rows]))
 
     # ------------------------------------------------------------------ terms said up front
     def _cobranza_terms(self):

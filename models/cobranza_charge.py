@@ -31,12 +31,14 @@ class CobranzaCharge(models.Model):
 
     autopay_id = fields.Many2one("cobranza.autopay", string="Consent", required=True, index=True,
                                  ondelete="restrict")
-    line_id = fields.Many2one("cobranza.payment.plan.line", string="Installment", required=True, index=True,
+    line_id = fields.Many2one("cobranza.payment.plan.line", string="Installment", index="btree_not_null",
                               ondelete="restrict")
-    plan_id = fields.Many2one(related="line_id.plan_id", store=True, index=True)
-    partner_id = fields.Many2one(related="line_id.plan_id.partner_id", store=True, string="Customer")
-    company_id = fields.Many2one(related="line_id.plan_id.company_id", store=True, index=True)
-    currency_id = fields.Many2one(related="line_id.plan_id.currency_id")
+    move_id = fields.Many2one("account.move", string="Invoice", index="btree_not_null", ondelete="restrict",
+                              help="The invoice charged on its due date (a consent without a plan).")
+    plan_id = fields.Many2one(related="line_id.plan_id", store=True, index="btree_not_null")
+    partner_id = fields.Many2one(related="autopay_id.partner_id", store=True, string="Customer")
+    company_id = fields.Many2one(related="autopay_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True)
     attempt = fields.Integer(readonly=True, help="1 for the charge on the due date, then each retry.")
     key = fields.Char(required=True, readonly=True, copy=False,
                       help="The installment and the attempt: never charged twice.")
@@ -51,7 +53,17 @@ class CobranzaCharge(models.Model):
     error = fields.Char(string="Provider's Reason", readonly=True)
     sent_at = fields.Datetime(string="Sent to the Provider", readonly=True)
 
-    _sql_constraints = [("key_unique", "UNIQUE(key)", "An installment is charged once per attempt.")]
+    _sql_constraints = [
+        ("key_unique", "UNIQUE(key)", "An installment or an invoice is charged once per attempt."),
+        ("what_is_charged", "CHECK((line_id IS NULL) != (move_id IS NULL))",
+         "A charge is of an installment or of an invoice."),
+    ]
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("line_id", "move_id")
+    def _compute_currency_id(self):
+        for charge in self:
+            charge.currency_id = charge.line_id.plan_id.currency_id or charge.move_id.currency_id
 
     # ------------------------------------------------------------------ actions
     def action_mark_failed(self):
@@ -72,7 +84,8 @@ class CobranzaCharge(models.Model):
     @api.model
     def _charge_due(self, today, batch_size=100, commit=False):
         """Settle the unfinished charges, then claim the installments due by `today` in batches
-        (``SKIP LOCKED``: workers at once share them) and charge each once. With `commit`,
+        (``SKIP LOCKED``: workers at once share them) and charge each once; then the invoices
+        of the customers who chose it. With `commit`,
         each charge is committed before its provider is called and after its answer is
         recorded. Returns the charges made."""
         self._settle_unfinished(today, commit)
@@ -85,7 +98,7 @@ class CobranzaCharge(models.Model):
                 charges |= line._autopay_charge(today, commit)
             if len(lines) < batch_size:
                 break
-        return charges
+        return charges | self.env["account.move"]._cobranza_autopay_charge(today, commit)
 
     @api.model
     def _settle_unfinished(self, today, commit=False):
@@ -143,27 +156,30 @@ class CobranzaCharge(models.Model):
         self._follow_up(today)
 
     def _follow_up(self, today):
-        """The installment after this charge: paid, retried on schedule, or back to the plan's
-        ordinary reminders; the customer is told of a declined charge."""
+        """What follows this charge: the installment paid, retried on schedule or back to the
+        plan's ordinary reminders (an invoice: retried by the cron's own count of its declined
+        charges); the customer is told of a declined charge."""
+        retry = autopay.parse_retry_days(self.autopay_id.retry_days)
+        due = self.line_id.date or self.move_id.invoice_date_due
+        failed = len((self.line_id.charge_ids or self.search([("move_id", "=", self.move_id.id)]))
+                     .filtered(lambda c: c.state == "failed"))
+        state, day = autopay.after_charge(self.state, due, failed, retry, today)
         line = self.line_id
-        failed = len(line.charge_ids.filtered(lambda c: c.state == "failed"))
-        state, day = autopay.after_charge(self.state, line.date, failed,
-                                          autopay.parse_retry_days(self.autopay_id.retry_days), today)
         if line.autopay_state in ("charging", "pending"):  # a consent withdrawn meanwhile stays withdrawn
             line.write({"autopay_state": state if self.autopay_id.state == "active" or state == "paid"
                         else "stopped", "autopay_next_date": day})
         if self.state == "done":
             line.plan_id._evaluate(today)
         elif self.state == "failed":
-            self._notify_declined(last=state != "retry")
+            self._notify_declined(day if self.autopay_id.state == "active" else None)
 
     def _ask_a_person(self):
         """A task for the collector: check with the provider whether this charge was made."""
-        plan = self.plan_id
         Users = self.env["res.users"]
         self.env["mail.activity"]._cobranza_create([{
-            "record": plan,
-            "user": Users._cobranza_task_user("collector", plan.company_id, plan.partner_id, first=plan.user_id),
+            "record": self.plan_id or self.move_id,
+            "user": Users._cobranza_task_user("collector", self.company_id, self.partner_id,
+                                              moves=self.move_id, first=self.plan_id.user_id),
             "compose": lambda reader: (
                 reader.env._("Check with the payment provider whether the charge %s was made", self.key),
                 reader.env._("The worker charging it stopped before the provider's answer was recorded, and "
@@ -171,33 +187,34 @@ class CobranzaCharge(models.Model):
                              "if it was not made, mark it as declined on the charge."))},
         ])
 
-    def _notify_declined(self, last=False):
+    def _notify_declined(self, retry_date=None):
         """The customer is told, with care: email (and SMS where the invoices' level sends
-        them) with the signed link to pay the installment now or use another card."""
+        them) with the reason, the next attempt (`retry_date`; none: no more) and the signed
+        link to pay the installment or the invoice now, or with another card."""
         self.ensure_one()
-        plan = self.plan_id
-        env = self.with_context(lang=plan.partner_id.lang or self.env.lang).env
-        line = self.line_id.with_env(env)
-        amount = format_amount(env, self.amount, plan.currency_id)
-        if last:
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        target = (self.plan_id or self.move_id).with_env(env)
+        what = self.line_id.with_env(env).display_name or self.move_id.name
+        values = {"amount": format_amount(env, self.amount, self.currency_id), "what": what,
+                  "reason": self.error or env._("declined")}
+        if retry_date:
             text = env._(
-                "We could not charge %(amount)s for %(installment)s to your payment method (%(reason)s). "
-                "We will not try again: please pay it from the link below when you can, or let us know "
-                "if you need help.", amount=amount, installment=line.display_name,
-                reason=self.error or env._("declined"))
+                "We could not charge %(amount)s for %(what)s to your payment method (%(reason)s). Nothing to "
+                "worry about: we will try again on %(date)s. You can also pay it now or use another card from "
+                "the link below.", date=format_date(env, retry_date), **values)
         else:
             text = env._(
-                "We could not charge %(amount)s for %(installment)s to your payment method (%(reason)s). "
-                "Nothing to worry about: we will try again on %(date)s. You can also pay it now or use "
-                "another card from the link below.", amount=amount, installment=line.display_name,
-                reason=self.error or env._("declined"), date=format_date(env, line.autopay_next_date))
-        plan.with_env(env)._notify_customer(text, key=f"charge:{self.id}:declined",
-                                            note=env._("Automatic charge declined: %s", self.error or "-"))
-        if any(plan.move_ids.cobranza_level_id.mapped("send_sms")) and plan.partner_id.mobile:
-            plan.with_env(env)._notify_customer_sms(env._(
-                "%(company)s: we could not charge %(amount)s for your installment. Pay it or update your card: "
-                "%(url)s", company=plan.company_id.name, amount=amount,
-                url=self.env["cobranza.link"]._url(plan.sudo())), key=f"charge:{self.id}:declined:sms")
-        plan.message_post(body=Markup("<p>%s</p>") % _(
-            "Automatic charge of %(installment)s declined: %(reason)s.",
-            installment=self.line_id.display_name, reason=self.error or "-"))
+                "We could not charge %(amount)s for %(what)s to your payment method (%(reason)s). We will not "
+                "try again: please pay it from the link below when you can, or let us know if you need help.",
+                **values)
+        moves = self.plan_id.move_ids or self.move_id
+        sms = env._("%(company)s: we could not charge %(amount)s for %(what)s. Pay it or use another card:",
+                    company=self.company_id.name, **values) \
+            if any(moves.cobranza_level_id.mapped("send_sms")) and self.partner_id.mobile else None
+        env["cobranza.contact"]._notify({
+            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.plan_id.id,
+            "move_ids": [fields.Command.set(moves.ids)], "amount_due": self.amount, "subject": what,
+            "key": f"charge:{self.id}:declined", "note": env._("Automatic charge declined: %s", self.error or "-"),
+        }, text, target, env._("Pay now"), sms=sms)
+        target.message_post(body=Markup("<p>%s</p>") % _(
+            "Automatic charge of %(what)s declined: %(reason)s.", what=what, reason=self.error or "-"))

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -374,6 +376,23 @@ class CobranzaContact(models.Model):
             else:
                 raise ValueError(f"Unsupported command {command!r} for {name}")
         return ids
+
+    @api.model
+    def _notify(self, values, text, records, label, sms=None):
+        """Tell a customer about an event now: an email contact (and, with `sms`, an SMS
+        contact through the contact rules) planned with `values` (partner, company, plan,
+        invoices, key, note...) and dispatched at once; the email says `text` and links to the
+        signed page of `records` (`label`; none: no link). A `key` makes it once per event."""
+        url = self.env["cobranza.link"]._url(records.sudo()) if records else ""
+        link = Markup("<p><a href='%s'>%s</a></p>") % (url, label) if records else Markup("")
+        base = {"channel_reason": "notice", "author_id": self.env.user.id, **values}
+        vals_list = [{**base, "channel": "email", "action": "email", "body": Markup("<p>%s</p>%s") % (text, link)}]
+        if sms:
+            vals_list.append({**base, "channel": "sms", "action": "sms", "sms_body": f"{sms} {url}",
+                              "key": base.get("key") and f"{base['key']}:sms", "subject": False})
+        contacts = self.sudo()._plan(vals_list)
+        contacts._dispatch()
+        return contacts
 
     def _credit_lines(self):
         """The payments and credit notes the contact nets against its invoices, as the

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import aging, kpi, scoring
+from ..engine.ladder import PAID_PAYMENT_STATES
 from ..utils import ledger_sql
 
 SNAPSHOT_DAYS = 30  # a snapshot's period-based figures (CEI, standard DSO...) cover its last 30 days
@@ -75,7 +76,7 @@ class CobranzaKpi(models.Model):
         help="Paid / due × 100 over the payment plan installments that fell due in the period.")
     autopay_paid_count = fields.Integer(
         string="Installments Paid Automatically", readonly=True,
-        help="Plan installments paid in the period by an automatic charge of a saved payment method.")
+        help="Plan installments (and invoices) paid in the period by an automatic charge of a saved payment method.")
     autopay_recovered_pct = fields.Float(
         string="Failed Charges Recovered (%)", readonly=True, digits=(16, 1),
         help="Of the installments whose automatic charge was declined in the period, the share paid since "
@@ -310,19 +311,24 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _autopay(self, company, date_from, date_to, partners=None):
-        """``(paid, declined, recovered)``: installments paid by an automatic charge in the
-        period; installments with a charge declined in the period, and how many of those are
-        paid since (by a retry or by hand). One query."""
+        """``(paid, declined, recovered)``: installments (and invoices) paid by an automatic
+        charge in the period; those with a charge declined in the period, and how many of
+        those are paid since (by a retry or by hand). One query."""
         self.env["cobranza.charge"].flush_model()
         self.env["cobranza.payment.plan.line"].flush_model()
+        self.env["account.move"].flush_model(["payment_state"])
         self.env.cr.execute(SQL(
-            """SELECT COUNT(DISTINCT c.line_id) FILTER (WHERE c.state = 'done'),
-                      COUNT(DISTINCT c.line_id) FILTER (WHERE c.state = 'failed'),
-                      COUNT(DISTINCT c.line_id) FILTER (WHERE c.state = 'failed' AND l.paid_amount >= l.amount)
-                 FROM cobranza_charge c
-                 JOIN cobranza_payment_plan_line l ON l.id = c.line_id
-                WHERE c.company_id = %(company)s AND c.date BETWEEN %(date_from)s AND %(date_to)s %(partners)s""",
-            company=company.id, date_from=date_from, date_to=date_to,
+            """SELECT COUNT(DISTINCT c.key_of) FILTER (WHERE c.state = 'done'),
+                      COUNT(DISTINCT c.key_of) FILTER (WHERE c.state = 'failed'),
+                      COUNT(DISTINCT c.key_of) FILTER (WHERE c.state = 'failed' AND c.paid)
+                 FROM (SELECT c.state, COALESCE('l' || c.line_id, 'm' || c.move_id) AS key_of,
+                              COALESCE(l.paid_amount >= l.amount, m.payment_state IN %(paid)s) AS paid
+                         FROM cobranza_charge c
+                         LEFT JOIN cobranza_payment_plan_line l ON l.id = c.line_id
+                         LEFT JOIN account_move m ON m.id = c.move_id
+                        WHERE c.company_id = %(company)s AND c.date BETWEEN %(date_from)s AND %(date_to)s
+                              %(partners)s) c""",
+            company=company.id, date_from=date_from, date_to=date_to, paid=PAID_PAYMENT_STATES,
             partners=ledger_sql.among_partners("c.partner_id", partners),
         ))
         return self.env.cr.fetchone()

@@ -440,34 +440,18 @@ class CobranzaPaymentPlan(models.Model):
         return line if line.plan_id == self else self.line_ids.filtered(lambda l: l.state != "paid")[:1]
 
     # ------------------------------------------------------------------ business methods: the customer
-    def _notify_customer(self, text, key=None, note=None):
-        """Email `text` to the customer (its invoicing contacts) from the plan's chatter, with
-        the signed link to its page (schedule, agreement, online payment): a contact of the
-        plan, carried out at once. A person's action sends it each time (no `key`); an event
-        (a declined charge, a returned check) once (its `key`), logged with its `note`."""
+    def _notify_customer(self, text, key=None, note=None, sms=None):
+        """Tell the customer `text` by email (its invoicing contacts; with `sms`, also that SMS
+        where the contact rules allow), with the signed link to the plan's page (schedule,
+        agreement, online payment): a contact of the plan, carried out at once. A person's
+        action sends it each time (no `key`); an event (a declined charge, a returned check)
+        once (its `key`), logged with its `note`."""
         self.ensure_one()
-        url = self.env["cobranza.link"]._url(self.sudo())
-        contact = self.env["cobranza.contact"].sudo()._plan([{
+        self.env["cobranza.contact"]._notify({
             "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
-            "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "email", "action": "email",
-            "channel_reason": "notice", "author_id": self.env.user.id,
-            "amount_due": self.invoice_amount, "subject": self.name,
-            "body": Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (text, url, _("See the schedule and pay online")),
-            "note": note, **({"key": key} if key else {}),
-        }])
-        contact._dispatch()
-
-    def _notify_customer_sms(self, text, key):
-        """Text `text` to the customer's mobile: a contact of the plan, through the dispatcher
-        (its contact rules: quiet hours, consent), once (its `key`)."""
-        self.ensure_one()
-        contact = self.env["cobranza.contact"].sudo()._plan([{
-            "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.id,
-            "move_ids": [fields.Command.set(self.move_ids.ids)], "channel": "sms", "action": "sms",
-            "channel_reason": "notice", "author_id": self.env.user.id, "amount_due": self.remaining_amount,
-            "sms_body": text, "key": key,
-        }])
-        contact._dispatch()
+            "move_ids": [fields.Command.set(self.move_ids.ids)], "amount_due": self.invoice_amount, "subject": self.name, "note": note,
+            **({"key": key} if key else {}),
+        }, text, self, _("See the schedule and pay online"), sms=sms)
 
     # ------------------------------------------------------------------ business methods: automatic payment
     def _autopay_retry_days(self):
@@ -475,56 +459,39 @@ class CobranzaPaymentPlan(models.Model):
         self.ensure_one()
         if self.autopay_id:
             return autopay.parse_retry_days(self.autopay_id.retry_days)
-        policy = self.move_ids[:1]._cobranza_resolve_policy()[self.move_ids[:1]] if self.move_ids \
-            else self.company_id.cobranza_policy_id
-        return autopay.parse_retry_days(policy.autopay_retry_days if policy else "")
+        return self.partner_id._cobranza_autopay_retry_days(self.company_id, self.move_ids[:1])
 
     def _autopay_tokens(self):
-        """The saved payment methods that may pay this plan automatically: the customer's own
-        (its contacts' too), of a provider of the plan's company that charges saved methods."""
+        """The saved payment methods that may pay this plan automatically."""
         self.ensure_one()
-        return self.env["payment.token"].sudo().search([
-            ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
-            ("provider_id.allow_tokenization", "=", True), ("provider_id.state", "in", ("enabled", "test")),
-            ("provider_id.company_id", "=", self.company_id.id)])
+        return self.partner_id._cobranza_autopay_tokens(self.company_id)
 
     def _autopay_portal_values(self):
         """What the plan's portal page shows a user of the customer about automatic payment:
         the active consent, or the saved methods that can pay it and the terms to accept."""
         self.ensure_one()
         tokens = self._autopay_tokens() if self.state == "active" else self.env["payment.token"]
+        consent = self.env["cobranza.autopay"].new({"plan_id": self.id, "company_id": self.company_id.id})
         return {
             "consent": self.autopay_id,
             "tokens": tokens,
-            "terms": self._autopay_terms(tokens if len(tokens) == 1 else None) if tokens else False,
+            "terms": consent._terms(tokens if len(tokens) == 1 else None, self._autopay_retry_days())
+            if tokens else False,
             "offered": self.state == "active" and any(l.state != "paid" and not l.check_id for l in self.line_ids),
         }
 
-    def _autopay_terms(self, token):
-        """The mandate in plain words, in the context's language: what is charged, when, with
-        what (`token`; None: the method the customer chooses), the retries and how to stop it."""
+    def _autopay_terms_dates(self, method):
+        """The mandate's first sentence and the dates and amounts it charges (context's
+        language)."""
         self.ensure_one()
         env = self.env
-        retry = self._autopay_retry_days()
-        lines = self.line_ids.filtered(lambda line: line.state != "paid" and not line.check_id)
         intro = env._(
             "%(company)s will charge %(method)s for each installment of the payment plan %(plan)s on its due "
             "date, for what is left of it and never more than the covered invoices still owe:",
-            company=self.company_id.name, plan=self.name,
-            method=token.display_name if token else env._("the payment method you choose"))
-        dates = [env._("%(date)s: %(amount)s", date=format_date(env, line.date),
-                       amount=format_amount(env, line.remaining_amount, self.currency_id)) for line in lines]
-        if retry:
-            failed = env._("If a charge is declined, we will tell you and try again %s days after the due date; "
-                           "after that, the installment is paid by hand as agreed in the plan.",
-                           ", ".join(map(str, retry)))
-        else:
-            failed = env._("If a charge is declined, we will tell you and the installment is paid by hand as "
-                           "agreed in the plan.")
-        stop = env._("You can stop automatic payment at any time from your account (your payment plan's page), "
-                     "or by answering our messages; charges already made are not affected.")
-        return Markup("<p>%s</p><ul>%s</ul><p>%s</p><p>%s</p>") % (
-            intro, Markup("").join(Markup("<li>%s</li>") % line for line in dates), failed, stop)
+            company=self.company_id.name, plan=self.name, method=method)
+        lines = self.line_ids.filtered(lambda line: line.state != "paid" and not line.check_id)
+        return intro, [env._("%(date)s: %(amount)s", date=format_date(env, line.date),
+                             amount=format_amount(env, line.remaining_amount, self.currency_id)) for line in lines]
 
     # ------------------------------------------------------------------ business methods: post-dated checks
     def _register_checks(self, values_list, journal):

@@ -2,7 +2,7 @@ import re
 
 from odoo import _, fields, models, tools
 
-from ..engine import aging, kpi, schedule
+from ..engine import aging, autopay, kpi, schedule
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 from ..utils import ledger_sql
 
@@ -33,6 +33,37 @@ class ResPartner(models.Model):
             ("partner_id", "=", self.commercial_partner_id.id), ("company_id", "=", self.env.company.id),
             ("state", "in", ("proposed", "active")),
         ])
+
+    # ------------------------------------------------------------------ automatic payment
+    def _cobranza_autopay_tokens(self, company):
+        """The payment methods this customer (its contacts too) saved with a provider of
+        `company` that charges saved methods: what may pay it automatically."""
+        self.ensure_one()
+        return self.env["payment.token"].sudo().search([
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+            ("provider_id.allow_tokenization", "=", True), ("provider_id.state", "in", ("enabled", "test")),
+            ("provider_id.company_id", "=", company.id)])
+
+    def _cobranza_autopay_retry_days(self, company, move=None):
+        """The retry days of a declined charge: the policy of `move`, else the customer's."""
+        self.ensure_one()
+        Move = self.env["account.move"].with_company(company)
+        policy = move._cobranza_resolve_policy()[move] if move else Move._cobranza_customer_policy(
+            self.commercial_partner_id.with_company(company), company, Move._cobranza_default_policy())
+        return autopay.parse_retry_days(policy.autopay_retry_days if policy else "")
+
+    def _cobranza_autopay_values(self):
+        """What the statement shows a user of the customer about the automatic payment of its
+        invoices (current company): the active consent, or the saved methods and the terms."""
+        self.ensure_one()
+        partner, company = self.commercial_partner_id, self.env.company
+        consent = self.env["cobranza.autopay"].sudo().search([
+            ("partner_id", "=", partner.id), ("company_id", "=", company.id), ("plan_id", "=", False),
+            ("state", "=", "active")], limit=1)
+        tokens = partner._cobranza_autopay_tokens(company)
+        terms = self.env["cobranza.autopay"].new({"partner_id": partner.id, "company_id": company.id})._terms(
+            tokens if len(tokens) == 1 else None, partner._cobranza_autopay_retry_days(company)) if tokens else False
+        return {"consent": consent, "tokens": tokens, "terms": terms, "offered": True}
 
     def _cobranza_plan_offer(self):
         """The payment plan the customer may ask for (the portal's form): its open invoices in

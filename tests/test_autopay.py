@@ -7,10 +7,9 @@ from odoo.tests import new_test_user, tagged
 from .common import CobranzaCase, PortalCase
 
 
-@tagged("post_install", "-at_install")
-class TestAutopay(CobranzaCase):
-    """Installments charged to a saved payment method with Odoo's demo provider, whose tokens
-    end each charge in their simulated state (done, pending, error)."""
+class AutopayCase(CobranzaCase):
+    """A customer whose treasurer has a portal login and saved a card with Odoo's demo
+    provider, whose tokens end each charge in their simulated state (done, pending, error)."""
 
     @classmethod
     def setUpClass(cls):
@@ -24,6 +23,14 @@ class TestAutopay(CobranzaCase):
         cls.provider = cls._demo_provider(cls.company)
         cls.card = cls._saved_card(cls.treasurer, cls.provider)
 
+    def _charge(self, day):
+        return self.env["cobranza.charge"]._charge_due(day)
+
+
+@tagged("post_install", "-at_install")
+class TestAutopay(AutopayCase):
+    """Installments charged to a saved payment method."""
+
     def setUp(self):
         super().setUp()
         self.invoice = self._invoice(amount=900.0, due=self.today - timedelta(days=10))
@@ -35,9 +42,6 @@ class TestAutopay(CobranzaCase):
 
     def _consent(self, card=None):
         return self.env["cobranza.autopay"]._grant(self.plan, card or self.card, self.customer_user, "203.0.113.7")
-
-    def _charge(self, day):
-        return self.env["cobranza.charge"]._charge_due(day)
 
     def test_a_due_installment_is_charged_once_and_reconciled(self):
         consent = self._consent()
@@ -188,6 +192,61 @@ class TestAutopay(CobranzaCase):
 
 
 @tagged("post_install", "-at_install")
+class TestInvoiceAutopay(AutopayCase):
+    """Without a plan: the customer's invoices charged on their due dates."""
+
+    def setUp(self):
+        super().setUp()
+        self.consent = self.env["cobranza.autopay"]._grant_invoices(
+            self.customer, self.company, self.card, self.customer_user, "203.0.113.9")
+        self.due = fields.Date.today() + timedelta(days=3)
+        self.invoice = self._invoice(amount=500.0, due=self.due, invoice_date=fields.Date.today())
+
+    def test_an_invoice_is_charged_once_on_its_due_date_and_reconciled(self):
+        self.assertFalse(self.consent.plan_id)
+        self.assertEqual((self.consent.partner_id, self.consent.accepted_ip), (self.customer, "203.0.113.9"))
+        self.assertIn("each of your invoices on its due date", self.consent.mandate)
+        self.assertEqual(self._contacts(key=f"autopay:{self.consent.id}:mandate").state, "sent")
+        self.assertFalse(self._charge(self.due - timedelta(days=1)))
+        charge = self._charge(self.due)
+        self.assertEqual((charge.move_id, charge.amount, charge.state), (self.invoice, 500.0, "done"))
+        self.assertEqual(charge.transaction_id.invoice_ids, self.invoice)
+        self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
+        self.assertFalse(self._charge(self.due + timedelta(days=1)), "never twice")
+
+    def test_invoices_before_the_consent_in_a_plan_or_paid_are_not_charged(self):
+        older = self._invoice(amount=100.0, due=fields.Date.today() - timedelta(days=2))
+        self._pay(self.invoice, 500.0)
+        planned = self._invoice(amount=300.0, due=self.due)
+        plan = self.env["cobranza.payment.plan"].create({
+            "partner_id": self.customer.id, "move_ids": [Command.set(planned.ids)],
+            "installment_count": 2, "first_date": fields.Date.today() + timedelta(days=10)})
+        plan.action_confirm()
+        self.assertFalse(self._charge(self.due))
+        self.assertEqual(older.amount_residual, 100.0, "only what falls due after the consent")
+
+    def test_a_declined_invoice_charge_is_retried_then_left_to_the_ladder(self):
+        self.card.demo_simulated_state = "error"
+        days = [self.due, self.due + timedelta(days=1), self.due + timedelta(days=3), self.due + timedelta(days=7)]
+        for attempt, day in enumerate(days, start=1):
+            charge = self._charge(day)
+            self.assertEqual((charge.attempt, charge.state), (attempt, "failed"))
+            notice = self._contacts(key=f"charge:{charge.id}:declined")
+            self.assertEqual(notice.move_ids, self.invoice)
+            self.assertIn("/cobranza/pay/", notice.mail_message_id.body)
+        self.assertIn("will not try again", notice.mail_message_id.body)
+        self.assertFalse(self._charge(self.due + timedelta(days=30)))
+        values = self.env["cobranza.kpi"].compute(self.company, self.due, self.due + timedelta(days=7))
+        self.assertEqual((values["autopay_paid_count"], values["autopay_recovered_pct"]), (0, 0.0))
+
+    def test_a_stopped_consent_charges_nothing(self):
+        self.consent.with_user(self.collector).action_cancel()
+        self.assertFalse(self._charge(self.due))
+        with self.assertRaises(UserError):
+            self.env["cobranza.autopay"]._grant_invoices(self.customer, self.company, self.card, self.collector, "-")
+
+
+@tagged("post_install", "-at_install")
 class TestAutopayPortal(PortalCase):
 
     @classmethod
@@ -232,6 +291,19 @@ class TestAutopayPortal(PortalCase):
         self.assertIn("cobranza_autopay_on", self.url_open(f"/my/cobranza/plans/{plan.id}").text)
         self._post(f"/my/cobranza/plans/{plan.id}/autopay/cancel", {})
         self.assertEqual((consent.state, consent.cancelled_user_id), ("cancelled", self.portal_user))
+
+    def test_the_customer_has_its_invoices_charged_automatically(self):
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        self.assertIn("cobranza_autopay_form", self.url_open("/my/statement").text)
+        self._post("/my/statement/autopay", {"token_id": self.card.id, "accept": "on"})
+        page = self.url_open("/my/statement").text
+        self.assertNotIn("alert-danger", page, page[page.find("alert-danger"):][:300])
+        consent = self.env["cobranza.autopay"].search([("partner_id", "=", self.customer.id), ("plan_id", "=", False)])
+        self.assertEqual((consent.state, consent.token_id, consent.accepted_user_id),
+                         ("active", self.card, self.portal_user))
+        self.assertIn("cobranza_autopay_on", self.url_open("/my/statement").text)
+        self._post("/my/statement/autopay/cancel", {})
+        self.assertEqual(consent.state, "cancelled")
 
     def test_tour_accept_a_plan_with_automatic_payment(self):
         plan = self._active_plan()

@@ -545,15 +545,16 @@ class CobranzaPaymentPlan(models.Model):
     def _check_error(self, error, lines):
         """The translated UserError of an engine.checks.CheckError."""
         line = lines[error.index] if error.index is not None and error.index < len(lines) else lines.browse()
+        env = self.env
         messages = {
-            "count": lambda: _("Register one check for each installment still to pay (%s).", len(lines)),
-            "number": lambda: _("The check of %s has no number.", line.display_name),
-            "duplicate": lambda: _("The check of %s repeats the number of another check.", line.display_name),
-            "amount": lambda: _("The check of %(installment)s must be for %(amount)s, what is left of it.",
+            "count": lambda: env._("Register one check for each installment still to pay (%s).", len(lines)),
+            "number": lambda: env._("The check of %s has no number.", line.display_name),
+            "duplicate": lambda: env._("The check of %s repeats the number of another check.", line.display_name),
+            "amount": lambda: env._("The check of %(installment)s must be for %(amount)s, what is left of it.",
                                 installment=line.display_name,
-                                amount=format_amount(self.env, line.remaining_amount, self.currency_id)),
-            "date": lambda: _("The check of %(installment)s must be cashable between today and its due date "
-                              "(%(date)s).", installment=line.display_name, date=format_date(self.env, line.date)),
+                                amount=format_amount(env, line.remaining_amount, self.currency_id)),
+            "date": lambda: env._("The check of %(installment)s must be cashable between today and its due date "
+                              "(%(date)s).", installment=line.display_name, date=format_date(env, line.date)),
         }
         return UserError(messages[error.code]())
 

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from aiosmtpd.controller import Controller
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import config
@@ -606,6 +606,42 @@ class TestChargesAtMostOnce(ReliabilityCase):
                 plan.line_ids._autopay_schedule()
                 lines |= plan.line_ids[0]
             return company_id, lines.ids, str(first)
+
+    def _invoices_with_cards(self, customers):
+        """A company whose `customers` each chose to have their invoices charged on their due
+        dates and owe one invoice due tomorrow; returns (invoice ids, charge date)."""
+        due = date.today() + timedelta(days=1)
+        company_id, partner_ids = self._company(customers=customers, due=due)
+        with self.committed() as env:
+            provider = env.ref("payment.payment_provider_demo").copy(
+                {"company_id": company_id, "name": f"Demo {company_id}"})
+            provider.write({"state": "test", "allow_tokenization": True})
+            self.assertTrue(provider.journal_id)
+            for partner_id in partner_ids:
+                card = env["payment.token"].create({
+                    "provider_id": provider.id, "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "partner_id": partner_id, "payment_details": "4242", "provider_ref": f"demo-{partner_id}",
+                    "demo_simulated_state": "done"})
+                env["cobranza.autopay"].create({
+                    "partner_id": partner_id, "company_id": company_id, "token_id": card.id, "retry_days": "1, 3, 7",
+                    "accepted_date": fields.Datetime.now() - timedelta(days=1)})
+            moves = env["account.move"].search([("partner_id", "in", partner_ids), ("move_type", "=", "out_invoice")])
+            return moves.ids, str(due)
+
+    def test_two_workers_at_once_charge_each_invoice_once(self):
+        move_ids, charge_date = self._invoices_with_cards(10)
+        calls_file = f"{config['data_dir']}/charge-calls-{time.monotonic_ns()}.txt"
+        barrier = self._barrier(2)
+        procs = [self._charging(charge_date, calls_file, barrier=barrier) for _n in range(2)]
+        for code, _results, output in [self._wait(proc) for proc in procs]:
+            self.assertEqual(code, 0, output[-2000:])
+        self.assertEqual(len(self._calls(calls_file)), len(move_ids), "one provider call per invoice")
+        with self.committed() as env:
+            moves = env["account.move"].browse(move_ids)
+            self.assertEqual(set(moves.mapped("payment_state")) - {"paid", "in_payment"}, set(), "each paid")
+            charges = env["cobranza.charge"].search([("move_id", "in", move_ids)])
+            self.assertEqual(sorted(charges.move_id.ids), sorted(move_ids), "one charge each")
+            self.assertEqual(len(charges), len(move_ids))
 
     def _charging(self, charge_date, calls_file, kill_after=0, barrier=None, batch_size=3, marker=None):
         return self._odoo(CHARGE, charge_date=charge_date, calls_file=calls_file, kill_after=kill_after,

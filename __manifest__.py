@@ -37,6 +37,7 @@
         "views/cobranza_run_views.xml",
         "views/cobranza_payment_plan_views.xml",
         "views/cobranza_autopay_views.xml",
+        "views/payment_token_views.xml",
         "views/cobranza_contact_rule_views.xml",
         "views/cobranza_portal_templates.xml",
         "views/cobranza_portal_terms.xml",

@@ -10,7 +10,7 @@ from odoo.http import content_disposition, request
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
-from ..engine import links, schedule
+from ..engine import autopay, links, schedule
 from ..models.cobranza_dispute import MAX_DOCUMENT_SIZE
 
 # Amounts typed in a form: beyond this a float no longer holds the cents.
@@ -265,9 +265,16 @@ class CobranzaPortal(PortalAccount):
             raise InvalidInput(token_id)
         return token
 
+    def _cobranza_valid_until(self, text):
+        """The month on the card the form sent (optional), as the last day it is valid."""
+        try:
+            return autopay.valid_until(text)
+        except autopay.AutopayError:
+            raise InvalidInput(text) from None
+
     @http.route("/my/cobranza/plans/<cobranza_id:plan_id>/autopay", type="http", auth="user", methods=["POST"],
                 website=True)
-    def portal_plan_autopay(self, plan_id, token_id=None, accept=None, **kw):
+    def portal_plan_autopay(self, plan_id, token_id=None, accept=None, valid_until=None, **kw):
         """A user of the customer agrees to pay the plan's installments automatically with one
         of the customer's saved payment methods (never a visitor with a signed link)."""
         plan = self._cobranza_own_plan(plan_id)
@@ -276,10 +283,11 @@ class CobranzaPortal(PortalAccount):
             return self._cobranza_redirect(error=request.env._(
                 "Please read the terms and tick the box to accept them."), url=url)
         try:
-            token = self._cobranza_chosen_token(plan._autopay_tokens(), token_id)
+            token = self._cobranza_chosen_token(plan._autopay_tokens(payer=request.env.user.partner_id), token_id)
             with request.env.cr.savepoint():
                 request.env["cobranza.autopay"].sudo()._grant(
-                    plan, token, request.env.user, request.httprequest.remote_addr)
+                    plan, token, request.env.user, request.httprequest.remote_addr,
+                    valid_until=self._cobranza_valid_until(valid_until))
         except (UserError, InvalidInput) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error), url=url)
         return self._cobranza_redirect(message=request.env._(
@@ -296,17 +304,19 @@ class CobranzaPortal(PortalAccount):
             url=f"/my/cobranza/plans/{plan.id}")
 
     @http.route("/my/statement/autopay", type="http", auth="user", methods=["POST"], website=True)
-    def portal_statement_autopay(self, token_id=None, accept=None, **kw):
+    def portal_statement_autopay(self, token_id=None, accept=None, valid_until=None, **kw):
         """A user of the customer agrees to have its invoices charged on their due dates to one
         of its saved payment methods."""
         partner = self._cobranza_statement_partner()
         if accept != "on":
             return self._cobranza_redirect(error=request.env._("Please read the terms and tick the box to accept them."))
         try:
-            token = self._cobranza_chosen_token(partner._cobranza_autopay_tokens(request.env.company), token_id)
+            token = self._cobranza_chosen_token(
+                partner._cobranza_autopay_tokens(request.env.company, payer=request.env.user.partner_id), token_id)
             with request.env.cr.savepoint():
                 request.env["cobranza.autopay"].sudo()._grant_invoices(
-                    partner, request.env.company, token, request.env.user, request.httprequest.remote_addr)
+                    partner, request.env.company, token, request.env.user, request.httprequest.remote_addr,
+                    valid_until=self._cobranza_valid_until(valid_until))
         except (UserError, InvalidInput) as error:
             return self._cobranza_redirect(error=self._cobranza_error_text(error))
         return self._cobranza_redirect(message=request.env._(

@@ -14,6 +14,9 @@ from decimal import Decimal
 DEFAULT_RETRY_DAYS = (1, 3, 7)
 MAX_RETRIES = 5
 MAX_RETRY_DAY = 60  # a retry later than two months after the due date is a new agreement
+# A card valid until a month before the last charge it must pay: its holder is reminded this
+# many days before that month begins (its last month), to save the new card in time.
+EXPIRY_NOTICE_DAYS = 7
 
 # The automatic-payment state of an installment (the Odoo selection mirrors these codes).
 LINE_STATES = (
@@ -76,14 +79,20 @@ def first_attempt_date(due: date, today: date, retry_days=DEFAULT_RETRY_DAYS):
     return today if attempt_dates(due, retry_days)[-1] >= today else None
 
 
-def next_attempt_date(due: date, attempts: int, retry_days=DEFAULT_RETRY_DAYS, today=None):
-    """After `attempts` declined charges, the day of the next one (never before `today`), or
-    None when the schedule is exhausted."""
-    dates = attempt_dates(due, retry_days)
-    if attempts >= len(dates):
-        return None
-    day = dates[attempts]
-    return max(day, today) if today else day
+def next_attempt_date(due: date, attempts: int, retry_days=DEFAULT_RETRY_DAYS, after=None):
+    """After `attempts` declined charges, the day of the next one: the next day of the
+    schedule, and later than `after` (the day of the last declined charge: a late attempt is
+    never followed by another the same day), or None when the schedule is exhausted."""
+    later = [day for day in attempt_dates(due, retry_days)[attempts:] if after is None or day > after]
+    return later[0] if later else None
+
+
+def charges_it(due: date, accepted: date, today: date, retry_days=DEFAULT_RETRY_DAYS, waiting=False):
+    """Whether an invoice due on `due` is, on `today`, left to a consent to charge invoices
+    accepted on `accepted`: it falls due from the consent on, and its last attempt is not past
+    (or a charge of it still waits for the provider's answer). Its reminders wait meanwhile;
+    after the last attempt it goes back to its ladder."""
+    return due >= accepted and (waiting or today <= last_attempt_date(due, retry_days))
 
 
 def last_attempt_date(due: date, retry_days=DEFAULT_RETRY_DAYS):
@@ -91,11 +100,14 @@ def last_attempt_date(due: date, retry_days=DEFAULT_RETRY_DAYS):
     return attempt_dates(due, retry_days)[-1]
 
 
-def charge_amount(remaining: Decimal, owed: Decimal) -> Decimal:
+def charge_amount(remaining: Decimal, owed: Decimal, balance=None) -> Decimal:
     """What a charge takes: what is left of the installment, never more than the covered
-    invoices still owe (a customer who paid part by hand is not charged it again). Zero or
-    less: nothing to charge."""
-    return max(min(Decimal(remaining), Decimal(owed)), Decimal(0))
+    invoices still owe (a customer who paid part by hand is not charged it again), nor more
+    than the customer's `balance` (all it owes net of payments and credit notes not yet
+    matched: a transfer nobody matched yet is never charged again). Zero or less: nothing to
+    charge."""
+    caps = [Decimal(remaining), Decimal(owed)] + ([Decimal(balance)] if balance is not None else [])
+    return max(min(caps), Decimal(0))
 
 
 def outcome(transaction_state):
@@ -110,5 +122,30 @@ def after_charge(result, due: date, attempts: int, retry_days=DEFAULT_RETRY_DAYS
         return "paid", None
     if result == "pending":
         return "pending", None
-    day = next_attempt_date(due, attempts, retry_days, today)
+    day = next_attempt_date(due, attempts, retry_days, after=today)
     return ("retry", day) if day else ("fallback", None)
+
+
+def valid_until(text):
+    """``"2027-03"`` (the month printed on a card, as a month field sends it) -> the last day
+    it is valid, ``date(2027, 3, 31)``; empty -> None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        raise AutopayError("valid_until") from None
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def expiry_notice_date(valid_until: date, last_charge=None, notice_days=EXPIRY_NOTICE_DAYS):
+    """The day the holder of a method valid until `valid_until` is asked to replace it:
+    `notice_days` before its last valid month begins, when it expires before `last_charge`
+    (the day of the last charge it must pay; None: open-ended, as for invoices). None: it
+    outlives every charge, or its expiry is unknown."""
+    if valid_until is None or (last_charge is not None and valid_until >= last_charge):
+        return None
+    return valid_until.replace(day=1) - timedelta(days=notice_days)
+

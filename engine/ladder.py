@@ -55,6 +55,7 @@ EXCLUSIONS = (
     "dispute",
     "promise",
     "plan",
+    "autopay",
     "legal",
     "tolerance",
     "credit",
@@ -65,8 +66,10 @@ SKIPS = ("snoozed", "reply", "contacted_recently", "no_policy", "credit")
 RECHECKS = ("paid", "held", "no_chase", "snoozed", "reply")
 # Why a customer with something due is not chased at all (stored on the customer).
 CUSTOMER_EXCLUSIONS = ("credit",)
-STAGES = ("not_due", "due", "overdue", "plan", "promise", "dispute", "legal", "paid")
-HOLDS = ("dispute", "promise", "plan")
+STAGES = ("not_due", "due", "overdue", "plan", "promise", "dispute", "autopay", "legal", "paid")
+# What pauses an invoice's ladder: it is being settled another way (an automatic charge on its
+# due date and its retries: ``engine.autopay.charges_it``).
+HOLDS = ("dispute", "promise", "plan", "autopay")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class Invoice:
     policy: Optional[Policy]
     reached_offset: Optional[int] = None  # offset of the highest level already applied
     payment_state: str = "not_paid"
-    hold: Optional[str] = None  # dispute / promise / plan
+    hold: Optional[str] = None  # dispute / promise / plan / autopay
     legal: bool = False
     escalate: bool = False  # a broken promise: the next level is due at once
     currency: Optional[int] = None  # the invoice's currency (credits net in it only)

@@ -29,6 +29,7 @@ from . import cobranza_payment_plan
 from . import cobranza_payment_plan_line
 from . import cobranza_autopay
 from . import cobranza_charge
+from . import payment_token
 from . import cobranza_promise
 from . import cobranza_dispute
 from . import cobranza_contact_rule

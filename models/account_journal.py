@@ -13,15 +13,15 @@ class AccountJournal(models.Model):
         return "l10n_latam_use_documents" in self._fields and bool(self.l10n_latam_use_documents)
 
     @api.model
-    def _cobranza_check_journal(self, company):
+    def _cobranza_check_journal(self, company, create=True):
         """The journal of `company` that receives customers' third-party checks (Odoo's
         ``l10n_latam_check``: the chart of Argentina has one), created where the chart has
         none: a cash journal whose *New Third Party Checks* receipts wait on the company's
-        outstanding receipts account."""
+        outstanding receipts account (not with `create` off: then empty)."""
         method = self.env.ref("l10n_latam_check.account_payment_method_new_third_party_checks")
         journal = self.search([*self._check_company_domain(company), ("type", "=", "cash"),
                                ("inbound_payment_method_line_ids.payment_method_id", "=", method.id)], limit=1)
-        if journal:
+        if journal or not create:
             return journal
         # the chart's Outstanding Receipts, else the account of another receipt method
         account = self.env.ref(f"account.{company.id}_account_journal_payment_debit_account_id",

@@ -20,6 +20,7 @@ STAGES = [
     ("plan", "Payment Plan"),
     ("promise", "Promise to Pay"),
     ("dispute", "Dispute"),
+    ("autopay", "Automatic Payment"),
     ("legal", "Legal"),
     ("paid", "Paid"),
 ]
@@ -31,6 +32,7 @@ EXCLUSIONS = [
     ("dispute", "Under dispute"),
     ("promise", "Promise to pay"),
     ("plan", "Payment plan"),
+    ("autopay", "Charged automatically on its due date"),
     ("legal", "Handed to legal"),
     ("tolerance", "Below tolerance"),
     ("credit", "Covered by a payment or credit note not yet matched"),
@@ -148,7 +150,7 @@ class AccountMove(models.Model):
                  "cobranza_legal")
     def _compute_cobranza_stage(self):
         today = self._cobranza_today()
-        holds = self._cobranza_holds()
+        holds = self._cobranza_holds(today)
         for move in self:
             if move.move_type != "out_invoice" or move.state != "posted":
                 move.cobranza_stage = False
@@ -469,20 +471,26 @@ class AccountMove(models.Model):
         """Charge, once per attempt, the invoices due by `today` of the customers who chose
         to pay their invoices automatically (a consent without a plan): due on or after the
         consent, still owing, in no payment plan; each attempt on its day (the due date, then
-        the retry days after a declined charge). The charge's unique key is the claim: a
+        the retry days after a declined charge, never the day of the last one). The
+        charge's unique key is the claim: a
         worker that inserts it second skips the invoice. Returns the charges made."""
         Charge = self.env["cobranza.charge"].sudo()
         charges = Charge
-        for move, consent, failed in self._cobranza_autopay_due(today):
-            day = autopay.next_attempt_date(move.invoice_date_due, failed, autopay.parse_retry_days(consent.retry_days))
+        for move, consent, failed, last in self._cobranza_autopay_due(today):
+            day = autopay.next_attempt_date(move.invoice_date_due, failed, autopay.parse_retry_days(consent.retry_days),
+                                            after=last)
             if not day or day > today:
+                continue
+            # never more than the customer owes net of what it paid that nobody matched yet
+            amount = move.partner_id._cobranza_autopay_amount(
+                move.company_id, move.currency_id, move.amount_residual, move.amount_residual)
+            if move.currency_id.is_zero(amount):
                 continue
             try:
                 with self.env.cr.savepoint():
                     charge = Charge.create({
                         "autopay_id": consent.id, "move_id": move.id, "attempt": failed + 1,
-                        "key": f"move:{move.id}:{failed + 1}", "date": today,
-                        "amount": move.amount_residual,
+                        "key": f"move:{move.id}:{failed + 1}", "date": today, "amount": amount,
                     })
             except psycopg2.IntegrityError:  # another worker charges it
                 continue
@@ -491,7 +499,7 @@ class AccountMove(models.Model):
                 "provider_id": token.provider_id.id, "payment_method_id": token.payment_method_id.id,
                 "reference": self.env["payment.transaction"]._compute_reference(token.provider_id.code,
                                                                                  prefix=move.name),
-                "amount": move.amount_residual, "currency_id": move.currency_id.id,
+                "amount": amount, "currency_id": move.currency_id.id,
                 "partner_id": token.partner_id.id, "token_id": token.id, "operation": "offline",
                 "invoice_ids": [Command.set(move.ids)],
             })
@@ -504,20 +512,27 @@ class AccountMove(models.Model):
 
     @api.model
     def _cobranza_autopay_due(self, today):
-        """``[(invoice, consent, declined charges so far)]`` of the invoices an invoice consent
-        may charge by `today` and that no charge holds (being made, waiting, paid). One query."""
+        """``[(invoice, consent, declined charges so far, day of the last one)]`` of the
+        invoices an invoice consent (its method still saved) may charge by `today`: no charge
+        holds them (being made, waiting, paid), no open dispute, not handed to legal, not
+        covered by a payment or credit note not yet matched (the daily run's verdict). One
+        query."""
         self.env["cobranza.charge"].flush_model()
         self.env["cobranza.autopay"].flush_model()
         self.flush_model()
         self.env.cr.execute(SQL(
-            """SELECT m.id, c.id, COUNT(ch.id)
+            """SELECT m.id, c.id, COUNT(ch.id), MAX(ch.date)
                  FROM account_move m
                  JOIN cobranza_autopay c ON c.partner_id = m.commercial_partner_id AND c.company_id = m.company_id
                                         AND c.state = 'active' AND c.plan_id IS NULL
+                 JOIN payment_token t ON t.id = c.token_id AND t.active
                  LEFT JOIN cobranza_charge ch ON ch.move_id = m.id
                 WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND m.payment_state IN %(payable)s
                   AND m.amount_residual > 0 AND m.invoice_date_due <= %(today)s
                   AND m.invoice_date_due >= c.accepted_date::date
+                  AND m.cobranza_exclusion IS DISTINCT FROM 'legal'
+                  AND m.cobranza_exclusion IS DISTINCT FROM 'credit'
+                  AND NOT EXISTS (SELECT 1 FROM cobranza_dispute d WHERE d.move_id = m.id AND d.state = 'open')
                   AND NOT EXISTS (SELECT 1 FROM cobranza_payment_plan_move_rel r
                                     JOIN cobranza_payment_plan p ON p.id = r.plan_id
                                    WHERE r.move_id = m.id AND p.state IN ('proposed', 'active'))
@@ -528,7 +543,7 @@ class AccountMove(models.Model):
         rows = self.env.cr.fetchall()
         moves = self.browse([row[0] for row in rows])
         consents = self.env["cobranza.autopay"].sudo().browse([row[1] for row in rows])
-        return list(zip(moves, consents, [row[2] for row in rows]))
+        return list(zip(moves, consents, [row[2] for row in rows], [row[3] for row in rows]))
 
     # ------------------------------------------------------------------ terms said up front
     def _cobranza_terms(self):

@@ -4,7 +4,7 @@ from odoo import api, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
-from ..engine import ladder
+from ..engine import autopay, ladder
 from ..utils import ledger_sql
 
 # what the run reads of an invoice: its engine snapshot, then its stored collection state
@@ -71,12 +71,13 @@ class AccountMove(models.Model):
             """, company.id, partners.ids, ledger_sql.run_invoices("m")))
         return {row[0]: OpenInvoice(*row) for row in self.env.cr.fetchall()}
 
-    def _cobranza_holds(self):
-        """``{move id: 'dispute' | 'plan' | 'promise'}``: invoices whose ladder is paused by an
-        open dispute, a running payment plan or an open promise (three queries)."""
+    def _cobranza_holds(self, today=None):
+        """``{move id: 'dispute' | 'plan' | 'promise' | 'autopay'}``: invoices whose ladder is
+        paused on `today` by an open dispute, a running payment plan, an open promise or the
+        customer's consent to charge them on their due dates (four queries)."""
         if not self.ids:
             return {}
-        holds = {}
+        holds = dict.fromkeys(self._cobranza_autopay_held(today or self._cobranza_today()), "autopay")
         for model, domain, hold in (
             ("cobranza.promise", [("state", "=", "open")], "promise"),
             ("cobranza.payment.plan", [("state", "in", ("proposed", "active"))], "plan"),
@@ -87,6 +88,22 @@ class AccountMove(models.Model):
             [("move_id", "in", self.ids), ("state", "=", "open")])
         holds.update(dict.fromkeys(disputes.move_id.ids, "dispute"))
         return holds
+
+    def _cobranza_autopay_held(self, today):
+        """The ids of these invoices a consent charges on their due dates (``engine.autopay.
+        charges_it``): their reminders wait for the charge and its retries. One query."""
+        self.env["cobranza.autopay"].flush_model()
+        self.env["cobranza.charge"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT m.id, m.invoice_date_due, c.accepted_date::date, c.retry_days,
+                      EXISTS (SELECT 1 FROM cobranza_charge ch
+                               WHERE ch.move_id = m.id AND ch.state IN ('charging', 'pending'))
+                 FROM account_move m
+                 JOIN cobranza_autopay c ON c.partner_id = m.commercial_partner_id AND c.company_id = m.company_id
+                                        AND c.state = 'active' AND c.plan_id IS NULL
+                WHERE m.id = ANY(%s) AND m.invoice_date_due IS NOT NULL""", self.ids))
+        return [move_id for move_id, due, accepted, retry, waiting in self.env.cr.fetchall()
+                if autopay.charges_it(due, accepted, today, autopay.parse_retry_days(retry), waiting)]
 
     def _cobranza_engine_invoice(self, policy, holds):
         self.ensure_one()

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -28,6 +30,7 @@ class CobranzaAutopay(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True,
                                  compute="_compute_partner_company", store=True, readonly=False, precompute=True)
     token_id = fields.Many2one("payment.token", string="Payment Method", required=True, ondelete="restrict")
+    valid_until = fields.Date(related="token_id.cobranza_valid_until", string="Method Valid Until")
     state = fields.Selection([("active", "Active"), ("cancelled", "Cancelled")], default="active",
                              required=True, tracking=True, index=True)
     retry_days = fields.Char(
@@ -61,7 +64,7 @@ class CobranzaAutopay(models.Model):
     def _compute_display_name(self):
         for consent in self:
             what = consent.plan_id.name or _("Invoices of %s", consent.partner_id.name)
-            consent.display_name = f"{what} · {consent.token_id.display_name or ''}"
+            consent.display_name = f"{what} · {consent.token_id.sudo().display_name or ''}"
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("token_id", "partner_id", "company_id")
@@ -79,16 +82,17 @@ class CobranzaAutopay(models.Model):
 
     # ------------------------------------------------------------------ business methods
     @api.model
-    def _grant(self, plan, token, user, ip):
-        """`user`, a user of the customer, accepts to pay `plan`'s installments with `token`:
-        the consent is stored with what it read, the installments are scheduled and the
-        customer gets the mandate by email. Replaces an earlier consent of the plan."""
+    def _grant(self, plan, token, user, ip, valid_until=None):
+        """`user`, a user of the customer, accepts to pay `plan`'s installments with `token`
+        (valid until `valid_until`, when the customer says it): the consent is stored with
+        what it read, the installments are scheduled and the customer gets the mandate by
+        email. Replaces an earlier consent of the plan."""
         if plan.state != "active":
             raise UserError(_("Automatic payment can only be set up on an active payment plan."))
         if not plan.line_ids.filtered(lambda line: line.state != "paid"):
             raise UserError(_("There is no installment left to pay on this plan."))
         consent = self._accept(plan.partner_id, plan.company_id, token, user, ip, plan.autopay_ids,
-                               plan._autopay_retry_days(), plan=plan.id)
+                               plan._autopay_retry_days(), plan=plan.id, valid_until=valid_until)
         plan.line_ids._autopay_schedule()
         plan.message_post(body=Markup("<p>%s</p>") % _(
             "%(user)s set up automatic payment of the installments with %(method)s (from %(ip)s).",
@@ -96,21 +100,26 @@ class CobranzaAutopay(models.Model):
         return consent
 
     @api.model
-    def _grant_invoices(self, partner, company, token, user, ip):
+    def _grant_invoices(self, partner, company, token, user, ip, valid_until=None):
         """`user`, a user of the customer, accepts to have the customer's invoices of `company`
         charged to `token` on their due dates, from today on (invoices in a payment plan are
         paid by its installments). Replaces an earlier such consent."""
         partner, company = partner.commercial_partner_id.with_env(self.env), company.with_env(self.env)
         earlier = self.search([("partner_id", "=", partner.id), ("company_id", "=", company.id),
                                ("plan_id", "=", False), ("state", "=", "active")])
-        return self._accept(partner, company, token, user, ip, earlier, partner._cobranza_autopay_retry_days(company))
+        return self._accept(partner, company, token, user, ip, earlier, partner._cobranza_autopay_retry_days(company),
+                            valid_until=valid_until)
 
     @api.model
-    def _accept(self, partner, company, token, user, ip, earlier, retry, plan=False):
+    def _accept(self, partner, company, token, user, ip, earlier, retry, plan=False, valid_until=None):
         """Store a consent of `user` (one of `partner`'s) with the mandate in the customer's
         language, after withdrawing the `earlier` ones; the customer gets it by email."""
         if user._is_public() or user.partner_id.commercial_partner_id != partner.commercial_partner_id:
             raise UserError(_("Only a user of the customer can set up automatic payment."))
+        if token not in partner._cobranza_autopay_tokens(company, payer=user.partner_id):
+            raise ValidationError(_("Only a payment method you saved, or your company's, can pay automatically."))
+        if valid_until:
+            token.sudo()._cobranza_set_valid_until(valid_until)
         earlier.filtered(lambda c: c.state == "active")._withdraw(user, replaced=True)
         earlier.flush_recordset(["state"])  # one active consent, checked by the database
         consent = self.sudo().create({
@@ -124,7 +133,7 @@ class CobranzaAutopay(models.Model):
 
     def _withdraw(self, user, replaced=False):
         """Stop these consents: no further charge (one being made finishes)."""
-        for consent in self.filtered(lambda c: c.state == "active"):
+        for consent in self.filtered(lambda c: c.state == "active").sudo():  # read access was checked
             consent.write({"state": "cancelled", "cancelled_date": fields.Datetime.now(),
                            "cancelled_user_id": user.id})
             consent.plan_id.line_ids._autopay_unschedule()
@@ -133,6 +142,50 @@ class CobranzaAutopay(models.Model):
                 if consent.plan_id:
                     consent.plan_id.message_post(body=Markup("<p>%s</p>") % _(
                         "Automatic payment stopped by %s: the installments are paid by hand again.", user.name))
+
+    @api.model
+    def _remind_expiring(self, today):
+        """Ask the customers whose saved method expires before the last charge it must pay
+        (a plan's last installment still to charge; any later invoice) to replace it, a few
+        days before its last valid month: once per consent and expiry. Returns the consents
+        reminded."""
+        horizon = today + timedelta(days=autopay.EXPIRY_NOTICE_DAYS + 31)
+        consents = self.sudo().search([("state", "=", "active"), ("token_id.cobranza_valid_until", "!=", False),
+                                       ("token_id.cobranza_valid_until", "<=", horizon)])
+        reminded = self.browse()
+        for consent in consents:
+            valid_until = consent.token_id.cobranza_valid_until
+            lines = consent.plan_id.line_ids.filtered(lambda l: l.autopay_state in autopay.AWAITING)
+            if consent.plan_id and not lines:
+                continue  # nothing left for it to pay
+            notice = autopay.expiry_notice_date(valid_until, max(lines.mapped("date")) if lines else None)
+            if notice and notice <= today:
+                consent._notify_expiring()
+                reminded |= consent
+        return reminded
+
+    def _notify_expiring(self):
+        """The reminder to save a new card before this consent's method expires, with how to
+        choose it (the next charges go on): once per expiry (the contact's key)."""
+        self.ensure_one()
+        env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
+        month = format_date(env, self.token_id.cobranza_valid_until, date_format="MM/yyyy")
+        what = self.plan_id.name or env._("your invoices")
+        text = Markup("<p>%s</p><p>%s</p>") % (env._(
+            "The payment method %(method)s that pays %(what)s automatically is valid until %(month)s, before "
+            "the last charge it should pay.", method=self.token_id.display_name, what=what, month=month), env._(
+            "So that the next charges go through, please save your new card in your account (My Account, "
+            "Payment Methods, or by ticking Save my payment details when you pay) and choose it under Pay "
+            "automatically. Nothing changes until then; if you prefer, you can pay by hand as usual."))
+        key = f"autopay:{self.id}:expiry:{self.token_id.cobranza_valid_until:%Y-%m}"
+        note = env._("Saved payment method expiring (%s): the customer was asked to replace it", month)
+        if self.plan_id:
+            self.plan_id.with_env(env)._notify_customer(text, key=key, note=note)
+        else:
+            env["cobranza.contact"]._notify({
+                "partner_id": self.partner_id.id, "company_id": self.company_id.id, "note": note,
+                "subject": env._("Your payment method expires soon"), "key": key,
+            }, text, None, None)
 
     def _terms(self, token=None, retry=None):
         """The mandate in plain words, in the context's language: what is charged, when, with

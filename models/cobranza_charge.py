@@ -6,7 +6,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
 from ..engine import autopay
@@ -17,6 +17,9 @@ _logger = logging.getLogger(__name__)
 # A charge the provider was asked for this long ago without an answer recorded: its worker
 # died (or its provider never answered); the next cron settles it from the transaction.
 STALE_MINUTES = 15
+# An installment claimed this long ago with no charge made for it: its worker died before
+# asking the provider (an hourly cron's batch is far shorter); it is released.
+CLAIM_STALE_MINUTES = 60
 
 
 class CobranzaCharge(models.Model):
@@ -72,14 +75,20 @@ class CobranzaCharge(models.Model):
         for charge in self:
             if charge.state != "pending":
                 raise UserError(_("Only a charge waiting for the provider can be marked as declined."))
-            charge.write({"state": "failed", "error": _("Not charged, as checked by %s", self.env.user.name)})
-            charge._follow_up(fields.Date.context_today(self))
+            error = _("Not charged, as checked by %s", self.env.user.name)
+            # cancelled, a late answer of the provider can no longer make it paid
+            charge.sudo().transaction_id._set_canceled(state_message=error)
+            charge.sudo().write({"state": "failed", "error": error})
+            charge.sudo()._follow_up(fields.Date.context_today(self))
 
     # ------------------------------------------------------------------ business methods: the cron
     @api.model
     def _cron_charge(self, batch_size=100):
-        """Hourly: settle what a dead worker left, then charge the installments due today."""
-        self._charge_due(fields.Date.context_today(self), batch_size=batch_size, commit=True)
+        """Hourly: settle what a dead worker left, then charge the installments due today;
+        then remind those whose saved method expires too soon (once each)."""
+        today = fields.Date.context_today(self)
+        self._charge_due(today, batch_size=batch_size, commit=True)
+        self.env["cobranza.autopay"]._remind_expiring(today)
 
     @api.model
     def _charge_due(self, today, batch_size=100, commit=False):
@@ -88,6 +97,7 @@ class CobranzaCharge(models.Model):
         of the customers who chose it. With `commit`,
         each charge is committed before its provider is called and after its answer is
         recorded. Returns the charges made."""
+        self = self.sudo()  # noqa: PLW0642 - the system charges, whoever runs it (the cron's user)
         self._settle_unfinished(today, commit)
         charges = self.browse()
         Line = self.env["cobranza.payment.plan.line"]
@@ -95,7 +105,15 @@ class CobranzaCharge(models.Model):
             if commit:
                 self.env.cr.commit()
             for line in lines:
-                charges |= line._autopay_charge(today, commit)
+                try:
+                    charges |= line._autopay_charge(today, commit)
+                except Exception:
+                    if not commit:
+                        raise
+                    # what was committed stays (a charge sent is settled later); the claim of an
+                    # installment never sent is released by a later cron: the rest goes on
+                    _logger.exception("automatic charge of installment %s failed", line.id)
+                    self.env.cr.rollback()
             if len(lines) < batch_size:
                 break
         return charges | self.env["account.move"]._cobranza_autopay_charge(today, commit)
@@ -107,6 +125,8 @@ class CobranzaCharge(models.Model):
         left it (its notification, Odoo's post-processing); a sent charge whose transaction
         never got an answer is left pending for a person: it is never sent again. The charges
         stay locked by this worker until they are all settled (one commit)."""
+        self.env["cobranza.payment.plan.line"]._autopay_release(
+            fields.Datetime.now() - timedelta(minutes=CLAIM_STALE_MINUTES))
         self.flush_model()
         ids = claim_rows(self.env, SQL(
             """SELECT id FROM cobranza_charge
@@ -115,10 +135,16 @@ class CobranzaCharge(models.Model):
             fields.Datetime.now() - timedelta(minutes=STALE_MINUTES)))
         for charge in self.browse(ids):
             dead = charge.state == "charging"
-            charge._record(today)
-            if dead and charge.state == "pending":
-                charge._ask_a_person()
-        if commit and ids:
+            try:
+                with self.env.cr.savepoint():
+                    charge._record(today)
+                    if dead and charge.state == "pending":
+                        charge._ask_a_person()
+            except Exception:
+                if not commit:
+                    raise
+                _logger.exception("automatic charge %s could not be settled; tried again next time", charge.key)
+        if commit:
             self.env.cr.commit()
 
     # ------------------------------------------------------------------ business methods: one charge
@@ -134,10 +160,9 @@ class CobranzaCharge(models.Model):
         try:
             with self.env.cr.savepoint():
                 self.transaction_id._send_payment_request()
-        except (UserError, ValidationError) as error:  # the provider's refusal
-            _logger.info("automatic charge %s refused: %s", self.key, error)
-            self.transaction_id._set_error(str(error.args[0]))
-        except Exception:  # noqa: BLE001 - no answer (network): maybe charged, never sent again
+        except Exception:  # noqa: BLE001 - no answer (providers raise on a timeout too): maybe charged
+            # a decline is the provider's answer on the transaction (error, cancel); an exception
+            # is none: the charge waits for a person and is never sent again
             _logger.exception("automatic charge %s: no answer from the provider", self.key)
             self._ask_a_person()
 
@@ -182,9 +207,10 @@ class CobranzaCharge(models.Model):
                                               moves=self.move_id, first=self.plan_id.user_id),
             "compose": lambda reader: (
                 reader.env._("Check with the payment provider whether the charge %s was made", self.key),
-                reader.env._("The worker charging it stopped before the provider's answer was recorded, and "
-                             "the provider has not sent it since. It will never be charged again on its own: "
-                             "if it was not made, mark it as declined on the charge."))},
+                reader.env._("The provider's answer to it was never recorded (the worker charging it stopped, or "
+                             "the call to the provider failed), and the provider has not sent it since. It will "
+                             "never be charged again on its own: if it was not made, mark it as declined on the "
+                             "charge."))},
         ])
 
     def _notify_declined(self, retry_date=None):

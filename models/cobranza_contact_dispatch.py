@@ -171,7 +171,8 @@ class CobranzaContact(models.Model):
         day = day and format_date(self.env, day)
         return {
             "paid": _("The invoices were paid before the contact went."),
-            "held": _("The invoices are in a dispute, a payment plan or a promise since the contact was planned."),
+            "held": _("Since the contact was planned, the invoices went into a dispute, a payment plan or a "
+                      "promise, or are to be charged automatically."),
             "no_chase": _("The customer is not chased any more."),
             "snoozed": _("The customer is snoozed until %s.", day),
             "reply": _("The customer answered: its reply waits for review until %s.", day),

@@ -113,7 +113,6 @@ class CobranzaPaymentPlan(models.Model):
     autopay_id = fields.Many2one("cobranza.autopay", compute="_compute_autopay_id", string="Automatic Payment",
                                  help="The customer's active consent to pay the installments automatically.")
     charge_ids = fields.One2many("cobranza.charge", "plan_id", string="Automatic Charges")
-    check_count = fields.Integer(compute="_compute_autopay_id", string="Checks")
 
     # ------------------------------------------------------------------ computes
     @api.depends("move_ids", "company_id")
@@ -139,11 +138,10 @@ class CobranzaPaymentPlan(models.Model):
             plan.needs_approval = bool(reasons)
             plan.approval_reason = "; ".join(reasons)
 
-    @api.depends("autopay_ids.state", "line_ids.check_id")
+    @api.depends("autopay_ids.state")
     def _compute_autopay_id(self):
         for plan in self:
             plan.autopay_id = plan.autopay_ids.filtered(lambda c: c.state == "active")[:1]
-            plan.check_count = len(plan.line_ids.check_id)
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -461,23 +459,25 @@ class CobranzaPaymentPlan(models.Model):
             return autopay.parse_retry_days(self.autopay_id.retry_days)
         return self.partner_id._cobranza_autopay_retry_days(self.company_id, self.move_ids[:1])
 
-    def _autopay_tokens(self):
-        """The saved payment methods that may pay this plan automatically."""
+    def _autopay_tokens(self, payer=None):
+        """The saved payment methods that may pay this plan automatically (those `payer`
+        may use)."""
         self.ensure_one()
-        return self.partner_id._cobranza_autopay_tokens(self.company_id)
+        return self.partner_id._cobranza_autopay_tokens(self.company_id, payer=payer)
 
     def _autopay_portal_values(self):
         """What the plan's portal page shows a user of the customer about automatic payment:
         the active consent, or the saved methods that can pay it and the terms to accept."""
         self.ensure_one()
-        tokens = self._autopay_tokens() if self.state == "active" else self.env["payment.token"]
+        tokens = self._autopay_tokens(payer=self.env.user.partner_id) if self.state == "active" \
+            else self.env["payment.token"]
         consent = self.env["cobranza.autopay"].new({"plan_id": self.id, "company_id": self.company_id.id})
         return {
             "consent": self.autopay_id,
             "tokens": tokens,
             "terms": consent._terms(tokens if len(tokens) == 1 else None, self._autopay_retry_days())
             if tokens else False,
-            "offered": self.state == "active" and any(l.state != "paid" and not l.check_id for l in self.line_ids),
+            "offered": self.state == "active" and bool(self.line_ids._unsecured()),
         }
 
     def _autopay_terms_dates(self, method):
@@ -489,7 +489,7 @@ class CobranzaPaymentPlan(models.Model):
             "%(company)s will charge %(method)s for each installment of the payment plan %(plan)s on its due "
             "date, for what is left of it and never more than the covered invoices still owe:",
             company=self.company_id.name, plan=self.name, method=method)
-        lines = self.line_ids.filtered(lambda line: line.state != "paid" and not line.check_id)
+        lines = self.line_ids._unsecured()
         return intro, [env._("%(date)s: %(amount)s", date=format_date(env, line.date),
                              amount=format_amount(env, line.remaining_amount, self.currency_id)) for line in lines]
 
@@ -503,7 +503,7 @@ class CobranzaPaymentPlan(models.Model):
         self.ensure_one()
         if self.state != "active":
             raise UserError(_("Checks secure the installments of an active payment plan."))
-        lines = self.line_ids.filtered(lambda l: l.state != "paid" and not l.check_id)
+        lines = self.line_ids._unsecured()
         if [values["line"] for values in values_list] != list(lines):
             raise UserError(_("Register one check for each installment still to pay, in the order of the schedule."))
         try:

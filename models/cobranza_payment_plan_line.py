@@ -1,4 +1,4 @@
-from decimal import Decimal
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -47,11 +47,14 @@ class CobranzaPaymentPlanLine(models.Model):
         AUTOPAY_STATES, string="Automatic Payment", readonly=True, copy=False, index="btree_not_null",
         help="How the saved payment method pays this installment.")
     autopay_next_date = fields.Date(string="Next Charge", readonly=True, copy=False)
+    autopay_held_date = fields.Date(
+        string="Charge Held Since", readonly=True, copy=False,
+        help="Not charged since this day: payments or credit notes of the customer not yet matched cover it.")
     charge_ids = fields.One2many("cobranza.charge", "line_id", string="Charges")
     check_id = fields.Many2one("l10n_latam.check", string="Check", readonly=True, copy=False,
                                ondelete="set null", index="btree_not_null")
     check_state = fields.Selection(CHECK_STATES, readonly=True, copy=False)
-    instrument = fields.Char(compute="_compute_instrument", string="Paid With",
+    instrument = fields.Char(compute="_compute_instrument", string="Paid With", compute_sudo=True,
                              help="How this installment is paid: by hand, a saved payment method or a check.")
 
     # ------------------------------------------------------------------ computes
@@ -78,7 +81,7 @@ class CobranzaPaymentPlanLine(models.Model):
     def _compute_instrument(self):
         for line in self:
             token = line.plan_id.autopay_ids.filtered(lambda c: c.state == "active")[:1].token_id
-            if line.check_id:
+            if line.check_state in ("registered", "deposited"):
                 line.instrument = _("Check no. %(number)s of %(bank)s", number=line.check_id.name,
                                     bank=line.check_id.bank_id.name or _("unknown bank"))
             elif line.autopay_state and line.autopay_state != "stopped" and (token or line.charge_ids):
@@ -96,12 +99,18 @@ class CobranzaPaymentPlanLine(models.Model):
         self._check_reject()
 
     # ------------------------------------------------------------------ business methods: automatic payment
+    def _unsecured(self):
+        """The installments of these lines still to pay that nothing pays yet: no check in
+        portfolio or deposited (a rejected one leaves it open), no card charge being made or
+        waiting for its answer. What a card or a check may be set up for."""
+        return self.filtered(lambda l: l.state != "paid" and l.check_state not in ("registered", "deposited")
+                             and l.autopay_state not in ("charging", "pending", "paid"))
+
     def _autopay_schedule(self, today=None):
         """Schedule the unpaid installments of these lines for automatic payment (their plan's
         consent): each charged on its due date, or today while a retry day remains."""
         today = today or fields.Date.context_today(self)
-        for line in self.filtered(lambda l: l.state != "paid" and not l.check_id
-                                  and l.autopay_state not in ("charging", "pending", "paid")):
+        for line in self._unsecured():
             day = autopay.first_attempt_date(line.date, today, line.plan_id._autopay_retry_days())
             line.write({"autopay_state": "scheduled" if day else "fallback", "autopay_next_date": day})
 
@@ -116,13 +125,30 @@ class CobranzaPaymentPlanLine(models.Model):
         charging; those another worker holds are skipped). One query."""
         self.flush_model()
         ids = claim_rows(self.env, SQL(
-            """UPDATE cobranza_payment_plan_line SET autopay_state = 'charging'
+            """UPDATE cobranza_payment_plan_line SET autopay_state = 'charging', write_date = NOW() AT TIME ZONE 'UTC'
                 WHERE id IN (SELECT id FROM cobranza_payment_plan_line
                               WHERE autopay_state IN ('scheduled', 'retry') AND autopay_next_date <= %s
                               ORDER BY autopay_next_date, id LIMIT %s FOR UPDATE SKIP LOCKED)
             RETURNING id""", today, limit), retry=True)
         self.invalidate_model(["autopay_state"])
         return self.browse(ids)
+
+    @api.model
+    def _autopay_release(self, claimed_before):
+        """Installments a dead worker claimed (charging) before `claimed_before` without
+        making any charge for them: scheduled again (to retry after a declined charge). One
+        query."""
+        self.flush_model()
+        self.env["cobranza.charge"].flush_model()
+        self.env.cr.execute(SQL(
+            """UPDATE cobranza_payment_plan_line l
+                  SET autopay_state = CASE WHEN EXISTS (SELECT 1 FROM cobranza_charge c WHERE c.line_id = l.id)
+                                           THEN 'retry' ELSE 'scheduled' END
+                WHERE l.autopay_state = 'charging' AND l.write_date < %s
+                  AND NOT EXISTS (SELECT 1 FROM cobranza_charge c
+                                   WHERE c.line_id = l.id AND c.state IN ('charging', 'pending'))""",
+            claimed_before))
+        self.invalidate_model(["autopay_state"])
 
     def _autopay_refusal(self, today):
         """Why this claimed installment is not charged now (None: charge it), checked again
@@ -133,19 +159,23 @@ class CobranzaPaymentPlanLine(models.Model):
         plan._evaluate(today)
         if plan.state != "active":
             return "stopped"
-        if not plan.autopay_id:
+        if not plan.autopay_id or not plan.autopay_id.token_id.active:
             return "stopped"
-        if self.state == "paid" or plan.currency_id.is_zero(self._autopay_amount()):
+        if self.charge_ids.filtered(lambda c: c.state in ("charging", "pending")):
+            return "pending"  # a charge of it still waits for its answer: never a second one
+        if self.state == "paid" or plan.currency_id.is_zero(min(self.remaining_amount, plan.invoice_amount)):
             return "paid"
+        if plan.currency_id.is_zero(self._autopay_amount()):
+            return "held"  # what the customer paid that nobody matched yet covers it
         return None
 
     def _autopay_amount(self):
         """What a charge of this installment takes: what is left of it, never more than the
-        covered invoices still owe."""
+        covered invoices still owe nor than the customer owes net of what it paid that nobody
+        matched yet."""
         plan = self.plan_id
-        owed = sum(plan.move_ids.mapped("amount_residual"))
-        return plan.currency_id.round(float(autopay.charge_amount(
-            Decimal(str(self.remaining_amount)), Decimal(str(owed)))))
+        return plan.partner_id._cobranza_autopay_amount(
+            plan.company_id, plan.currency_id, self.remaining_amount, plan.invoice_amount)
 
     def _autopay_charge(self, today, commit=False):
         """Charge this claimed installment once (its next attempt), or release it when it is
@@ -153,12 +183,17 @@ class CobranzaPaymentPlanLine(models.Model):
         self.ensure_one()
         Charge = self.env["cobranza.charge"].sudo()  # the system charges, as the cron does
         refusal = self._autopay_refusal(today)
-        if refusal:
+        if refusal == "held":
+            self._autopay_hold(today)
+        elif refusal:
             self.write({"autopay_state": refusal, "autopay_next_date": False})
+        if refusal:
             if commit:
                 self.env.cr.commit()
             return Charge
         plan, consent = self.plan_id, self.plan_id.autopay_id
+        if self.autopay_held_date:
+            self.autopay_held_date = False
         attempt = len(self.charge_ids) + 1
         amount = self._autopay_amount()
         charge = Charge.create({
@@ -179,6 +214,29 @@ class CobranzaPaymentPlanLine(models.Model):
         if commit:
             self.env.cr.commit()
         return charge
+
+    def _autopay_hold(self, today):
+        """Not charged today: payments or credit notes of the customer nobody matched yet
+        cover this installment. It is looked at again tomorrow; the first day, the collector
+        gets a task to match them (charging it would take the money twice)."""
+        self.ensure_one()
+        held = self.autopay_held_date
+        self.write({"autopay_state": "retry" if self.charge_ids else "scheduled",
+                    "autopay_next_date": today + timedelta(days=1), "autopay_held_date": held or today})
+        if held:
+            return
+        plan = self.plan_id
+        self.env["mail.activity"]._cobranza_create([{
+            "record": plan,
+            "user": self.env["res.users"]._cobranza_task_user("collector", plan.company_id, plan.partner_id,
+                                                              moves=plan.move_ids, first=plan.user_id),
+            "compose": lambda reader: (
+                reader.env._("Match the customer's payment: it covers %s", self.with_env(reader.env).display_name),
+                reader.env._("The customer has payments or credit notes that nobody matched yet and that cover "
+                             "this installment, so its saved payment method is not charged. Match them with the "
+                             "plan's invoices; if they belong elsewhere, the charge resumes the day after they are "
+                             "matched.")),
+        }])
 
     def _grace_due(self):
         """The day the plan's grace of this installment counts from: its due date, or the last

@@ -33,7 +33,7 @@ class ResPartner(models.Model):
         their open `invoices` (``account.move._cobranza_run_invoices``): who gets which level,
         who is skipped and why, the state of every invoice and customer. Six queries."""
         Move = self.env["account.move"]
-        holds = Move.browse(list(invoices))._cobranza_holds()
+        holds = Move.browse(list(invoices))._cobranza_holds(date)
         policies = Move._cobranza_run_policies(invoices, self, company)
         engine_policies = {}
         for policy in set(policies.values()):

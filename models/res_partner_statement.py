@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 from odoo import _, fields, models, tools
 
@@ -35,14 +36,43 @@ class ResPartner(models.Model):
         ])
 
     # ------------------------------------------------------------------ automatic payment
-    def _cobranza_autopay_tokens(self, company):
+    def _cobranza_autopay_tokens(self, company, payer=None):
         """The payment methods this customer (its contacts too) saved with a provider of
-        `company` that charges saved methods: what may pay it automatically."""
+        `company` that charges saved methods: what may pay it automatically. With `payer` (a
+        contact of the customer), only those it may use, as Odoo's own payment form offers
+        them: its own and the customer's (``payment.token._get_available_tokens``)."""
         self.ensure_one()
+        owners = [("partner_id", "in", [payer.id, self.commercial_partner_id.id])] if payer \
+            else [("partner_id", "child_of", self.commercial_partner_id.id)]
         return self.env["payment.token"].sudo().search([
-            ("partner_id", "child_of", self.commercial_partner_id.id),
+            *owners,
             ("provider_id.allow_tokenization", "=", True), ("provider_id.state", "in", ("enabled", "test")),
             ("provider_id.company_id", "=", company.id)])
+
+    def _cobranza_receivable_balance(self, company, currency):
+        """What this customer owes `company` in `currency`, net of its payments and credit
+        notes not yet matched (its open receivable items, in the company's currency or in
+        `currency`'s own amounts; invoices under an open dispute left out: they are not owed
+        until settled): the most a charge may take. One query."""
+        self.ensure_one()
+        foreign = currency != company.currency_id
+        domain = [("company_id", "=", company.id), ("partner_id", "child_of", self.commercial_partner_id.id),
+                  ("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
+                  ("reconciled", "=", False),
+                  ("move_id", "not any", [("cobranza_dispute_ids", "any", [("state", "=", "open")])])]
+        field = "amount_residual_currency" if foreign else "amount_residual"
+        if foreign:
+            domain.append(("currency_id", "=", currency.id))
+        [[balance]] = self.env["account.move.line"].sudo()._read_group(domain, aggregates=[f"{field}:sum"])
+        return balance or 0.0
+
+    def _cobranza_autopay_amount(self, company, currency, left, owed):
+        """What an automatic charge of this customer takes: `left` (of the installment or
+        invoice), never more than the covered invoices still `owe` nor than the customer owes
+        net of its payments and credit notes not yet matched. Zero: nothing to charge."""
+        balance = self._cobranza_receivable_balance(company, currency)
+        return currency.round(float(autopay.charge_amount(
+            Decimal(str(left)), Decimal(str(owed)), Decimal(str(balance)))))
 
     def _cobranza_autopay_retry_days(self, company, move=None):
         """The retry days of a declined charge: the policy of `move`, else the customer's."""
@@ -60,7 +90,7 @@ class ResPartner(models.Model):
         consent = self.env["cobranza.autopay"].sudo().search([
             ("partner_id", "=", partner.id), ("company_id", "=", company.id), ("plan_id", "=", False),
             ("state", "=", "active")], limit=1)
-        tokens = partner._cobranza_autopay_tokens(company)
+        tokens = partner._cobranza_autopay_tokens(company, payer=self.env.user.partner_id)
         terms = self.env["cobranza.autopay"].new({"partner_id": partner.id, "company_id": company.id})._terms(
             tokens if len(tokens) == 1 else None, partner._cobranza_autopay_retry_days(company)) if tokens else False
         return {"consent": consent, "tokens": tokens, "terms": terms, "offered": True}

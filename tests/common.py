@@ -90,6 +90,18 @@ class CobranzaHelpers:
         })
 
     @classmethod
+    def _unmatched_payment(cls, partner, amount, currency=None, day=None):
+        """A payment of `partner` received in the bank and posted, but matched to no invoice."""
+        payment = cls.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id,
+            "amount": amount, "date": day or fields.Date.context_today(cls.env.user),
+            "currency_id": (currency or cls.env.company.currency_id).id,
+            "journal_id": cls.company_data["default_journal_bank"].id,
+        })
+        payment.action_post()
+        return payment
+
+    @classmethod
     def _credit_note(cls, invoice, amount, day):
         """A credit note of `amount` dated `day`, applied to `invoice`."""
         refund = cls._invoice(partner=invoice.partner_id, amount=amount, due=day, invoice_date=day,

@@ -1,8 +1,9 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CobranzaCase, PortalCase
 
@@ -184,6 +185,111 @@ class TestAutopay(AutopayCase):
         charge.with_user(self.collector).action_mark_failed()
         self.assertEqual((charge.state, self.first.autopay_state), ("failed", "retry"))
 
+    def test_an_error_raised_by_the_provider_is_never_taken_for_a_decline(self):
+        self._consent()
+        Transaction = type(self.env["payment.transaction"])
+        # a timeout: the provider may have taken the money
+        with patch.object(Transaction, "_send_payment_request", autospec=True, side_effect=ValidationError("timeout")):
+            charge = self._charge(self.first.date)
+        self.assertEqual((charge.state, self.first.autopay_state), ("pending", "pending"))
+        self.assertTrue(self.plan.activity_ids.filtered(lambda a: charge.key in a.summary), "a person checks")
+        self.assertFalse(self._contacts(key=f"charge:{charge.id}:declined"), "the customer is not told of a decline")
+        self.assertFalse(self._charge(self.first.date + timedelta(days=1)), "never sent again on its own")
+
+    def test_a_claim_left_by_a_dead_worker_is_released_then_charged(self):
+        self._consent()
+        self.first.autopay_state = "charging"  # claimed, then the worker died before any charge
+        self.assertFalse(self._charge(self.first.date), "a worker may still be charging it")
+        self.first.flush_recordset()
+        self.env.cr.execute("UPDATE cobranza_payment_plan_line SET write_date = write_date - interval '2 hours' "
+                            "WHERE id = %s", [self.first.id])
+        self.first.invalidate_recordset()
+        charge = self._charge(self.first.date)
+        self.assertEqual((charge.state, self.first.autopay_state, len(self.first.charge_ids)), ("done", "paid", 1))
+
+    def test_a_transfer_nobody_matched_yet_is_never_charged_again(self):
+        self._consent()
+        payment = self._unmatched_payment(self.customer, 900.0, day=self.first.date - timedelta(days=1))
+        self.assertFalse(self._charge(self.first.date), "the customer already paid")
+        self.assertEqual((self.first.autopay_state, self.first.autopay_next_date, self.first.autopay_held_date),
+                         ("scheduled", self.first.date + timedelta(days=1), self.first.date))
+        self.assertFalse(self._charge(self.first.date + timedelta(days=1)))
+        task = self.plan.activity_ids.filtered(lambda a: "Match the customer's payment" in a.summary)
+        self.assertEqual((len(task), task.user_id), (1, self.collector), "one task, to match it")
+        self.assertFalse(self.env["payment.transaction"].search([("token_id", "=", self.card.id)]))
+        # the accountant matches it: the installments are paid by it, none is charged
+        (payment.move_id | self.invoice).line_ids.filtered(
+            lambda l: l.account_id.account_type == "asset_receivable").reconcile()
+        self.assertFalse(self._charge(self.first.date + timedelta(days=2)))
+        self.assertEqual((self.first.state, self.invoice.amount_residual), ("paid", 0.0))
+        self.assertFalse(self.env["payment.transaction"].search([("token_id", "=", self.card.id)]))
+
+    def test_a_partial_transfer_leaves_only_the_rest_to_charge(self):
+        self._consent()
+        self._unmatched_payment(self.customer, 800.0, day=self.first.date - timedelta(days=1))
+        charge = self._charge(self.first.date)
+        self.assertEqual((charge.amount, charge.state), (100.0, "done"), "what the customer still owes, net")
+
+    def test_a_removed_card_withdraws_its_automatic_payment(self):
+        consent = self._consent()
+        self.card.action_archive()  # the customer deletes it (My Account > Payment Methods)
+        self.assertEqual(consent.state, "cancelled")
+        self.assertEqual(set(self.plan.line_ids.mapped("autopay_state")), {"stopped"})
+        self.assertFalse(self._charge(self.first.date))
+
+    def test_a_colleague_card_is_never_offered_nor_accepted(self):
+        colleague = self.env["res.partner"].create({"name": "Vendedor", "parent_id": self.customer.id})
+        their_card = self._saved_card(colleague, self.provider, digits="7777")
+        company_card = self._saved_card(self.customer, self.provider, digits="5555")
+        offered = self.plan._autopay_tokens(payer=self.treasurer)
+        self.assertEqual(offered, self.card | company_card, "the user's own and the customer's, as Odoo offers them")
+        with self.assertRaises(ValidationError):
+            self._consent(their_card)
+        self.assertFalse(self.plan.autopay_ids, "nothing half-done")
+
+    def test_a_collector_sees_how_each_installment_is_paid_and_changes_it_only_by_its_buttons(self):
+        consent = self._consent()
+        self.env.invalidate_all()
+        plan = self.plan.with_user(self.collector)
+        self.assertEqual(plan.line_ids[0].instrument, self.card.display_name)
+        self.assertIn(self.card.display_name, consent.with_user(self.collector).display_name)
+        with Form(plan) as form:  # the plan's form opens, with its automatic payment tab
+            self.assertEqual(form.autopay_id, consent)
+        with self.assertRaises(AccessError):
+            consent.with_user(self.collector).write({"retry_days": "1"})
+        with self.assertRaises(AccessError):
+            self.env["cobranza.charge"].with_user(self.collector).check_access("write")
+        plan.action_cancel_autopay()
+        self.assertEqual(consent.state, "cancelled")
+
+    def test_a_card_expiring_before_the_last_installment_is_reminded_once(self):
+        last = self.plan.line_ids[-1].date
+        valid_until = last.replace(day=1) - timedelta(days=1)  # it expires the month before the last one
+        consent = self.env["cobranza.autopay"]._grant(self.plan, self.card, self.customer_user, "-",
+                                                      valid_until=valid_until)
+        self.assertEqual((self.card.cobranza_valid_until, consent.valid_until), (valid_until, valid_until))
+        notice = valid_until.replace(day=1) - timedelta(days=7)
+        Autopay = self.env["cobranza.autopay"]
+        self.assertFalse(Autopay._remind_expiring(notice - timedelta(days=1)), "not yet")
+        self.assertEqual(Autopay._remind_expiring(notice), consent)
+        key = f"autopay:{consent.id}:expiry:{valid_until:%Y-%m}"
+        reminder = self._contacts(key=key)
+        self.assertEqual((reminder.channel, reminder.state, reminder.plan_id), ("email", "sent", self.plan))
+        self.assertIn("valid until", reminder.mail_message_id.body)
+        self.assertIn("/cobranza/pay/", reminder.mail_message_id.body, "the plan's page")
+        Autopay._remind_expiring(notice + timedelta(days=1))
+        self.assertEqual(len(self._contacts(key=key)), 1, "once")
+        # a card valid through the last installment is never a worry
+        self.card.cobranza_valid_until = last + timedelta(days=40)
+        self.assertFalse(Autopay._remind_expiring(last))
+
+    def test_an_expired_card_cannot_be_chosen(self):
+        with self.assertRaises(ValidationError):
+            self.env["cobranza.autopay"]._grant(self.plan, self.card, self.customer_user, "-",
+                                                valid_until=self.today - timedelta(days=1))
+        self.assertFalse(self.plan.autopay_ids, "nothing half-done")
+        self.assertFalse(self.card.cobranza_valid_until)
+
     def test_retry_days_of_the_policy_are_checked(self):
         with self.assertRaises(ValidationError):
             self.default_policy.autopay_retry_days = "7, 3"
@@ -224,6 +330,43 @@ class TestInvoiceAutopay(AutopayCase):
         plan.action_confirm()
         self.assertFalse(self._charge(self.due))
         self.assertEqual(older.amount_residual, 100.0, "only what falls due after the consent")
+
+    def test_an_invoice_disputed_or_paid_by_a_transfer_nobody_matched_is_not_charged(self):
+        disputed = self._invoice(amount=200.0, due=self.due, invoice_date=fields.Date.today())
+        self.env["cobranza.dispute"].create({"move_id": disputed.id, "reason": "wrong_amount",
+                                             "description": "Se facturó de más"})
+        self._unmatched_payment(self.customer, 500.0)  # the customer's transfer for the other one
+        self.assertFalse(self._charge(self.due))
+        self.assertFalse(self.env["payment.transaction"].search([("token_id", "=", self.card.id)]))
+
+    def test_a_late_attempt_is_retried_on_a_later_day_never_the_same(self):
+        self.card.demo_simulated_state = "error"
+        late = self.due + timedelta(days=2)  # the cron did not run on the due date nor the day after
+        self.assertEqual(self._charge(late).attempt, 1)
+        self.assertFalse(self._charge(late), "not again the same day")
+        self.assertEqual(self._charge(self.due + timedelta(days=3)).attempt, 2, "the next day of the schedule")
+
+    def test_a_card_expiring_is_reminded_before_its_last_month(self):
+        self.card.cobranza_valid_until = self.due + timedelta(days=60)
+        notice = self.card.cobranza_valid_until.replace(day=1) - timedelta(days=7)
+        self.assertEqual(self.env["cobranza.autopay"]._remind_expiring(notice), self.consent,
+                         "invoices have no last date: any expiry is reminded")
+        reminder = self._contacts(key=f"autopay:{self.consent.id}:expiry:{self.card.cobranza_valid_until:%Y-%m}")
+        self.assertEqual((reminder.state, reminder.subject), ("sent", "Your payment method expires soon"))
+
+    def test_its_reminders_wait_for_the_charge_and_its_retries_then_the_ladder_resumes(self):
+        self.card.demo_simulated_state = "error"
+        for day in (self.due - timedelta(days=3), self.due, self.due + timedelta(days=1),
+                    self.due + timedelta(days=7)):
+            self._charge(day)
+            self._run(day, frozen=True)
+        self.assertFalse(self._contacts(domain=[("move_ids", "in", self.invoice.ids), ("run_id", "!=", False)]),
+                         "no reminder while it is charged automatically: the declined notices say it all")
+        self.assertEqual((self.invoice.cobranza_stage, self.invoice.cobranza_exclusion), ("autopay", "autopay"))
+        self._run(self.due + timedelta(days=8), frozen=True)
+        reminder = self._contacts(domain=[("move_ids", "in", self.invoice.ids), ("run_id", "!=", False)])
+        self.assertEqual(reminder.level_id.offset_days, 7, "after the last attempt, its ladder where it stands")
+        self.assertEqual(self.invoice.cobranza_stage, "overdue")
 
     def test_a_declined_invoice_charge_is_retried_then_left_to_the_ladder(self):
         self.card.demo_simulated_state = "error"
@@ -304,6 +447,26 @@ class TestAutopayPortal(PortalCase):
         self.assertIn("cobranza_autopay_on", self.url_open("/my/statement").text)
         self._post("/my/statement/autopay/cancel", {})
         self.assertEqual(consent.state, "cancelled")
+
+    def test_the_customer_says_until_when_the_card_is_valid_and_changes_it(self):
+        plan = self._active_plan()
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        url = f"/my/cobranza/plans/{plan.id}"
+        self._post(f"{url}/autopay", {"token_id": self.card.id, "accept": "on", "valid_until": "13/2099"})
+        self.assertFalse(plan.autopay_ids, "a month that is not one")
+        self._post(f"{url}/autopay", {"token_id": self.card.id, "accept": "on", "valid_until": "2000-01"})
+        self.assertFalse(plan.autopay_ids, "an expired card")
+        self.assertIn("already expired", self.url_open(url).text)
+        self._post(f"{url}/autopay", {"token_id": self.card.id, "accept": "on", "valid_until": "2099-02"})
+        self.assertEqual(self.card.cobranza_valid_until, fields.Date.to_date("2099-02-28"))
+        page = self.url_open(url).text
+        self.assertIn("02/2099", page, "until when it is valid")
+        self.assertNotIn("cobranza_autopay_change", page, "no other saved method to change to")
+        new_card = self._saved_card(self.contact, self.provider, digits="9999")
+        self.assertIn("cobranza_autopay_change", self.url_open(url).text)
+        self._post(f"{url}/autopay", {"token_id": new_card.id, "accept": "on"})
+        self.assertEqual(plan.autopay_id.token_id, new_card, "the new card replaces the old one")
+        self.assertEqual(len(plan.autopay_ids), 2)
 
     def test_tour_accept_a_plan_with_automatic_payment(self):
         plan = self._active_plan()

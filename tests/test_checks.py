@@ -97,6 +97,34 @@ class TestPostDatedChecks(ChecksMixin, CobranzaCase):
         self.assertEqual(task.user_id, self.collector)
         run = self.env["cobranza.run"].create({"date": first.date, "company_id": self.company.id})
         self.assertTrue(plan._plan_reminders(run), "its reminders resume")
+        self.assertEqual(first.instrument, "Manual", "the bounced check no longer pays it")
+        # a new check can secure it again; the others stay in portfolio
+        form = Form(self.env["cobranza.check.wizard"].with_user(self.collector).with_context(default_plan_id=plan.id))
+        self.assertEqual(len(form.line_ids), 1, "only the installment whose check bounced")
+        with form.line_ids.edit(0) as line:
+            line.number = "00000099"
+            line.date = fields.Date.today()
+        form.save().action_register()
+        self.assertEqual((first.check_state, first.check_id.name), ("registered", "00000099"))
+
+    def test_an_installment_a_card_is_charging_takes_no_check(self):
+        _invoice, plan = self._plan_with_checks()
+        plan.line_ids[0].autopay_state = "pending"  # a card charge waits for the provider's answer
+        wizard = self.env["cobranza.check.wizard"].with_user(self.collector).create({"plan_id": plan.id})
+        self.assertEqual(wizard.line_ids.plan_line_id, plan.line_ids[1:])
+
+    def test_opening_the_wizard_creates_nothing_and_registering_creates_the_journal(self):
+        _invoice, plan = self._plan_with_checks()
+        journals = self.env["account.journal"].search_count([])
+        form = Form(self.env["cobranza.check.wizard"].with_user(self.collector).with_context(default_plan_id=plan.id))
+        self.assertEqual(self.env["account.journal"].search_count([]), journals, "opening it creates nothing")
+        self.assertFalse(form.journal_id)
+        for index in range(len(form.line_ids)):
+            with form.line_ids.edit(index) as line:
+                line.number = f"{index + 1:08d}"
+        form.save().action_register()
+        self.assertEqual(plan.line_ids.check_id.payment_id.journal_id,
+                         self.env["account.journal"]._cobranza_check_journal(self.company, create=False))
 
     def test_checks_secure_an_active_plan_only(self):
         _invoice, plan = self._plan_with_checks()

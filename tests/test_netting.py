@@ -29,15 +29,7 @@ class TestNetting(CobranzaCase):
 
     # ------------------------------------------------------------------ helpers
     def _payment(self, amount, currency=None, day=None):
-        """A customer payment received but not matched to any invoice."""
-        payment = self.env["account.payment"].create({
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id,
-            "amount": amount, "date": day or self.today - timedelta(days=1),
-            "currency_id": (currency or self.company.currency_id).id,
-            "journal_id": self.company_data["default_journal_bank"].id,
-        })
-        payment.action_post()
-        return payment
+        return self._unmatched_payment(self.customer, amount, currency, day or self.today - timedelta(days=1))
 
     def _refund(self, amount):
         """An open credit note of the customer (not applied to any invoice)."""

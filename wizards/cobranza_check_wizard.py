@@ -13,11 +13,12 @@ class CobranzaCheckWizard(models.TransientModel):
     company_id = fields.Many2one(related="plan_id.company_id")
     currency_id = fields.Many2one(related="plan_id.currency_id")
     journal_id = fields.Many2one(
-        "account.journal", string="Checks Journal", required=True, check_company=True,
+        "account.journal", string="Checks Journal", check_company=True,
         compute="_compute_journal_id", store=True, readonly=False, precompute=True,
         domain="[('company_id', '=', company_id), ('type', '=', 'cash'),"
                " ('inbound_payment_method_line_ids.code', '=', 'new_third_party_checks')]",
-        help="Where the checks wait until they are deposited (Odoo's third-party checks).")
+        help="Where the checks wait until they are deposited (Odoo's third-party checks). Empty: a "
+             "Third Party Checks journal is created when the checks are registered.")
     issuer_vat = fields.Char(string="Issuer Tax ID", help="The tax id of whoever signed the checks, when "
                              "it is not the customer.")
     bank_id = fields.Many2one("res.bank", string="Bank", help="The bank of the checks (each line can change it).")
@@ -29,14 +30,14 @@ class CobranzaCheckWizard(models.TransientModel):
     def _compute_journal_id(self):
         for wizard in self:
             wizard.journal_id = wizard.plan_id and self.env["account.journal"]._cobranza_check_journal(
-                wizard.plan_id.company_id)
+                wizard.plan_id.company_id, create=False)
 
     @api.depends("plan_id")
     def _compute_line_ids(self):
         for wizard in self:
             wizard.line_ids = [Command.clear()] + [Command.create({
                 "plan_line_id": line.id, "date": line.date, "amount": line.remaining_amount,
-            }) for line in wizard.plan_id.line_ids.filtered(lambda l: l.state != "paid" and not l.check_id)]
+            }) for line in wizard.plan_id.line_ids._unsecured()]
 
     # ------------------------------------------------------------------ actions
     def action_register(self):
@@ -44,7 +45,8 @@ class CobranzaCheckWizard(models.TransientModel):
         self.plan_id._register_checks([{
             "line": line.plan_line_id, "number": line.number or "", "bank_id": (line.bank_id or self.bank_id).id,
             "issuer_vat": self.issuer_vat, "date": line.date, "amount": line.amount,
-        } for line in self.line_ids], self.journal_id)
+        } for line in self.line_ids], self.journal_id or self.env["account.journal"]._cobranza_check_journal(
+            self.plan_id.company_id))
         return {"type": "ir.actions.act_window_close"}
 
 

@@ -44,8 +44,9 @@ def test_a_declined_charge_is_retried_on_schedule_then_falls_back():
     assert autopay.after_charge("failed", DUE, 1, ()) == ("fallback", None)
 
 
-def test_a_late_retry_is_never_in_the_past():
-    assert autopay.after_charge("failed", DUE, 1, today=DUE + timedelta(2)) == ("retry", DUE + timedelta(2))
+def test_a_late_retry_is_never_the_same_day_or_in_the_past():
+    assert autopay.after_charge("failed", DUE, 1, today=DUE + timedelta(2)) == ("retry", DUE + timedelta(3))
+    assert autopay.after_charge("failed", DUE, 1, today=DUE + timedelta(7)) == ("fallback", None)
 
 
 def test_done_and_pending_charges():
@@ -66,12 +67,23 @@ def test_a_charge_never_takes_more_than_is_owed():
     assert autopay.charge_amount(Decimal("100"), Decimal("-5")) == Decimal("0")
 
 
+def test_a_payment_nobody_matched_yet_is_never_charged_again():
+    # the customer owes 900 on the plan, transferred 900 that nobody matched yet
+    assert autopay.charge_amount(Decimal("300"), Decimal("900"), balance=Decimal("0")) == Decimal("0")
+    # part of it: only what the balance still owes
+    assert autopay.charge_amount(Decimal("300"), Decimal("900"), balance=Decimal("120")) == Decimal("120")
+    assert autopay.charge_amount(Decimal("300"), Decimal("900"), balance=Decimal("5000")) == Decimal("300")
+
+
 @given(st.decimals(min_value=-10**6, max_value=10**6, places=2),
-       st.decimals(min_value=-10**6, max_value=10**6, places=2))
-def test_charge_amount_is_bounded(remaining, owed):
-    amount = autopay.charge_amount(remaining, owed)
+       st.decimals(min_value=-10**6, max_value=10**6, places=2),
+       st.none() | st.decimals(min_value=-10**6, max_value=10**6, places=2))
+def test_charge_amount_is_bounded(remaining, owed, balance):
+    amount = autopay.charge_amount(remaining, owed, balance)
     assert 0 <= amount <= max(remaining, 0)
     assert amount <= max(owed, 0)
+    if balance is not None:
+        assert amount <= max(balance, 0)
 
 
 @given(st.lists(st.integers(min_value=1, max_value=60), unique=True, max_size=5),
@@ -84,3 +96,42 @@ def test_retries_are_increasing_and_end(days, attempts):
         assert (state, day) == ("retry", DUE + timedelta(days[attempts]))
     else:
         assert (state, day) == ("fallback", None)
+
+
+def test_the_month_on_the_card_is_valid_to_its_last_day():
+    assert autopay.valid_until("2027-02") == date(2027, 2, 28)
+    assert autopay.valid_until("2028-02") == date(2028, 2, 29)
+    assert autopay.valid_until("2027-12") == date(2027, 12, 31)
+    assert autopay.valid_until("") is None
+    for wrong in ("2027-13", "27/03", "abc", "2027-00"):
+        with pytest.raises(autopay.AutopayError):
+            autopay.valid_until(wrong)
+
+
+def test_a_card_that_expires_before_the_last_installment_is_reminded_before_its_last_month():
+    card = date(2027, 3, 31)  # 03/27
+    assert autopay.expiry_notice_date(card, last_charge=date(2027, 6, 10)) == date(2027, 2, 22)
+    assert autopay.expiry_notice_date(card, last_charge=date(2027, 3, 15)) is None, "it pays the last one"
+    assert autopay.expiry_notice_date(card, last_charge=None) == date(2027, 2, 22), "invoices: open-ended"
+    assert autopay.expiry_notice_date(None, last_charge=date(2027, 6, 10)) is None, "expiry unknown"
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 1)), st.integers(min_value=0, max_value=400))
+def test_the_expiry_notice_comes_before_the_last_valid_month(month, days_later):
+    card = autopay.valid_until(f"{month.year}-{month.month:02d}")
+    notice = autopay.expiry_notice_date(card, card + timedelta(days=days_later))
+    if days_later == 0:
+        assert notice is None
+    else:
+        assert notice < card.replace(day=1) and (card.replace(day=1) - notice).days == autopay.EXPIRY_NOTICE_DAYS
+
+
+def test_an_invoice_is_left_to_its_consent_until_its_last_attempt():
+    accepted = DUE - timedelta(days=20)
+    assert autopay.charges_it(DUE, accepted, DUE - timedelta(days=5)), "no reminder before its due date"
+    assert autopay.charges_it(DUE, accepted, DUE + timedelta(days=7)), "nor while it is retried"
+    assert not autopay.charges_it(DUE, accepted, DUE + timedelta(days=8)), "then its ladder again"
+    assert autopay.charges_it(DUE, accepted, DUE + timedelta(days=30), waiting=True), "a charge waits for its answer"
+    assert not autopay.charges_it(DUE, DUE + timedelta(days=1), DUE), "due before the consent: not charged"
+    assert not autopay.charges_it(DUE, accepted, DUE + timedelta(days=1), retry_days=()), "no retry: one day"
+

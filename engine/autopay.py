@@ -100,14 +100,13 @@ def last_attempt_date(due: date, retry_days=DEFAULT_RETRY_DAYS):
     return attempt_dates(due, retry_days)[-1]
 
 
-def charge_amount(remaining: Decimal, owed: Decimal, balance=None) -> Decimal:
-    """What a charge takes: what is left of the installment, never more than the covered
-    invoices still owe (a customer who paid part by hand is not charged it again), nor more
-    than the customer's `balance` (all it owes net of payments and credit notes not yet
-    matched: a transfer nobody matched yet is never charged again). Zero or less: nothing to
-    charge."""
-    caps = [Decimal(remaining), Decimal(owed)] + ([Decimal(balance)] if balance is not None else [])
-    return max(min(caps), Decimal(0))
+def charge_amount(remaining: Decimal, owed: Decimal, credit=Decimal(0)) -> Decimal:
+    """What a charge takes: what is left of the installment (or invoice), never more than the
+    covered invoices still owe (a customer who paid part by hand is not charged it again) less
+    `credit`: what the customer paid that nobody matched yet, and what charges still waiting
+    for their answer will pay (a transfer nobody matched yet is never charged again). Zero or
+    less: nothing to charge."""
+    return max(min(Decimal(remaining), Decimal(owed) - Decimal(credit)), Decimal(0))
 
 
 def outcome(transaction_state):
@@ -134,6 +133,8 @@ def valid_until(text):
         return None
     try:
         year, month = (int(part) for part in text.split("-"))
+        if not 2000 <= year <= 2099:  # a card's two-digit year
+            raise ValueError(year)
         first = date(year, month, 1)
     except ValueError:
         raise AutopayError("valid_until") from None

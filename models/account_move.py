@@ -471,20 +471,22 @@ class AccountMove(models.Model):
         """Charge, once per attempt, the invoices due by `today` of the customers who chose
         to pay their invoices automatically (a consent without a plan): due on or after the
         consent, still owing, in no payment plan; each attempt on its day (the due date, then
-        the retry days after a declined charge, never the day of the last one). The
-        charge's unique key is the claim: a
-        worker that inserts it second skips the invoice. Returns the charges made."""
+        the retry days after a declined charge, never the day of the last one), until its last
+        retry day. Payments or credit notes nobody matched yet that cover it hold it (the
+        collector gets a task to match them). The charge's unique key is the claim: a worker
+        that inserts it second skips the invoice. Returns the charges made."""
         Charge = self.env["cobranza.charge"].sudo()
         charges = Charge
         for move, consent, failed, last in self._cobranza_autopay_due(today):
-            day = autopay.next_attempt_date(move.invoice_date_due, failed, autopay.parse_retry_days(consent.retry_days),
-                                            after=last)
-            if not day or day > today:
-                continue
-            # never more than the customer owes net of what it paid that nobody matched yet
+            retry = autopay.parse_retry_days(consent.retry_days)
+            day = autopay.next_attempt_date(move.invoice_date_due, failed, retry, after=last)
+            if not day or day > today or today > autopay.last_attempt_date(move.invoice_date_due, retry):
+                continue  # not its day, or its last attempt day is past: back to its ladder
+            # never more than it owes less what the customer paid that nobody matched yet
             amount = move.partner_id._cobranza_autopay_amount(
                 move.company_id, move.currency_id, move.amount_residual, move.amount_residual)
             if move.currency_id.is_zero(amount):
+                move.partner_id._cobranza_autopay_match_task(move, lambda env: move.name, move)
                 continue
             try:
                 with self.env.cr.savepoint():

@@ -150,7 +150,7 @@ class CobranzaAutopay(models.Model):
         days before its last valid month: once per consent and expiry. Returns the consents
         reminded."""
         horizon = today + timedelta(days=autopay.EXPIRY_NOTICE_DAYS + 31)
-        consents = self.sudo().search([("state", "=", "active"), ("token_id.cobranza_valid_until", "!=", False),
+        consents = self.sudo().search([("state", "=", "active"), ("token_id.cobranza_valid_until", ">=", today),
                                        ("token_id.cobranza_valid_until", "<=", horizon)])
         reminded = self.browse()
         for consent in consents:
@@ -170,10 +170,14 @@ class CobranzaAutopay(models.Model):
         self.ensure_one()
         env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
         month = format_date(env, self.token_id.cobranza_valid_until, date_format="MM/yyyy")
-        what = self.plan_id.name or env._("your invoices")
-        text = Markup("<p>%s</p><p>%s</p>") % (env._(
-            "The payment method %(method)s that pays %(what)s automatically is valid until %(month)s, before "
-            "the last charge it should pay.", method=self.token_id.display_name, what=what, month=month), env._(
+        if self.plan_id:
+            expiry = env._("The payment method %(method)s that pays the installments of %(plan)s automatically is "
+                           "valid until %(month)s, before the last installment it should pay.",
+                           method=self.token_id.display_name, plan=self.plan_id.name, month=month)
+        else:
+            expiry = env._("The payment method %(method)s that pays your invoices automatically is valid until "
+                           "%(month)s.", method=self.token_id.display_name, month=month)
+        text = Markup("<p>%s</p><p>%s</p>") % (expiry, env._(
             "So that the next charges go through, please save your new card in your account (My Account, "
             "Payment Methods, or by ticking Save my payment details when you pay) and choose it under Pay "
             "automatically. Nothing changes until then; if you prefer, you can pay by hand as usual."))

@@ -71,15 +71,49 @@ class CobranzaCharge(models.Model):
     # ------------------------------------------------------------------ actions
     def action_mark_failed(self):
         """A person checked with the provider: a charge waiting for an answer was not made.
-        The installment follows its retry schedule."""
-        for charge in self:
-            if charge.state != "pending":
-                raise UserError(_("Only a charge waiting for the provider can be marked as declined."))
+        Its transaction is cancelled (a late answer can no longer make it paid) and the
+        installment follows its retry schedule. A charge the provider answered meanwhile
+        stays as the provider says (the person is told)."""
+        today = fields.Date.context_today(self)
+        waiting = self.sudo()._settle_before_a_verdict(today)  # collectors change charges by these buttons
+        for charge in waiting:
             error = _("Not charged, as checked by %s", self.env.user.name)
-            # cancelled, a late answer of the provider can no longer make it paid
-            charge.sudo().transaction_id._set_canceled(state_message=error)
-            charge.sudo().write({"state": "failed", "error": error})
-            charge.sudo()._follow_up(fields.Date.context_today(self))
+            charge.transaction_id._set_canceled(state_message=error)
+            if charge.transaction_id.state != "cancel":
+                raise UserError(_("The transaction of the charge %s can no longer be cancelled.", charge.key))
+            charge.write({"state": "failed", "error": error})
+            charge._follow_up(today)
+        return self._answered_meanwhile(self.sudo() - waiting)
+
+    def action_mark_done(self):
+        """A person checked with the provider: a charge waiting for an answer was made. Its
+        transaction is confirmed and goes through Odoo's own post-processing (the payment
+        posted and reconciled): the installment or the invoice is paid."""
+        today = fields.Date.context_today(self)
+        waiting = self.sudo()._settle_before_a_verdict(today)
+        for charge in waiting:
+            charge.transaction_id._set_done(state_message=_("Charged, as checked by %s", self.env.user.name))
+            charge._record(today)
+        return self._answered_meanwhile(self.sudo() - waiting)
+
+    def _settle_before_a_verdict(self, today):
+        """Only a charge waiting for the provider takes a person's verdict: each is settled
+        from its transaction first (the provider may have answered since). Returns those still
+        waiting."""
+        if self.filtered(lambda c: c.state != "pending"):
+            raise UserError(_("Only a charge waiting for the provider can be marked as charged or not charged."))
+        for charge in self:
+            charge._record(today)
+        return self.filtered(lambda c: c.state == "pending")
+
+    def _answered_meanwhile(self, charges):
+        """The notification for the charges the provider answered before the person did."""
+        if not charges:
+            return True
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "warning", "sticky": True, "message": _(
+                "The provider answered meanwhile (%s): those charges stay as the provider says.",
+                ", ".join(charges.mapped("key")))}}
 
     # ------------------------------------------------------------------ business methods: the cron
     @api.model
@@ -163,7 +197,8 @@ class CobranzaCharge(models.Model):
         except Exception:  # noqa: BLE001 - no answer (providers raise on a timeout too): maybe charged
             # a decline is the provider's answer on the transaction (error, cancel); an exception
             # is none: the charge waits for a person and is never sent again
-            _logger.exception("automatic charge %s: no answer from the provider", self.key)
+            _logger.warning("automatic charge %s: no answer from the provider, left to a person", self.key,
+                            exc_info=True)
             self._ask_a_person()
 
     def _record(self, today):
@@ -209,8 +244,8 @@ class CobranzaCharge(models.Model):
                 reader.env._("Check with the payment provider whether the charge %s was made", self.key),
                 reader.env._("The provider's answer to it was never recorded (the worker charging it stopped, or "
                              "the call to the provider failed), and the provider has not sent it since. It will "
-                             "never be charged again on its own: if it was not made, mark it as declined on the "
-                             "charge."))},
+                             "never be charged again on its own: once the provider tells you, mark it on the charge as "
+                             "charged or not charged."))},
         ])
 
     def _notify_declined(self, retry_date=None):

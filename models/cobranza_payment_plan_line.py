@@ -171,11 +171,14 @@ class CobranzaPaymentPlanLine(models.Model):
 
     def _autopay_amount(self):
         """What a charge of this installment takes: what is left of it, never more than the
-        covered invoices still owe nor than the customer owes net of what it paid that nobody
-        matched yet."""
+        covered invoices still owe less what the customer paid that nobody matched yet and
+        what the plan's other charges still waiting for their answer will pay."""
         plan = self.plan_id
+        waiting = sum((plan.autopay_ids.charge_ids - self.charge_ids).filtered(
+            lambda c: c.state in ("charging", "pending") or (c.state == "done" and not c.transaction_id.is_post_processed)
+        ).mapped("amount"))
         return plan.partner_id._cobranza_autopay_amount(
-            plan.company_id, plan.currency_id, self.remaining_amount, plan.invoice_amount)
+            plan.company_id, plan.currency_id, self.remaining_amount, plan.invoice_amount, waiting)
 
     def _autopay_charge(self, today, commit=False):
         """Charge this claimed installment once (its next attempt), or release it when it is
@@ -217,26 +220,21 @@ class CobranzaPaymentPlanLine(models.Model):
 
     def _autopay_hold(self, today):
         """Not charged today: payments or credit notes of the customer nobody matched yet
-        cover this installment. It is looked at again tomorrow; the first day, the collector
-        gets a task to match them (charging it would take the money twice)."""
+        cover this installment. The first day, the collector gets a task to match them
+        (charging it would take the money twice); it is looked at again each day until its
+        last attempt day, then falls back to the plan's reminders."""
         self.ensure_one()
         held = self.autopay_held_date
-        self.write({"autopay_state": "retry" if self.charge_ids else "scheduled",
-                    "autopay_next_date": today + timedelta(days=1), "autopay_held_date": held or today})
-        if held:
-            return
-        plan = self.plan_id
-        self.env["mail.activity"]._cobranza_create([{
-            "record": plan,
-            "user": self.env["res.users"]._cobranza_task_user("collector", plan.company_id, plan.partner_id,
-                                                              moves=plan.move_ids, first=plan.user_id),
-            "compose": lambda reader: (
-                reader.env._("Match the customer's payment: it covers %s", self.with_env(reader.env).display_name),
-                reader.env._("The customer has payments or credit notes that nobody matched yet and that cover "
-                             "this installment, so its saved payment method is not charged. Match them with the "
-                             "plan's invoices; if they belong elsewhere, the charge resumes the day after they are "
-                             "matched.")),
-        }])
+        last = autopay.last_attempt_date(self.date, self.plan_id._autopay_retry_days())
+        if today >= last:
+            state, day = "fallback", False
+        else:
+            state, day = ("retry" if self.charge_ids else "scheduled"), today + timedelta(days=1)
+        self.write({"autopay_state": state, "autopay_next_date": day, "autopay_held_date": held or today})
+        if not held:
+            plan = self.plan_id
+            plan.partner_id._cobranza_autopay_match_task(plan, lambda env: self.with_env(env).display_name,
+                                                         plan.move_ids, first=plan.user_id)
 
     def _grace_due(self):
         """The day the plan's grace of this installment counts from: its due date, or the last

@@ -20,6 +20,20 @@ class PaymentToken(models.Model):
         consents._withdraw(self.env.user)
 
     # ------------------------------------------------------------------ business methods
+    def get_linked_records_info(self):
+        """EXTENDS payment: the customer who removes this method from *My Account ▸ Payment
+        Methods* is told first which automatic payments it makes (they stop with it)."""
+        res = super().get_linked_records_info()
+        consents = self.env["cobranza.autopay"].sudo().search([("token_id", "=", self.id), ("state", "=", "active")])
+        for consent in consents:
+            res.append({
+                "description": _("Automatic payment"),
+                "id": consent.id,
+                "name": consent.plan_id.name or _("Your invoices on their due dates"),
+                "url": f"/my/cobranza/plans/{consent.plan_id.id}" if consent.plan_id else "/my/statement",
+            })
+        return res
+
     def _cobranza_set_valid_until(self, day):
         """Record until when this method is valid (the last day of the month on the card);
         an expired one cannot be chosen."""

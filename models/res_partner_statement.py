@@ -49,30 +49,47 @@ class ResPartner(models.Model):
             ("provider_id.allow_tokenization", "=", True), ("provider_id.state", "in", ("enabled", "test")),
             ("provider_id.company_id", "=", company.id)])
 
-    def _cobranza_receivable_balance(self, company, currency):
-        """What this customer owes `company` in `currency`, net of its payments and credit
-        notes not yet matched (its open receivable items, in the company's currency or in
-        `currency`'s own amounts; invoices under an open dispute left out: they are not owed
-        until settled): the most a charge may take. One query."""
+    def _cobranza_unmatched_credit(self, company, currency):
+        """What this customer paid `company` in `currency` that nobody matched yet: its
+        payments and credit notes still open (a credit in another currency never nets, as in
+        the daily run). One query."""
         self.ensure_one()
         foreign = currency != company.currency_id
+        residual = "amount_residual_currency" if foreign else "amount_residual"
         domain = [("company_id", "=", company.id), ("partner_id", "child_of", self.commercial_partner_id.id),
                   ("account_id.account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"),
-                  ("reconciled", "=", False),
-                  ("move_id", "not any", [("cobranza_dispute_ids", "any", [("state", "=", "open")])])]
-        field = "amount_residual_currency" if foreign else "amount_residual"
+                  ("reconciled", "=", False), (residual, "<", 0)]
         if foreign:
             domain.append(("currency_id", "=", currency.id))
-        [[balance]] = self.env["account.move.line"].sudo()._read_group(domain, aggregates=[f"{field}:sum"])
-        return balance or 0.0
+        [[credit]] = self.env["account.move.line"].sudo()._read_group(domain, aggregates=[f"{residual}:sum"])
+        return -(credit or 0.0)
 
-    def _cobranza_autopay_amount(self, company, currency, left, owed):
-        """What an automatic charge of this customer takes: `left` (of the installment or
-        invoice), never more than the covered invoices still `owe` nor than the customer owes
-        net of its payments and credit notes not yet matched. Zero: nothing to charge."""
-        balance = self._cobranza_receivable_balance(company, currency)
+    def _cobranza_autopay_amount(self, company, currency, left, owed, waiting=0.0):
+        """What an automatic charge of this customer takes: `left` (of the installment or the
+        invoice), never more than the covered invoices still `owe` less what the customer paid
+        that nobody matched yet and what charges `waiting` for their answer will pay. Zero:
+        nothing to charge."""
+        credit = self._cobranza_unmatched_credit(company, currency) + waiting
         return currency.round(float(autopay.charge_amount(
-            Decimal(str(left)), Decimal(str(owed)), Decimal(str(balance)))))
+            Decimal(str(left)), Decimal(str(owed)), Decimal(str(credit)))))
+
+    def _cobranza_autopay_match_task(self, record, what, moves, first=None):
+        """A task for the collector: match this customer's payments or credit notes not yet
+        matched, which hold the automatic charge of `what` (a function of the reader's
+        environment giving its name) on `record` (the plan or the invoice); once, while it is
+        open."""
+        user = self.env["res.users"]._cobranza_task_user("collector", record.company_id, self, moves=moves,
+                                                         first=first)
+
+        def compose(reader):
+            return (reader.env._("Match the customer's payment: it covers %s", what(reader.env)),
+                    reader.env._("The customer has payments or credit notes that nobody matched yet and that cover "
+                                 "it, so its saved payment method is not charged. Match them with its invoices; if "
+                                 "they belong elsewhere, the charge resumes the day after they are matched (until "
+                                 "its last retry day)."))
+        summary = compose(record.with_context(lang=user.lang or self.env.lang))[0]
+        if not record.activity_ids.filtered(lambda a: a.summary == summary):
+            self.env["mail.activity"]._cobranza_create([{"record": record, "user": user, "compose": compose}])
 
     def _cobranza_autopay_retry_days(self, company, move=None):
         """The retry days of a declined charge: the policy of `move`, else the customer's."""

@@ -189,12 +189,16 @@ class TestAutopay(AutopayCase):
         self._consent()
         Transaction = type(self.env["payment.transaction"])
         # a timeout: the provider may have taken the money
-        with patch.object(Transaction, "_send_payment_request", autospec=True, side_effect=ValidationError("timeout")):
+        with patch.object(Transaction, "_send_payment_request", autospec=True, side_effect=ValidationError("timeout")), \
+                self.assertLogs("odoo.addons.account_cobranza.models.cobranza_charge", "WARNING") as logged:
             charge = self._charge(self.first.date)
+        self.assertIn("left to a person", logged.output[0])
         self.assertEqual((charge.state, self.first.autopay_state), ("pending", "pending"))
         self.assertTrue(self.plan.activity_ids.filtered(lambda a: charge.key in a.summary), "a person checks")
         self.assertFalse(self._contacts(key=f"charge:{charge.id}:declined"), "the customer is not told of a decline")
         self.assertFalse(self._charge(self.first.date + timedelta(days=1)), "never sent again on its own")
+        self.assertEqual((len(self.first.charge_ids), charge.transaction_id.state, charge.state),
+                         (1, "draft", "pending"))
 
     def test_a_claim_left_by_a_dead_worker_is_released_then_charged(self):
         self._consent()
@@ -209,6 +213,7 @@ class TestAutopay(AutopayCase):
 
     def test_a_transfer_nobody_matched_yet_is_never_charged_again(self):
         self._consent()
+        self._invoice(amount=1000.0, due=self.first.date + timedelta(days=30))  # it owes more, not yet due
         payment = self._unmatched_payment(self.customer, 900.0, day=self.first.date - timedelta(days=1))
         self.assertFalse(self._charge(self.first.date), "the customer already paid")
         self.assertEqual((self.first.autopay_state, self.first.autopay_next_date, self.first.autopay_held_date),
@@ -224,6 +229,41 @@ class TestAutopay(AutopayCase):
         self.assertEqual((self.first.state, self.invoice.amount_residual), ("paid", 0.0))
         self.assertFalse(self.env["payment.transaction"].search([("token_id", "=", self.card.id)]))
 
+    def test_a_held_installment_falls_back_after_its_last_retry_day(self):
+        self._consent()
+        self._unmatched_payment(self.customer, 900.0, day=self.first.date - timedelta(days=1))
+        self.assertFalse(self._charge(self.first.date))
+        self.assertFalse(self._charge(self.first.date + timedelta(days=7)), "its last attempt day")
+        self.assertEqual((self.first.autopay_state, self.first.autopay_next_date), ("fallback", False))
+        self.assertEqual(self.first._grace_due(), self.first.date + timedelta(days=7))
+        self.assertFalse(self._charge(self.first.date + timedelta(days=8)))
+        self.assertEqual(len(self.plan.activity_ids.filtered(lambda a: "Match the customer's payment" in a.summary)), 1)
+
+    def test_a_charge_waiting_for_its_answer_counts_for_the_next(self):
+        self._consent(self._saved_card(self.treasurer, self.provider, state="pending", digits="0005"))
+        self._unmatched_payment(self.customer, 600.0, day=self.first.date - timedelta(days=1))
+        first = self._charge(self.first.date)
+        self.assertEqual((first.amount, first.state), (300.0, "pending"), "900 owed, 600 transferred")
+        second = self.plan.line_ids[1]
+        self.assertEqual(second._autopay_amount(), 0.0, "the 300 waiting for its answer pays the rest")
+        self.assertEqual(second._autopay_refusal(self.first.date), "held")
+
+    def test_a_person_records_the_provider_answer_once(self):
+        self._consent(self._saved_card(self.treasurer, self.provider, state="pending", digits="0006"))
+        charge = self._charge(self.first.date)
+        charge.transaction_id._set_done()  # the provider's notification, before the cron settled it
+        answer = charge.with_user(self.collector).action_mark_failed()
+        self.assertEqual(answer["params"]["type"], "warning", "the person is told")
+        self.assertEqual((charge.state, self.first.state), ("done", "paid"), "as the provider says")
+        with self.assertRaises(UserError):
+            charge.with_user(self.collector).action_mark_done()
+        second = self._charge(self.plan.line_ids[1].date)
+        self.assertEqual(second.state, "pending")
+        second.with_user(self.collector).action_mark_done()  # checked with the provider: it was made
+        self.assertEqual((second.state, second.transaction_id.state, self.plan.line_ids[1].state),
+                         ("done", "done", "paid"))
+        self.assertEqual(self.invoice.amount_residual, 300.0, "both posted and reconciled")
+
     def test_a_partial_transfer_leaves_only_the_rest_to_charge(self):
         self._consent()
         self._unmatched_payment(self.customer, 800.0, day=self.first.date - timedelta(days=1))
@@ -232,6 +272,9 @@ class TestAutopay(AutopayCase):
 
     def test_a_removed_card_withdraws_its_automatic_payment(self):
         consent = self._consent()
+        linked = self.card.with_user(self.customer_user).get_linked_records_info()
+        self.assertEqual([(info["id"], info["name"]) for info in linked], [(consent.id, self.plan.name)],
+                         "Odoo's confirmation lists what the method pays automatically")
         self.card.action_archive()  # the customer deletes it (My Account > Payment Methods)
         self.assertEqual(consent.state, "cancelled")
         self.assertEqual(set(self.plan.line_ids.mapped("autopay_state")), {"stopped"})
@@ -280,8 +323,8 @@ class TestAutopay(AutopayCase):
         Autopay._remind_expiring(notice + timedelta(days=1))
         self.assertEqual(len(self._contacts(key=key)), 1, "once")
         # a card valid through the last installment is never a worry
-        self.card.cobranza_valid_until = last + timedelta(days=40)
-        self.assertFalse(Autopay._remind_expiring(last))
+        self.card.cobranza_valid_until = (last.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        self.assertFalse(Autopay._remind_expiring(last.replace(day=1) - timedelta(days=7)))
 
     def test_an_expired_card_cannot_be_chosen(self):
         with self.assertRaises(ValidationError):
@@ -331,13 +374,20 @@ class TestInvoiceAutopay(AutopayCase):
         self.assertFalse(self._charge(self.due))
         self.assertEqual(older.amount_residual, 100.0, "only what falls due after the consent")
 
-    def test_an_invoice_disputed_or_paid_by_a_transfer_nobody_matched_is_not_charged(self):
+    def test_an_invoice_under_dispute_is_not_charged(self):
         disputed = self._invoice(amount=200.0, due=self.due, invoice_date=fields.Date.today())
         self.env["cobranza.dispute"].create({"move_id": disputed.id, "reason": "wrong_amount",
                                              "description": "Se facturó de más"})
-        self._unmatched_payment(self.customer, 500.0)  # the customer's transfer for the other one
+        self.assertEqual(self._charge(self.due).move_id, self.invoice, "only the undisputed one")
+
+    def test_an_invoice_paid_by_a_transfer_nobody_matched_is_not_charged(self):
+        self._invoice(amount=700.0, due=self.due + timedelta(days=20))  # it owes more, not yet due
+        self._unmatched_payment(self.customer, 500.0)  # the customer's transfer for this one
         self.assertFalse(self._charge(self.due))
+        self.assertFalse(self._charge(self.due + timedelta(days=1)))
         self.assertFalse(self.env["payment.transaction"].search([("token_id", "=", self.card.id)]))
+        task = self.invoice.activity_ids.filtered(lambda a: "Match the customer's payment" in a.summary)
+        self.assertEqual((len(task), task.user_id), (1, self.collector), "one task, to match it")
 
     def test_a_late_attempt_is_retried_on_a_later_day_never_the_same(self):
         self.card.demo_simulated_state = "error"

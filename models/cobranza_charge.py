@@ -249,9 +249,10 @@ class CobranzaCharge(models.Model):
         ])
 
     def _notify_declined(self, retry_date=None):
-        """The customer is told, with care: email (and SMS where the invoices' level sends
-        them) with the reason, the next attempt (`retry_date`; none: no more) and the signed
-        link to pay the installment or the invoice now, or with another card."""
+        """The customer is told, with care: email (and SMS, and WhatsApp with the policy's
+        template, where the invoices' level sends them) with the reason, the next attempt
+        (`retry_date`; none: no more) and the signed link to pay the installment or the
+        invoice now, or with another card."""
         self.ensure_one()
         env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
         target = (self.plan_id or self.move_id).with_env(env)
@@ -269,13 +270,19 @@ class CobranzaCharge(models.Model):
                 "try again: please pay it from the link below when you can, or let us know if you need help.",
                 **values)
         moves = self.plan_id.move_ids or self.move_id
+        levels = moves.cobranza_level_id
         sms = env._("%(company)s: we could not charge %(amount)s for %(what)s. Pay it or use another card:",
                     company=self.company_id.name, **values) \
-            if any(moves.cobranza_level_id.mapped("send_sms")) and self.partner_id.mobile else None
+            if any(levels.mapped("send_sms")) and self.partner_id.mobile else None
+        policy = self.partner_id._cobranza_autopay_policy(self.company_id, moves[:1])
+        whatsapp = (policy.autopay_whatsapp_template, policy.autopay_whatsapp_lang or "es",
+                    [self.partner_id.name, f"{values['amount']} ({what})"]) \
+            if policy.autopay_whatsapp_template and any(levels.mapped("send_whatsapp")) \
+            and self.company_id._cobranza_whatsapp_ready() else None
         env["cobranza.contact"]._notify({
             "partner_id": self.partner_id.id, "company_id": self.company_id.id, "plan_id": self.plan_id.id,
             "move_ids": [fields.Command.set(moves.ids)], "amount_due": self.amount, "subject": what,
             "key": f"charge:{self.id}:declined", "note": env._("Automatic charge declined: %s", self.error or "-"),
-        }, text, target, env._("Pay now"), sms=sms)
+        }, text, target, env._("Pay now"), sms=sms, whatsapp=whatsapp)
         target.message_post(body=Markup("<p>%s</p>") % _(
             "Automatic charge of %(what)s declined: %(reason)s.", what=what, reason=self.error or "-"))

@@ -204,6 +204,10 @@ class CobranzaContact(models.Model):
     )
     delivery_error = fields.Char(readonly=True, copy=False)
     delivery_attempts = fields.Integer(readonly=True, copy=False)
+    whatsapp_template = fields.Char(
+        string="WhatsApp Template", readonly=True,
+        help="A notice's own approved template (a level's reminders use the level's).")
+    whatsapp_params = fields.Json(string="WhatsApp Parameters", readonly=True)
     whatsapp_message_id = fields.Char(
         string="WhatsApp Message Id", readonly=True, copy=False, index="btree_not_null",
         help="The id WhatsApp gave the message: its delivery receipts name it.")
@@ -378,11 +382,13 @@ class CobranzaContact(models.Model):
         return ids
 
     @api.model
-    def _notify(self, values, text, records, label, sms=None):
+    def _notify(self, values, text, records, label, sms=None, whatsapp=None):
         """Tell a customer about an event now: an email contact (and, with `sms`, an SMS
-        contact through the contact rules) planned with `values` (partner, company, plan,
-        invoices, key, note...) and dispatched at once; the email says `text` and links to the
-        signed page of `records` (`label`; none: no link). A `key` makes it once per event."""
+        contact, with `whatsapp` — ``(template, language, parameters)``, the link appended —
+        a WhatsApp contact, through the contact rules) planned with `values` (partner, company,
+        plan, invoices, key, note...) and dispatched at once; the email says `text` and links
+        to the signed page of `records` (`label`; none: no link). A `key` makes it once per
+        event."""
         url = self.env["cobranza.link"]._url(records.sudo()) if records else ""
         link = Markup("<p><a href='%s'>%s</a></p>") % (url, label) if records else Markup("")
         base = {"channel_reason": "notice", "author_id": self.env.user.id, **values}
@@ -390,6 +396,11 @@ class CobranzaContact(models.Model):
         if sms:
             vals_list.append({**base, "channel": "sms", "action": "sms", "sms_body": f"{sms} {url}",
                               "key": base.get("key") and f"{base['key']}:sms", "subject": False})
+        if whatsapp:
+            template, lang, parameters = whatsapp
+            vals_list.append({**base, "channel": "whatsapp", "action": "whatsapp", "whatsapp_template": template,
+                              "whatsapp_params": {"lang": lang, "parameters": [*parameters, url]},
+                              "key": base.get("key") and f"{base['key']}:whatsapp", "subject": False})
         contacts = self.sudo()._plan(vals_list)
         contacts._dispatch()
         return contacts

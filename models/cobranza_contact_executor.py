@@ -314,11 +314,14 @@ class CobranzaContact(models.Model):
         if not number:
             self._mark_failed(_("The customer has no valid mobile number."), delivery_status=False)
             return
+        template = self.whatsapp_template or level.whatsapp_template_name
         try:
-            message_id = self.company_id._cobranza_whatsapp_send(
-                number, level.whatsapp_template_name, level.whatsapp_template_lang or "es",
-                [partner.name, partner._cobranza_reminder_amount_text(), partner._cobranza_portal_url()],
-            )
+            if self.whatsapp_template:  # a notice: its own template and parameters
+                lang, parameters = self.whatsapp_params["lang"], self.whatsapp_params["parameters"]
+            else:
+                lang, parameters = level.whatsapp_template_lang or "es", [
+                    partner.name, partner._cobranza_reminder_amount_text(), partner._cobranza_portal_url()]
+            message_id = self.company_id._cobranza_whatsapp_send(number, template, lang, parameters)
         except UserError as error:
             self._mark_failed(str(error.args[0]), delivery_status=False)
             return
@@ -330,8 +333,7 @@ class CobranzaContact(models.Model):
         try:
             with self.env.cr.savepoint():
                 message = partner.sudo().message_post(
-                    body=_("WhatsApp reminder “%(template)s” sent (%(id)s).",
-                           template=level.whatsapp_template_name, id=message_id),
+                    body=_("WhatsApp reminder “%(template)s” sent (%(id)s).", template=template, id=message_id),
                     message_type="comment", subtype_xmlid="mail.mt_note",
                 )
         except Exception:  # noqa: BLE001 - the message left: the contact is sent all the same

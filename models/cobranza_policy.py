@@ -123,6 +123,13 @@ class CobranzaPolicy(models.Model):
              "again (comma-separated, at most five, up to 60). Empty: no retry. After the last one the "
              "installment is paid by hand, with the plan's reminders and grace.",
     )
+    autopay_whatsapp_template = fields.Char(
+        string="WhatsApp Template (Declined Charge)",
+        help="The approved WhatsApp template that tells a customer its automatic charge was declined, "
+             "where the invoices' level sends WhatsApp; its three parameters are the customer's name, the "
+             "amount and what it was for, and the link to pay it. Empty: email (and SMS) only.",
+    )
+    autopay_whatsapp_lang = fields.Char(string="Its Language", default="es")
     plan_fee_product_id = fields.Many2one(
         "product.product", string="Financing Fee Product",
         default=lambda self: self.env.ref("account_cobranza.product_financing_fee", raise_if_not_found=False),

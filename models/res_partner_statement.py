@@ -91,12 +91,16 @@ class ResPartner(models.Model):
         if not record.activity_ids.filtered(lambda a: a.summary == summary):
             self.env["mail.activity"]._cobranza_create([{"record": record, "user": user, "compose": compose}])
 
-    def _cobranza_autopay_retry_days(self, company, move=None):
-        """The retry days of a declined charge: the policy of `move`, else the customer's."""
+    def _cobranza_autopay_policy(self, company, move=None):
+        """The policy that says how a declined charge is chased: `move`'s, else the customer's."""
         self.ensure_one()
         Move = self.env["account.move"].with_company(company)
-        policy = move._cobranza_resolve_policy()[move] if move else Move._cobranza_customer_policy(
+        return move._cobranza_resolve_policy()[move] if move else Move._cobranza_customer_policy(
             self.commercial_partner_id.with_company(company), company, Move._cobranza_default_policy())
+
+    def _cobranza_autopay_retry_days(self, company, move=None):
+        """The retry days of a declined charge: the policy of `move`, else the customer's."""
+        policy = self._cobranza_autopay_policy(company, move)
         return autopay.parse_retry_days(policy.autopay_retry_days if policy else "")
 
     def _cobranza_autopay_values(self):

@@ -9,6 +9,16 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+class FakeResponse:
+    """An answer of a paid HTTP API (WhatsApp Cloud API), faked at its boundary."""
+
+    def __init__(self, status, payload):
+        self.status_code, self._payload, self.text = status, payload, str(payload)
+
+    def json(self):
+        return self._payload
+
+
 class CobranzaHelpers:
     """Invoices and payments for any test base (transaction, portal, tours): defined once."""
 

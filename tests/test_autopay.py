@@ -5,7 +5,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import CobranzaCase, PortalCase
+from .common import CobranzaCase, FakeResponse, PortalCase
 
 
 class AutopayCase(CobranzaCase):
@@ -108,6 +108,33 @@ class TestAutopay(AutopayCase):
         self.assertEqual(self.first._grace_due(), due + timedelta(days=7))
         run = self.env["cobranza.run"].create({"date": due + timedelta(days=8), "company_id": self.company.id})
         self.assertTrue(self.plan._plan_reminders(run).filtered(lambda c: c.plan_line_id == self.first))
+
+    def test_a_declined_charge_is_told_by_whatsapp_where_the_level_sends_it(self):
+        level = self.default_policy.level_ids.filtered(lambda lvl: lvl.offset_days == 1)
+        level.write({"send_whatsapp": True, "whatsapp_template_name": "recordatorio_pago"})
+        self.invoice.cobranza_level_id = level
+        self.default_policy.autopay_whatsapp_template = "cobro_rechazado"
+        self.company.write({"cobranza_whatsapp_phone_id": "1099", "cobranza_whatsapp_token": "secret"})
+        self.customer.write({"mobile": "+56 9 6123 4567", "cobranza_consent_whatsapp": True})
+        self._consent(self._saved_card(self.treasurer, self.provider, state="error", digits="0008"))
+        calls = []
+
+        def fake_post(url, json=None, headers=None, timeout=None):  # WhatsApp Cloud API, a paid service
+            calls.append(json)
+            return FakeResponse(200, {"messages": [{"id": "wamid.DECLINED"}]})
+
+        with patch("odoo.addons.account_cobranza.models.res_company_whatsapp.requests.post", fake_post):
+            charge = self._charge(self.first.date)
+        notice = self._contacts(key=f"charge:{charge.id}:declined:whatsapp")
+        self.assertEqual((notice.channel, notice.state, notice.whatsapp_message_id),
+                         ("whatsapp", "sent", "wamid.DECLINED"))
+        (payload,) = calls
+        self.assertEqual(payload["template"]["name"], "cobro_rechazado")
+        texts = [p["text"] for p in payload["template"]["components"][0]["parameters"]]
+        self.assertEqual(texts[0], self.customer.name)
+        self.assertIn("300.00", texts[1])
+        self.assertIn("/cobranza/pay/", texts[2], "the signed link to pay it now")
+        self.assertEqual(self._contacts(key=f"charge:{charge.id}:declined").state, "sent", "the email too")
 
     def test_a_retry_that_succeeds_recovers_the_installment(self):
         card = self._saved_card(self.treasurer, self.provider, state="error", digits="0003")

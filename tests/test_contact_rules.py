@@ -14,7 +14,7 @@ from odoo.tests import Form, tagged
 
 from odoo.addons.sms.tests.common import SMSCase
 
-from .common import CobranzaCase
+from .common import CobranzaCase, FakeResponse
 
 MONDAY = date(2026, 3, 2)  # Chile is on UTC-3 (summer time) in March
 
@@ -192,14 +192,6 @@ class TestContactRules(CobranzaCase, SMSCase):
         with self.assertRaises(UserError):
             export.write({"date_from": MONDAY, "date_to": MONDAY - timedelta(days=2)})
             export.action_export()
-
-
-class FakeResponse:
-    def __init__(self, status, payload):
-        self.status_code, self._payload, self.text = status, payload, str(payload)
-
-    def json(self):
-        return self._payload
 
 
 @tagged("post_install", "-at_install")

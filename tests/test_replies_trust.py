@@ -14,8 +14,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import CobranzaCase, CobranzaHelpers
-from .test_contact_rules import FakeResponse
+from .common import CobranzaCase, CobranzaHelpers, FakeResponse
 from .test_replies import ReplyHelpers
 
 MAILS = Path(__file__).parent / "data" / "mail"

@@ -21,7 +21,11 @@ from datetime import date, timedelta
 
 from .aging import BUCKETS, bucket
 
-PERIOD_KINDS = ("week", "month", "quarter")
+# The dashboard's periods: the last 30 days (its default: always four whole weeks, so that the
+# 2nd of a month is not two days compared with a whole month), the month or quarter to date,
+# the week to date.
+PERIOD_KINDS = ("last_30", "month", "quarter", "week")
+ROLLING_DAYS = 30
 
 
 def ratio(numerator, denominator):
@@ -103,14 +107,16 @@ def change(current, previous):
 
 
 def period_ends(kind, date_to, count):
-    """The last `count` ends of weeks (Sunday), months or quarters up to `date_to`, oldest
-    first; the last one is `date_to` itself (the period in progress)."""
+    """The last `count` ends of 30-day spans, weeks (Sunday), months or quarters up to
+    `date_to`, oldest first; the last one is `date_to` itself (the period in progress)."""
     if kind not in PERIOD_KINDS:
         raise ValueError(f"unknown period {kind!r}")
     ends = [date_to]
     current = date_to
     for _index in range(count - 1):
-        if kind == "week":
+        if kind == "last_30":
+            current = current - timedelta(days=ROLLING_DAYS)
+        elif kind == "week":
             current = current - timedelta(days=current.isoweekday() % 7 or 7)
         else:
             first = current.replace(day=1)
@@ -122,7 +128,10 @@ def period_ends(kind, date_to, count):
 
 
 def period_start(kind, end):
-    """First day of the week (Monday), month or quarter that ends on or contains `end`."""
+    """First day of the 30 days ending on `end`, or of the week (Monday), month or quarter
+    that ends on or contains `end`."""
+    if kind == "last_30":
+        return end - timedelta(days=ROLLING_DAYS - 1)
     if kind == "week":
         return end - timedelta(days=end.weekday())
     if kind == "month":

@@ -8,7 +8,8 @@ from ..engine import aging, kpi, scoring
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 from ..utils import ledger_sql
 
-TREND_POINTS = {"week": 13, "month": 12, "quarter": 8}
+TREND_POINTS = {"last_30": 12, "week": 13, "month": 12, "quarter": 8}
+DEFAULT_PERIOD = kpi.PERIOD_KINDS[0]  # the last 30 days
 FORECAST_WEEKS = 8
 # tile: (KPI key, kind of value, which way is better)
 TILES = [
@@ -37,12 +38,13 @@ class CobranzaKpi(models.Model):
 
     # ------------------------------------------------------------------ business methods
     @api.model
-    def get_dashboard_data(self, company_id=None, collector_id=None, segment_id=None, period="month"):
-        """Everything the dashboard shows: the KPIs of the period in progress (`compute`) and of
-        the previous one, their trend, the cash-in forecast, the most overdue customers and
-        the channels' effectiveness."""
+    def get_dashboard_data(self, company_id=None, collector_id=None, segment_id=None, period=DEFAULT_PERIOD):
+        """Everything the dashboard shows: the KPIs of the period in progress (`compute`: the
+        last 30 days by default, or the week, month or quarter to date) and of the previous
+        one, their trend, the cash-in forecast, the most overdue customers and the channels'
+        effectiveness."""
         if period not in kpi.PERIOD_KINDS:
-            raise UserError(_("The dashboard shows weeks, months or quarters."))
+            raise UserError(_("The dashboard shows the last 30 days, or the week, month or quarter to date."))
         company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
         collector_id, segment_id = collector_id or None, segment_id or None
         date_to = fields.Date.context_today(self.with_company(company))
@@ -67,7 +69,7 @@ class CobranzaKpi(models.Model):
                 "label": descriptions[key]["string"], "help": descriptions[key].get("help", ""),
                 "value": values[key], "previous": previous[key], "change": kpi.change(values[key], previous[key]),
             } for key, kind, better in TILES],
-            "trend": self._trend(company, period, date_to, collector_id, segment_id),
+            "trend": self._trend(company, period, date_to, collector_id, segment_id, current=values),
             "forecast": self._forecast(company, date_to, partners) | {"overdue_now": values["overdue_total"]},
             "top_overdue": self._top_overdue(company, date_to, partners),
             "channels": {"rows": self._channel_rows(company, date_to, partners, labels)},
@@ -82,17 +84,21 @@ class CobranzaKpi(models.Model):
                 for key, value in values.items()}
 
     @api.model
-    def _trend(self, company, period, date_to, collector_id=None, segment_id=None):
-        """DSO, best possible DSO and CEI at the end of each of the last weeks, months or
-        quarters: read from the daily snapshots (one query), computed from the ledger when
-        the dashboard is filtered by collector or segment."""
+    def _trend(self, company, period, date_to, collector_id=None, segment_id=None, current=None):
+        """DSO, best possible DSO and CEI at the end of each of the last 30-day spans, weeks,
+        months or quarters: read from the daily snapshots (one query), computed from the ledger
+        when the dashboard is filtered by collector or segment; the period in progress is
+        `current`, its figures just computed (``compute``), when given."""
         ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
         starts = [kpi.period_start(period, end) for end in ends]
         labels = [self._period_label(period, start) for start in starts]
         dso, bpdso, cei = [], [], []
+        if current and current["date_from"] != starts[-1]:
+            current = None
         if collector_id or segment_id:
             for start, end in zip(starts, ends):
-                values = self.compute(company, start, end, collector_id=collector_id, segment_id=segment_id)
+                values = current if current and end == date_to else self.compute(
+                    company, start, end, collector_id=collector_id, segment_id=segment_id)
                 dso.append(values["dso_countback"])
                 bpdso.append(values["bpdso"])
                 cei.append(values["cei"])
@@ -100,8 +106,10 @@ class CobranzaKpi(models.Model):
         snapshots = {snapshot["date"]: snapshot for snapshot in self.sudo().search_read(
             [("company_id", "=", company.id), ("date", ">=", starts[0] - timedelta(days=1)), ("date", "<=", date_to)],
             ["date", "ar_total", "current_ar", "sales", "dso_countback", "bpdso"])}
-        today = snapshots.get(date_to)
-        if not today:  # today's snapshot is taken tonight: the live figures stand in for it
+        last = None
+        if current:  # the period in progress: its figures as just computed
+            ends, last = ends[:-1], current
+        elif date_to not in snapshots:  # today's snapshot is taken tonight: the live figures stand in
             live = self.compute(company, date_to, date_to)
             snapshots[date_to] = {"ar_total": live["ar_total"], "current_ar": live["current_ar"],
                                   "sales": live["sales"], "dso_countback": live["dso_countback"],
@@ -116,10 +124,16 @@ class CobranzaKpi(models.Model):
                                    closing["ar_total"], closing["current_ar"]))
             else:
                 cei.append(None)
+        if last:
+            dso.append(last["dso_countback"])
+            bpdso.append(last["bpdso"])
+            cei.append(last["cei"])
         return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
 
     @api.model
     def _period_label(self, period, start):
+        if period == "last_30":  # a span of 30 days, by its last one
+            return format_date(self.env, start + timedelta(days=kpi.ROLLING_DAYS - 1), date_format="d MMM")
         if period == "week":
             return format_date(self.env, start, date_format="d MMM")
         if period == "month":
@@ -216,14 +230,14 @@ class CobranzaKpi(models.Model):
     # ------------------------------------------------------------------ actions
     @api.model
     def action_open_kpi(self, key, company_id=None, collector_id=None, segment_id=None, partner_id=None,
-                        period="month"):
+                        period=DEFAULT_PERIOD):
         """The records behind a figure of the dashboard: open invoices (of an aging bucket,
         overdue, by predicted week), the promises and plan installments that fell due in the
         period, open disputes or a customer."""
         company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
         self._check_period(company, fields.Date.today(), fields.Date.today())
         today = fields.Date.context_today(self.with_company(company))
-        date_from = kpi.period_start(period if period in kpi.PERIOD_KINDS else "month", today)
+        date_from = kpi.period_start(period if period in kpi.PERIOD_KINDS else DEFAULT_PERIOD, today)
         context = {"allowed_company_ids": [company.id] + [c.id for c in self.env.user.company_ids if c != company]}
         if key == "partner":
             return {"type": "ir.actions.act_window", "res_model": "res.partner", "res_id": int(partner_id),

@@ -276,6 +276,17 @@ class TestAnalytics(CobranzaCase):
         self.assertEqual(len(data["forecast"]["amounts"]), 8)
         self.assertEqual(len(data["trend"]["labels"]), 12)
         self.assertIsNotNone(data["trend"]["dso"][-1])
+        # by default the last 30 days, against the 30 before: figures identical to compute
+        default = self.Kpi.get_dashboard_data()
+        last_30 = self.Kpi.compute(self.company, self.today - timedelta(days=29), self.today)
+        before = self.Kpi.compute(self.company, self.today - timedelta(days=59), self.today - timedelta(days=30))
+        self.assertEqual((default["period"], default["date_from"]),
+                         ("last_30", fields.Date.to_string(self.today - timedelta(days=29))))
+        for key in ("ar_total", "overdue_total", "cei", "dso_countback", "bpdso", "avg_payment_delay", "sales"):
+            self.assertEqual(default["kpi"][key], last_30[key], key)
+            self.assertEqual(default["previous"][key], before[key], key)
+        self.assertEqual((default["trend"]["dso"][-1], default["trend"]["cei"][-1]),
+                         (last_30["dso_countback"], last_30["cei"]), "the trend ends on the period in progress")
         filtered = self.Kpi.get_dashboard_data(collector_id=self.collector.id, period="quarter")
         self.assertEqual(filtered["kpi"]["ar_total"], live["ar_total"])
         nobody = self.Kpi.get_dashboard_data(collector_id=self.manager.id)

@@ -569,6 +569,13 @@ def bench_goals(result):
     goals["peak memory (MB, < 1024)"] = max(s["peak_rss_mb"] for name, s in steps.items() if name != "peer run")
     if "reply_reading" in result:
         goals["worst reading of a 100 KB reply (s, < 1)"] = result["reply_reading"]["seconds"]
+    reference = steps.get("reference: open receivables by customer", {}).get("seconds")
+    if reference:
+        goals["dashboard / Odoo's read of the open receivables (<= 3)"] = round(
+            steps["dashboard data"]["seconds"] / reference, 2)
+        if "dashboard data (collector)" in steps:
+            goals["dashboard of a collector / that read (<= 5)"] = round(
+                steps["dashboard data (collector)"]["seconds"] / reference, 2)
     if "two_workers" in result:
         goals["two workers: elapsed one / two"] = round(backlog["seconds"] / result["two_workers"]["seconds"], 2)
     return goals

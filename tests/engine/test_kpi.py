@@ -117,6 +117,17 @@ def test_period_ends_months_and_quarters():
         kpi.period_ends("year", date(2025, 3, 10), 2)
 
 
+def test_the_default_period_is_always_thirty_whole_days():
+    second = date(2025, 3, 2)  # the 2nd of a month is not two days against a whole month
+    assert kpi.PERIOD_KINDS[0] == "last_30"
+    assert kpi.period_start("last_30", second) == date(2025, 2, 1)
+    ends = kpi.period_ends("last_30", second, 3)
+    assert ends == [date(2025, 1, 1), date(2025, 1, 31), second]
+    starts = [kpi.period_start("last_30", end) for end in ends]
+    assert all((end - start).days == 29 for start, end in zip(starts, ends))
+    assert all(starts[i + 1] == ends[i] + timedelta(days=1) for i in range(2)), "back to back"
+
+
 def test_period_start():
     assert kpi.period_start("week", date(2025, 6, 15)) == date(2025, 6, 9)  # Sunday -> Monday
     assert kpi.period_start("week", date(2025, 6, 9)) == date(2025, 6, 9)

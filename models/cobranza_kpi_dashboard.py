@@ -86,9 +86,9 @@ class CobranzaKpi(models.Model):
     @api.model
     def _trend(self, company, period, date_to, collector_id=None, segment_id=None, current=None):
         """DSO, best possible DSO and CEI at the end of each of the last 30-day spans, weeks,
-        months or quarters: read from the daily snapshots (one query), computed from the ledger
-        when the dashboard is filtered by collector or segment; the period in progress is
-        `current`, its figures just computed (``compute``), when given."""
+        months or quarters: read from the daily snapshots (one query; the period in progress is
+        `current`, its figures just computed by ``compute``, when given); from the ledger when
+        the dashboard is filtered by collector or segment (``_ledger_trend``)."""
         ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
         starts = [kpi.period_start(period, end) for end in ends]
         labels = [self._period_label(period, start) for start in starts]
@@ -96,12 +96,8 @@ class CobranzaKpi(models.Model):
         if current and current["date_from"] != starts[-1]:
             current = None
         if collector_id or segment_id:
-            for start, end in zip(starts, ends):
-                values = current if current and end == date_to else self.compute(
-                    company, start, end, collector_id=collector_id, segment_id=segment_id)
-                dso.append(values["dso_countback"])
-                bpdso.append(values["bpdso"])
-                cei.append(values["cei"])
+            trend = self._ledger_trend(company, starts, ends, self._partner_filter(company, collector_id, segment_id))
+            dso, bpdso, cei = (list(column) for column in zip(*trend))
             return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
         snapshots = {snapshot["date"]: snapshot for snapshot in self.sudo().search_read(
             [("company_id", "=", company.id), ("date", ">=", starts[0] - timedelta(days=1)), ("date", "<=", date_to)],

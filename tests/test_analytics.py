@@ -5,7 +5,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from ..engine import rules
+from ..engine import kpi, rules
 from .common import CobranzaCase
 
 
@@ -288,6 +288,13 @@ class TestAnalytics(CobranzaCase):
         self.assertEqual((default["trend"]["dso"][-1], default["trend"]["cei"][-1]),
                          (last_30["dso_countback"], last_30["cei"]), "the trend ends on the period in progress")
         filtered = self.Kpi.get_dashboard_data(collector_id=self.collector.id, period="quarter")
+        # the trend of a collector, from the ledger in one pass: each point as compute gives it
+        ends = kpi.period_ends("quarter", self.today, 8)
+        for index in range(len(ends)):
+            point = self.Kpi.compute(self.company, kpi.period_start("quarter", ends[index]), ends[index],
+                                     collector_id=self.collector.id)
+            for key, trend_key in (("dso_countback", "dso"), ("bpdso", "bpdso"), ("cei", "cei")):
+                self.assertAlmostEqual(filtered["trend"][trend_key][index], point[key], msg=f"{key} {ends[index]}")
         self.assertEqual(filtered["kpi"]["ar_total"], live["ar_total"])
         nobody = self.Kpi.get_dashboard_data(collector_id=self.manager.id)
         self.assertEqual(nobody["kpi"]["ar_total"], 0.0)

@@ -65,8 +65,9 @@ def settled_late(days_late):
 
 
 def among_partners(column, partners):
-    """``AND`` condition: `column` (``"alias.name"``) is one of `partners` (a Query of
-    customers, as ``cobranza.kpi._partner_filter`` gives); nothing when None."""
+    """``AND`` condition: `column` (``"alias.name"``) is one of `partners` (customer ids, as
+    ``cobranza.kpi._partner_filter`` gives: a list, bound as one array, so that PostgreSQL
+    plans the ledger's scan knowing them); nothing when None."""
     if partners is None:
         return SQL()
-    return SQL("AND %s IN %s", SQL.identifier(*column.split(".")), partners.subselect())
+    return SQL("AND %s = ANY(%s)", SQL.identifier(*column.split(".")), list(partners))

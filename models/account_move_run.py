@@ -92,6 +92,9 @@ class AccountMove(models.Model):
     def _cobranza_autopay_held(self, today):
         """The ids of these invoices a consent charges on their due dates (``engine.autopay.
         charges_it``): their reminders wait for the charge and its retries. One query."""
+        ids = [id_ for id_ in self.ids if isinstance(id_, int)]  # an invoice being edited has none
+        if not ids:
+            return []
         self.env["cobranza.autopay"].flush_model()
         self.env["cobranza.charge"].flush_model()
         self.env.cr.execute(SQL(
@@ -101,7 +104,7 @@ class AccountMove(models.Model):
                  FROM account_move m
                  JOIN cobranza_autopay c ON c.partner_id = m.commercial_partner_id AND c.company_id = m.company_id
                                         AND c.state = 'active' AND c.plan_id IS NULL
-                WHERE m.id = ANY(%s) AND m.invoice_date_due IS NOT NULL""", self.ids))
+                WHERE m.id = ANY(%s) AND m.invoice_date_due IS NOT NULL""", ids))
         return [move_id for move_id, due, accepted, retry, waiting in self.env.cr.fetchall()
                 if autopay.charges_it(due, accepted, today, autopay.parse_retry_days(retry), waiting)]
 

@@ -445,6 +445,18 @@ class TestInvoiceAutopay(AutopayCase):
         self.assertEqual(reminder.level_id.offset_days, 7, "after the last attempt, its ladder where it stands")
         self.assertEqual(self.invoice.cobranza_stage, "overdue")
 
+    def test_a_new_invoice_of_the_customer_is_entered_as_usual(self):
+        # the invoice form computes the collection stage of a record not saved yet
+        form = Form(self.env["account.move"].with_context(default_move_type="out_invoice"))
+        form.partner_id = self.customer
+        form.invoice_date_due = self.due
+        with form.invoice_line_ids.new() as line:
+            line.name = "Servicio de mantención"
+            line.price_unit = 250.0
+        move = form.save()
+        move.action_post()
+        self.assertEqual((move.cobranza_stage, move._cobranza_holds()[move.id]), ("autopay", "autopay"))
+
     def test_a_declined_invoice_charge_is_retried_then_left_to_the_ladder(self):
         self.card.demo_simulated_state = "error"
         days = [self.due, self.due + timedelta(days=1), self.due + timedelta(days=3), self.due + timedelta(days=7)]

@@ -256,7 +256,9 @@ class CobranzaCharge(models.Model):
         self.ensure_one()
         env = self.with_context(lang=self.partner_id.lang or self.env.lang).env
         target = (self.plan_id or self.move_id).with_env(env)
-        what = self.line_id.with_env(env).display_name or self.move_id.name
+        # an invoice as the customer knows it (Chile's "Factura Electrónica N° 123")
+        what = self.line_id.with_env(env).display_name or self.move_id.with_env(env)._cobranza_document_label() \
+            or self.move_id.name
         values = {"amount": format_amount(env, self.amount, self.currency_id), "what": what,
                   "reason": self.error or env._("declined")}
         if retry_date:

@@ -143,3 +143,11 @@ def period_start(kind, end):
 
 def month_days(day):
     return calendar.monthrange(day.year, day.month)[1]
+
+
+def month_days_to(start, date_to):
+    """Days of the calendar month beginning on `start` counted up to `date_to` (all of them
+    when `date_to` is later): its length in a count-back walked from `date_to`."""
+    if (start.year, start.month) == (date_to.year, date_to.month):
+        return date_to.day
+    return month_days(start)

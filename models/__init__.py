@@ -43,3 +43,4 @@ from . import cobranza_aging_report
 from . import cobranza_reply
 from . import mail_message
 from . import mail_thread
+from . import cobranza_ledger_change

@@ -181,6 +181,19 @@ class AccountMove(models.Model):
             dispute.action_resolve()
         return reversed_moves
 
+    def write(self, vals):
+        """Extends: an entry posted, or no longer posted, changes the receivable ledger from
+        its date on (recorded for the KPI snapshots)."""
+        if "state" not in vals:
+            return super().write(vals)
+        was_posted = self.filtered(lambda m: m.state == "posted")
+        if vals["state"] != "posted":
+            self.env["cobranza.ledger.change"]._record_lines(was_posted.line_ids)
+        result = super().write(vals)
+        if vals["state"] == "posted":
+            self.env["cobranza.ledger.change"]._record_lines((self - was_posted).line_ids)
+        return result
+
     def _post(self, soft=True):
         """Extends posting: a new customer invoice is given its predicted payment date at once
         (the nightly segmentation refreshes it)."""

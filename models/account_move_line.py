@@ -4,9 +4,25 @@ from odoo.tools import SQL
 from ..engine import netting
 from ..utils import ledger_sql
 
+# what a posted item may have changed in place that the receivable ledger's figures read
+LEDGER_FIELDS = {"date_maturity", "partner_id", "account_id", "balance", "debit", "credit"}
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+
+    # ------------------------------------------------------------------ CRUD
+    def write(self, vals):
+        """Extends: a posted receivable item changed in place (its due date, customer, account
+        or amount) changes the ledger from its date on (recorded for the KPI snapshots)."""
+        if not LEDGER_FIELDS & vals.keys():
+            return super().write(vals)
+        posted = self.filtered(lambda line: line.parent_state == "posted")
+        Change = self.env["cobranza.ledger.change"]
+        Change._record_lines(posted)  # as they were (the customer or account they leave)
+        result = super().write(vals)
+        Change._record_lines(posted)  # as they are
+        return result
 
     # ------------------------------------------------------------------ business methods
     @api.model

@@ -269,7 +269,7 @@ class CobranzaContact(models.Model):
 
     # ------------------------------------------------------------------ business methods
     @api.model
-    def _effectiveness(self, company, date_from, date_to, partners=None):
+    def _effectiveness(self, company, date_from, date_to, partners=None, since=None):
         """``[(segment id, channel, tone, contacts, paid within 7 days)]``: the reminders and
         calls about invoices carried out in `company` in the period, and how many were
         followed within 7 days by a payment (or credit note) on an invoice they named, known by
@@ -299,7 +299,7 @@ class CobranzaContact(models.Model):
                  WHERE %(receivable)s
                    AND apr.max_date BETWEEN c.day AND LEAST(c.day + 7, %(date_to)s)
             )
-            SELECT c.segment_id, c.channel, c.tone, COUNT(*), COUNT(paid.id)
+            SELECT c.segment_id, c.channel, c.tone, COUNT(*), COUNT(paid.id) %(since)s
               FROM c
               LEFT JOIN paid ON paid.id = c.id
              WHERE c.id IN (SELECT contact_id FROM cobranza_contact_account_move_rel)
@@ -308,6 +308,8 @@ class CobranzaContact(models.Model):
             key=str(company.id), company=company.id, channels=tuple(scoring.EFFECTIVE_CHANNELS),
             date_from=date_from, date_to=date_to, receivable=ledger_sql.on_receivable("l"),
             partners=ledger_sql.among_partners("c.partner_id", partners),
+            since=SQL(", COUNT(*) FILTER (WHERE c.day >= %(day)s), COUNT(paid.id) FILTER (WHERE c.day >= %(day)s)",
+                      day=since) if since else SQL(),
         ))
         return self.env.cr.fetchall()
 

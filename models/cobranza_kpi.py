@@ -10,6 +10,11 @@ from ..utils import ledger_sql
 
 SNAPSHOT_DAYS = 30  # a snapshot's period-based figures (CEI, standard DSO...) cover its last 30 days
 COUNTBACK_MONTHS = 24
+STALE_HORIZON_DAYS = 2 * 366 + 31  # as far back as the dashboard's longest trend (8 quarters)
+STALE_DAYS_PER_NIGHT = 62
+# the figures of ``compute`` rebuilt from the receivable ledger (kept whole in each snapshot)
+LEDGER_KEYS = ("ar_total", "current_ar", "overdue_total", "overdue_pct", "aging", "sales", "dso_standard",
+               "dso_countback", "bpdso", "add", "cei", "avg_payment_delay")
 CONTACT_CHANNELS = ["email", "sms", "whatsapp", "call", "letter", "visit"]
 
 
@@ -90,9 +95,25 @@ class CobranzaKpi(models.Model):
         string="Paid Within 7 Days (%)", readonly=True, digits=(16, 1),
         help="Share of the period's contacts followed within 7 days by a payment on the invoices they named.")
 
+    ledger = fields.Json(
+        readonly=True, copy=False,
+        help="The figures rebuilt from the ledger for the 30 days ending on the date, exactly as computed "
+             "(with each calendar month's credit sales), reused by the dashboard while the snapshot holds.")
+    seen_change_id = fields.Integer(readonly=True, copy=False,
+                                    help="The last ledger change the snapshot's own transaction had made.")
+    # seen, xid: the snapshot's transaction, set by the database on insert (see init)
+
     _sql_constraints = [
         ("company_date_unique", "UNIQUE(company_id, date)", "One collection KPI snapshot per company and day."),
     ]
+
+    def init(self):
+        # no default for the rows kept before: what they saw is unknown, they do not hold
+        self.env.cr.execute(SQL(
+            """ALTER TABLE cobranza_kpi ADD COLUMN IF NOT EXISTS seen txid_snapshot;
+               ALTER TABLE cobranza_kpi ALTER COLUMN seen SET DEFAULT txid_current_snapshot();
+               ALTER TABLE cobranza_kpi ADD COLUMN IF NOT EXISTS xid bigint;
+               ALTER TABLE cobranza_kpi ALTER COLUMN xid SET DEFAULT txid_current()"""))
 
     # ------------------------------------------------------------------ business methods: KPIs
     @api.model
@@ -101,16 +122,16 @@ class CobranzaKpi(models.Model):
         as of `date_to`, rebuilt from the ledger. Filters: a collector, a segment (ids)."""
         company, date_from, date_to = self._check_period(company, date_from, date_to)
         partners = self._partner_filter(company, collector_id, segment_id)
-        closing = self._open_items(company, date_to, partners)
-        opening = self._open_items(company, date_from - timedelta(days=1), partners)
-        months = kpi.countback_months(date_to, COUNTBACK_MONTHS)
-        monthly, period_sales = self._sales(company, date_from, date_to, months[-1][0], partners)
-        month_sales = [((end - start).days + 1, monthly.get(start, 0.0)) for start, end in months]
-        ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
-        dso = kpi.dso_countback(ar_total, month_sales)
-        bpdso = kpi.dso_countback(current, month_sales)
-        delay_sum, delay_amount = self._payment_delays(company, date_from, date_to, partners)
-        contacts = self.env["cobranza.contact"]._effectiveness(company, date_from, date_to, partners)
+        ledger = self._ledger_figures(company, date_from, date_to, partners)
+        return self._figures(company, date_from, date_to, partners, ledger)
+
+    @api.model
+    def _figures(self, company, date_from, date_to, partners, ledger, contacts=None):
+        """``compute``'s dict: the `ledger` figures (``_ledger_figures``) and those of the
+        collectors' work in the period (contacts, promises, plans, charges, disputes), read now;
+        `contacts`: the period's ``cobranza.contact._effectiveness`` when already read."""
+        if contacts is None:
+            contacts = self.env["cobranza.contact"]._effectiveness(company, date_from, date_to, partners)
         by_channel = {}
         for _segment, channel, _tone, count, paid in contacts:
             totals = by_channel.setdefault(channel, [0, 0])
@@ -124,6 +145,48 @@ class CobranzaKpi(models.Model):
             "currency_id": company.currency_id.id,
             "date_from": date_from,
             "date_to": date_to,
+            **{key: ledger[key] for key in LEDGER_KEYS},
+            "promise_kept_rate": kpi.percent(kept, kept + broken),
+            "plan_compliance": kpi.percent(plan_paid, plan_due),
+            "autopay_paid_count": autopaid,
+            "autopay_recovered_pct": kpi.percent(recovered, declined),
+            "disputed_amount": self._disputed(company, date_to, partners),
+            "contacts_by_channel": {channel: totals[0] for channel, totals in by_channel.items()},
+            "paid_within_7d_by_channel": {channel: kpi.percent(totals[1], totals[0])
+                                          for channel, totals in by_channel.items()},
+        }
+
+    @api.model
+    def _ledger_figures(self, company, date_from, date_to, partners=None, opening_ar=None, months=None,
+                        period_sales=None, delays=None):
+        """The figures of ``compute`` rebuilt from the receivable ledger (``LEDGER_KEYS``), with
+        what a snapshot keeps to be reused: ``months`` (``[[month start, credit sales], ...]``,
+        the 24 calendar months walked back from `date_to`, the first one counted up to it) and
+        ``to_date`` (the credit sales of its day, week, month and quarter to date) and ``delays``
+        (``_payment_delays`` of the period). `opening_ar`
+        (the receivables of the day before the period), `months`, `period_sales` and `delays`,
+        when given, are not read again."""
+        closing = self._open_items(company, date_to, partners)
+        if opening_ar is None:
+            opening_ar = self._open_items(company, date_from - timedelta(days=1), partners)["ar_total"]
+        to_date = None
+        if months is None or period_sales is None:
+            spans = kpi.countback_months(date_to, COUNTBACK_MONTHS)
+            daily = self._daily_sales(company, min(date_from, spans[-1][0]), date_to, partners)
+            monthly, period_sales = self._sum_sales(company, daily, date_from)
+            months = [[fields.Date.to_string(start), monthly.get(start, 0.0)] for start, _end in spans]
+            # the sales of the day, week, month and quarter to date: a snapshot's CEI for them
+            to_date = {kind: self._sum_sales(company, daily, kpi.period_start(kind, date_to))[1]
+                       for kind in ("week", "month", "quarter")} | {
+                "day": self._sum_sales(company, daily, date_to)[1]}
+        month_sales = [(kpi.month_days_to(fields.Date.to_date(start), date_to), amount) for start, amount in months]
+        ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
+        dso = kpi.dso_countback(ar_total, month_sales)
+        bpdso = kpi.dso_countback(current, month_sales)
+        if delays is None:
+            delays = self._payment_delays(company, date_from, date_to, partners)
+        delay_sum, delay_amount = delays
+        return {
             "ar_total": ar_total,
             "current_ar": current,
             "overdue_total": closing["overdue_total"],
@@ -134,17 +197,12 @@ class CobranzaKpi(models.Model):
             "dso_countback": dso,
             "bpdso": bpdso,
             "add": dso - bpdso if dso is not None and bpdso is not None else None,
-            "cei": kpi.cei(opening["ar_total"], period_sales, ar_total, current),
+            "cei": kpi.cei(opening_ar, period_sales, ar_total, current),
             "avg_payment_delay": kpi.ratio(delay_sum + closing["overdue_days_amount"],
                                            delay_amount + closing["overdue_positive"]),
-            "promise_kept_rate": kpi.percent(kept, kept + broken),
-            "plan_compliance": kpi.percent(plan_paid, plan_due),
-            "autopay_paid_count": autopaid,
-            "autopay_recovered_pct": kpi.percent(recovered, declined),
-            "disputed_amount": self._disputed(company, date_to, partners),
-            "contacts_by_channel": {channel: totals[0] for channel, totals in by_channel.items()},
-            "paid_within_7d_by_channel": {channel: kpi.percent(totals[1], totals[0])
-                                          for channel, totals in by_channel.items()},
+            "months": months,
+            "to_date": to_date,
+            "delays": delays,
         }
 
     @api.model
@@ -182,41 +240,38 @@ class CobranzaKpi(models.Model):
     @api.model
     def _open_items(self, company, day, partners=None):
         """Receivables of `company` open on `day` as the ledger then stood (a payment applied
-        later still leaves its invoice open): totals, aging, and Σ amount × days overdue."""
+        later still leaves its invoice open): totals, aging, and Σ amount × days overdue. Each
+        item's residual now, plus what reconciliations dated after the day took off it (Odoo's
+        residual is the balance less its reconciliations, in the company's currency)."""
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
             """
-            WITH candidate AS (
-                -- open now (account_move_line__unreconciled_index), or settled by a
-                -- reconciliation dated after the day
-                SELECT l.id FROM account_move_line l
-                 WHERE %(receivable)s AND l.reconciled IS NOT TRUE
-                   AND l.parent_state = 'posted' AND l.company_id = %(company)s
-                 UNION
-                SELECT p.debit_move_id FROM account_partial_reconcile p
+            WITH later AS (
+                -- what reconciliations dated after the day took off each item
+                SELECT p.debit_move_id AS id, p.amount
+                  FROM account_partial_reconcile p
                  WHERE p.max_date > %(day)s AND p.company_id = %(company)s
-                 UNION
-                SELECT p.credit_move_id FROM account_partial_reconcile p
-                 WHERE p.max_date > %(day)s AND p.company_id = %(company)s
-            ), line AS (
-                SELECT l.id, l.balance, COALESCE(l.date_maturity, l.date) AS due
-                  FROM account_move_line l
-                  JOIN candidate ON candidate.id = l.id
-                 WHERE l.company_id = %(company)s AND %(receivable)s
-                   AND l.parent_state = 'posted' AND l.date <= %(day)s %(partners)s
-            ), applied AS (
-                SELECT p.debit_move_id AS id, -p.amount AS amount
-                  FROM account_partial_reconcile p JOIN line ON line.id = p.debit_move_id
-                 WHERE p.max_date <= %(day)s
                  UNION ALL
-                SELECT p.credit_move_id, p.amount
-                  FROM account_partial_reconcile p JOIN line ON line.id = p.credit_move_id
-                 WHERE p.max_date <= %(day)s
+                SELECT p.credit_move_id, -p.amount
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(day)s AND p.company_id = %(company)s
+            ), undone AS (
+                SELECT id, SUM(amount) AS amount FROM later GROUP BY id
             ), item AS (
-                SELECT line.due, line.balance + COALESCE(SUM(applied.amount), 0) AS open
-                  FROM line LEFT JOIN applied ON applied.id = line.id
-                 GROUP BY line.id, line.due, line.balance
+                -- open now (account_move_line__unreconciled_index) ...
+                SELECT COALESCE(l.date_maturity, l.date) AS due, l.amount_residual + COALESCE(undone.amount, 0) AS open
+                  FROM account_move_line l
+                  LEFT JOIN undone ON undone.id = l.id
+                 WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
+                   AND l.reconciled IS NOT TRUE AND l.date <= %(day)s %(partners)s
+                 UNION ALL
+                -- ... or settled by reconciliations dated after the day
+                SELECT COALESCE(l.date_maturity, l.date), l.amount_residual + undone.amount
+                  FROM undone
+                  JOIN account_move_line l ON l.id = undone.id
+                 WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
+                   AND l.reconciled AND l.date <= %(day)s %(partners)s
             )
             SELECT %(bucket)s, SUM(open),
                    COALESCE(SUM(open * (%(day)s - due)) FILTER (WHERE open > 0 AND due < %(day)s), 0),
@@ -239,16 +294,17 @@ class CobranzaKpi(models.Model):
                 "overdue_days_amount": days_amount, "overdue_positive": positive}
 
     @api.model
-    def _sales(self, company, date_from, date_to, first_month, partners=None):
-        """``({month start: credit sales}, credit sales of the period)``: customer invoices
-        less credit notes, by the date of their receivable line (one query)."""
+    def _sum_sales(self, company, daily, date_from):
+        """``({month start: credit sales}, credit sales since `date_from`)`` of the `daily`
+        sales (``_daily_sales``), summed day by day in order and rounded to the currency."""
         monthly, period = {}, 0.0
-        for day, amount in self._daily_sales(company, min(date_from, first_month), date_to, partners).items():
+        for day, amount in sorted(daily.items()):
             month = day.replace(day=1)
             monthly[month] = monthly.get(month, 0.0) + amount
             if day >= date_from:
                 period += amount
-        return monthly, period
+        currency = company.currency_id
+        return {month: currency.round(amount) for month, amount in monthly.items()}, currency.round(period)
 
     @api.model
     def _daily_sales(self, company, date_from, date_to, partners=None):
@@ -294,8 +350,8 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _payment_delays(self, company, date_from, date_to, partners=None):
-        """``(Σ amount × days late, Σ amount)`` of the payments and credit notes applied to
-        customer invoices in the period (one query)."""
+        """``[Σ amount × days late, Σ amount]`` of the payments and credit notes applied to
+        customer invoices in the period, rounded to the currency (one query)."""
         self.env.cr.execute(SQL(
             """
             SELECT COALESCE(SUM(p.amount * (p.max_date - COALESCE(l.date_maturity, l.date))), 0),
@@ -309,7 +365,7 @@ class CobranzaKpi(models.Model):
             company=company.id, date_from=date_from, date_to=date_to, receivable=ledger_sql.on_receivable("l"),
             partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
-        return self.env.cr.fetchone()
+        return [company.currency_id.round(total) for total in self.env.cr.fetchone()]
 
     @api.model
     def _promises(self, company, date_from, date_to, partners=None):
@@ -387,19 +443,65 @@ class CobranzaKpi(models.Model):
     # ------------------------------------------------------------------ business methods: snapshots
     @api.model
     def _snapshot_values(self, company, day):
-        values = self.compute(company, day - timedelta(days=SNAPSHOT_DAYS - 1), day)
-        day_sales = self._sales(company, day, day, day)[1]
+        """The snapshot of `company` on `day`: ``compute`` of the 30 days ending on it, and its
+        ledger figures whole (``ledger``) for the dashboard to reuse while they hold."""
+        date_from = day - timedelta(days=SNAPSHOT_DAYS - 1)
+        ledger = self._ledger_figures(company, date_from, day)
+        values = self._figures(company, date_from, day, None, ledger)
+        ledger["day_delays"] = self._payment_delays(company, day, day)
+        day_sales = ledger["to_date"]["day"]
         contacts = sum(values["contacts_by_channel"].values())
         paid = sum(values["contacts_by_channel"][c] * (values["paid_within_7d_by_channel"][c] or 0.0) / 100.0
                    for c in values["contacts_by_channel"])
         row = {"company_id": company.id, "date": day, "sales": day_sales, "period_sales": values["sales"],
-               "contact_count": contacts, "paid_within_7d_pct": kpi.percent(paid, contacts)}
+               "contact_count": contacts, "paid_within_7d_pct": kpi.percent(paid, contacts),
+               "ledger": ledger, "seen_change_id": self._last_change_id()}
         for key in ("ar_total", "current_ar", "overdue_total", "overdue_pct", "dso_standard", "dso_countback",
                     "bpdso", "add", "cei", "avg_payment_delay", "promise_kept_rate", "plan_compliance",
                     "autopay_paid_count", "autopay_recovered_pct", "disputed_amount"):
             row[key] = values[key]
         row.update({f"aging_{key}": values["aging"][key] for key in aging.BUCKETS})
         return row
+
+    @api.model
+    def _last_change_id(self):
+        """The newest ledger change this transaction sees (its own included)."""
+        self.env["cobranza.ledger.change"].flush_model()
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM cobranza_ledger_change")
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _held_snapshots(self, company, days):
+        """``{day: ledger figures}`` of the snapshots of `company` on `days` that still hold:
+        taken by a transaction that saw every ledger change dated on or before their day (one
+        query). A snapshot that does not hold is left out: its day is read from the ledger."""
+        self.flush_model()
+        self.env["cobranza.ledger.change"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT k.date, k.ledger FROM cobranza_kpi k
+                WHERE k.company_id = %(company)s AND k.date = ANY(%(days)s) AND k.ledger IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM cobranza_ledger_change c
+                                   WHERE c.company_id = k.company_id AND c.date <= k.date AND NOT %(seen)s)""",
+            company=company.id, days=sorted(set(days)), seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
+        ))
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _stale_days(self, company, date_from, date_to):
+        """The days of the period whose snapshot no longer holds, newest first."""
+        self.flush_model()
+        self.env["cobranza.ledger.change"].flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT k.date FROM cobranza_kpi k
+                WHERE k.company_id = %(company)s AND k.date BETWEEN %(date_from)s AND %(date_to)s
+                  AND (k.ledger IS NULL OR EXISTS (
+                       SELECT 1 FROM cobranza_ledger_change c
+                        WHERE c.company_id = k.company_id AND c.date <= k.date AND NOT %(seen)s))
+                ORDER BY k.date DESC""",
+            company=company.id, date_from=date_from, date_to=date_to,
+            seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
+        ))
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def backfill(self, company, date_from, date_to):
@@ -421,7 +523,9 @@ class CobranzaKpi(models.Model):
     @api.model
     def _cron_snapshot(self):
         """Nightly: yesterday's snapshot of every company (the day is complete), and any day
-        missed since the last one, up to a month back."""
+        missed since the last one, up to a month back; then the snapshots a change dated in the
+        past no longer lets hold, the newest first (``STALE_DAYS_PER_NIGHT`` a night: until
+        then the dashboard reads those days from the ledger)."""
         for company in self.env["res.company"].search([]):
             yesterday = fields.Date.context_today(self.with_company(company)) - timedelta(days=1)
             last = self.search([("company_id", "=", company.id)], limit=1, order="date desc").date
@@ -430,6 +534,11 @@ class CobranzaKpi(models.Model):
             if start <= yesterday:
                 self.backfill(company, start, yesterday)
                 self.env.cr.commit()
+            stale = self._stale_days(company, yesterday - timedelta(days=STALE_HORIZON_DAYS), yesterday)
+            for day in stale[:STALE_DAYS_PER_NIGHT]:
+                self.backfill(company, day, day)
+                self.env.cr.commit()
+        self.env["cobranza.ledger.change"]._prune()
 
     # ------------------------------------------------------------------ business methods: backtest
     @api.model

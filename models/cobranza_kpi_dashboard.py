@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from ..engine import aging, kpi, scoring
+from .cobranza_kpi import COUNTBACK_MONTHS, SNAPSHOT_DAYS
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 from ..utils import ledger_sql
 
@@ -49,11 +50,19 @@ class CobranzaKpi(models.Model):
         collector_id, segment_id = collector_id or None, segment_id or None
         date_to = fields.Date.context_today(self.with_company(company))
         date_from = kpi.period_start(period, date_to)
-        values = self.compute(company, date_from, date_to, collector_id=collector_id, segment_id=segment_id)
+        self._check_period(company, date_from, date_to)
         previous_from = kpi.period_start(period, date_from - timedelta(days=1))
         previous_to = min(previous_from + (date_to - date_from), date_from - timedelta(days=1))
-        previous = self.compute(company, previous_from, previous_to, collector_id=collector_id, segment_id=segment_id)
         partners = self._partner_filter(company, collector_id, segment_id)
+        held = self._held_snapshots(company, self._snapshot_days(period, date_to)) if partners is None else {}
+        # the contacts of the last 180 days (the channels' table), those of the period apart
+        effectiveness = self.env["cobranza.contact"]._effectiveness(
+            company, date_to - timedelta(days=scoring.EFFECTIVENESS_DAYS), date_to, partners, since=date_from)
+        values = self._figures(company, date_from, date_to, partners,
+                               self._ledger_figures_held(company, date_from, date_to, partners, held),
+                               contacts=[row[:3] + row[5:] for row in effectiveness if row[5]])
+        previous = self._figures(company, previous_from, previous_to, partners,
+                                 self._ledger_figures_held(company, previous_from, previous_to, partners, held))
         descriptions = self.fields_get([key for key, _kind, _better in TILES], ["string", "help"])
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
         return {
@@ -69,10 +78,10 @@ class CobranzaKpi(models.Model):
                 "label": descriptions[key]["string"], "help": descriptions[key].get("help", ""),
                 "value": values[key], "previous": previous[key], "change": kpi.change(values[key], previous[key]),
             } for key, kind, better in TILES],
-            "trend": self._trend(company, period, date_to, collector_id, segment_id, current=values),
+            "trend": self._trend(company, period, date_to, partners, current=values, held=held),
             "forecast": self._forecast(company, date_to, partners) | {"overdue_now": values["overdue_total"]},
             "top_overdue": self._top_overdue(company, date_to, partners),
-            "channels": {"rows": self._channel_rows(company, date_to, partners, labels)},
+            "channels": {"rows": self._channel_rows(effectiveness, labels)},
             "filters": self._filters(company),
             "channel_labels": labels,
             "aging_labels": self.env["cobranza.aging.report"]._bucket_labels(),
@@ -84,46 +93,82 @@ class CobranzaKpi(models.Model):
                 for key, value in values.items()}
 
     @api.model
-    def _trend(self, company, period, date_to, collector_id=None, segment_id=None, current=None):
+    def _snapshot_days(self, period, date_to):
+        """The days whose snapshots the dashboard of `period` reads: the end of each past point
+        of its trend and the day before it starts; yesterday (the months' sales so far)."""
+        ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
+        return {date_to - timedelta(days=1)} | set(ends[:-1]) | {
+            kpi.period_start(period, end) - timedelta(days=1) for end in ends}
+
+    @api.model
+    def _ledger_figures_held(self, company, date_from, date_to, partners, held):
+        """``_ledger_figures`` of the period, reading from `held` (``_held_snapshots``) what the
+        snapshots that still hold already know: a past period of 30 days whole (a snapshot's
+        own); the receivables the day before the period; for the last 30 days, the months'
+        sales and the payments' delays up to yesterday, today's then read from the ledger.
+        Identical to the ledger's (tested)."""
+        closing, opening = held.get(date_to), held.get(date_from - timedelta(days=1))
+        if closing and (date_to - date_from).days + 1 == SNAPSHOT_DAYS:
+            return closing
+        yesterday = held.get(date_to - timedelta(days=1))
+        months = period_sales = delays = None
+        if yesterday and opening and (date_to - date_from).days + 1 == SNAPSHOT_DAYS:
+            currency = company.currency_id
+            today_delays = self._payment_delays(company, date_to, date_to, partners)
+            delays = [currency.round(window - gone + new) for window, gone, new in
+                      zip(yesterday["delays"], opening["day_delays"], today_delays)]
+            daily = self._daily_sales(company, date_to, date_to, partners)
+            today = currency.round(sum(daily.values()))
+            prior = yesterday["months"]
+            if date_to.day == 1:  # a new month begins
+                months = [[fields.Date.to_string(date_to), today]] + prior[:COUNTBACK_MONTHS - 1]
+            else:
+                months = [[prior[0][0], currency.round(prior[0][1] + today)]] + prior[1:]
+            period_sales = currency.round(yesterday["sales"] - opening["to_date"]["day"] + today)
+        return self._ledger_figures(company, date_from, date_to, partners,
+                                    opening_ar=opening and opening["ar_total"], months=months,
+                                    period_sales=period_sales, delays=delays)
+
+    @api.model
+    def _trend(self, company, period, date_to, partners=None, current=None, held=None):
         """DSO, best possible DSO and CEI at the end of each of the last 30-day spans, weeks,
-        months or quarters: read from the daily snapshots (one query; the period in progress is
-        `current`, its figures just computed by ``compute``, when given); from the ledger when
-        the dashboard is filtered by collector or segment (``_ledger_trend``)."""
+        months or quarters: from the daily snapshots that still hold (`held`, read once for the
+        whole dashboard; the period in progress is `current`, its figures just computed), a
+        point without a snapshot left empty; from the ledger where a snapshot no longer holds,
+        and when the dashboard is filtered by collector or segment (``_ledger_trend``)."""
         ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
         starts = [kpi.period_start(period, end) for end in ends]
         labels = [self._period_label(period, start) for start in starts]
-        dso, bpdso, cei = [], [], []
-        if current and current["date_from"] != starts[-1]:
-            current = None
-        if collector_id or segment_id:
-            trend = self._ledger_trend(company, starts, ends, self._partner_filter(company, collector_id, segment_id))
-            dso, bpdso, cei = (list(column) for column in zip(*trend))
+        if partners is not None:
+            dso, bpdso, cei = (list(column) for column in zip(*self._ledger_trend(company, starts, ends, partners)))
             return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
-        snapshots = {snapshot["date"]: snapshot for snapshot in self.sudo().search_read(
-            [("company_id", "=", company.id), ("date", ">=", starts[0] - timedelta(days=1)), ("date", "<=", date_to)],
-            ["date", "ar_total", "current_ar", "sales", "dso_countback", "bpdso"])}
-        last = None
-        if current:  # the period in progress: its figures as just computed
-            ends, last = ends[:-1], current
-        elif date_to not in snapshots:  # today's snapshot is taken tonight: the live figures stand in
-            live = self.compute(company, date_to, date_to)
-            snapshots[date_to] = {"ar_total": live["ar_total"], "current_ar": live["current_ar"],
-                                  "sales": live["sales"], "dso_countback": live["dso_countback"],
-                                  "bpdso": live["bpdso"]}
-        for start, end in zip(starts, ends):
-            closing, opening = snapshots.get(end), snapshots.get(start - timedelta(days=1))
-            dso.append(closing and closing["dso_countback"])
-            bpdso.append(closing and closing["bpdso"])
-            days = [snapshots.get(start + timedelta(days=n)) for n in range((end - start).days + 1)]
-            if closing and opening and all(days):
-                cei.append(kpi.cei(opening["ar_total"], sum(day["sales"] for day in days),
-                                   closing["ar_total"], closing["current_ar"]))
-            else:
-                cei.append(None)
-        if last:
-            dso.append(last["dso_countback"])
-            bpdso.append(last["bpdso"])
-            cei.append(last["cei"])
+        if held is None:
+            held = self._held_snapshots(company, self._snapshot_days(period, date_to))
+        if current is None or current["date_from"] != starts[-1]:
+            current = self.compute(company, starts[-1], ends[-1])
+        # a point reads the snapshot of its last day (a 30-day span: its own figures) and, for
+        # the CEI of a week, month or quarter, the receivables of the day before it
+        needs = {(start, end): {end} if period == "last_30" else {end, start - timedelta(days=1)}
+                 for start, end in zip(starts[:-1], ends[:-1])}
+        kept = set(self.sudo().search([("company_id", "=", company.id), ("date", "in", ends[:-1])]).mapped("date"))
+        stale = [span for span, days in needs.items() if span[1] in kept and not days <= held.keys()]
+        points = dict(zip(stale, self._ledger_trend(company, *zip(*stale)))) if stale else {}
+        dso, bpdso, cei = [], [], []
+        for (start, end), days in needs.items():
+            closing, opening = held.get(end), held.get(start - timedelta(days=1))
+            if (start, end) in points:
+                point = points[(start, end)]
+            elif days <= held.keys():
+                point = (closing["dso_countback"], closing["bpdso"], closing["cei"] if period == "last_30" else
+                         kpi.cei(opening["ar_total"], closing["to_date"][period], closing["ar_total"],
+                                 closing["current_ar"]))
+            else:  # no snapshot of that day (yet): no point
+                point = (None, None, None)
+            for column, value in zip((dso, bpdso, cei), point):
+                column.append(value)
+        dso.append(current["dso_countback"])
+        bpdso.append(current["bpdso"])
+        cei.append(current["cei"])
         return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
 
     @api.model
@@ -183,17 +228,18 @@ class CobranzaKpi(models.Model):
             partners=ledger_sql.among_partners("m.commercial_partner_id", partners),
         ))
         rows = self.env.cr.fetchall()
-        customers = self.env["res.partner"].with_company(company).browse([row[0] for row in rows])
-        return [{"partner_id": customer.id, "name": customer.display_name, "overdue": overdue, "days": days,
-                 "rating": customer.sudo().cobranza_rating or False}
-                for customer, (_id, overdue, days) in zip(customers, rows)]
+        # their names and ratings only (a customer is a wide record)
+        customers = {customer["id"]: customer for customer in self.env["res.partner"].with_company(company).browse(
+            [row[0] for row in rows]).sudo().read(["display_name", "cobranza_rating"])}
+        return [{"partner_id": partner_id, "name": customers[partner_id]["display_name"], "overdue": overdue,
+                 "days": days, "rating": customers[partner_id]["cobranza_rating"] or False}
+                for partner_id, overdue, days in rows]
 
     @api.model
-    def _channel_rows(self, company, today, partners, labels):
+    def _channel_rows(self, effectiveness, labels):
         """Contacts and payments within 7 days per segment and channel, and per tone within
-        them, over the last 180 days."""
-        rows = self.env["cobranza.contact"]._effectiveness(
-            company, today - timedelta(days=scoring.EFFECTIVENESS_DAYS), today, partners)
+        them, over the last 180 days (`effectiveness`: ``cobranza.contact._effectiveness``)."""
+        rows = [row[:5] for row in effectiveness]
         tone_labels = dict(self.env["cobranza.policy.level"]._fields["tone"]._description_selection(self.env))
         totals, tones = {}, {}
         for segment_id, channel, tone, count, paid in rows:
@@ -219,7 +265,7 @@ class CobranzaKpi(models.Model):
         segments = self.env["cobranza.segment"].search([("company_id", "in", (False, company.id))])
         return {
             "companies": [[c.id, c.name] for c in self.env.user.company_ids],
-            "collectors": [[u.id, u.name] for u in collectors],
+            "collectors": [[u["id"], u["name"]] for u in collectors.read(["name"])],
             "segments": [[s.id, s.name] for s in segments],
         }
 

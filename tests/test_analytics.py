@@ -1,5 +1,6 @@
 import random
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -302,6 +303,97 @@ class TestAnalytics(CobranzaCase):
         invoices = self.env["account.move"].search(action["domain"])
         self.assertEqual(len(invoices), 2)
         self.assertTrue(all(1 <= (self.today - m.invoice_date_due).days <= 30 for m in invoices))
+
+    def _assert_dashboard_is_compute(self, data):
+        """The default view's figures are those ``compute`` rebuilds from the ledger, for the
+        last 30 days and the 30 before, every key (money to the cent, ratios to the bit)."""
+        last_30 = self.Kpi.compute(self.company, self.today - timedelta(days=29), self.today)
+        before = self.Kpi.compute(self.company, self.today - timedelta(days=59), self.today - timedelta(days=30))
+        for key, value in last_30.items():
+            self.assertEqual(data["kpi"][key], fields.Date.to_string(value) if key.startswith("date_") else value, key)
+        for key, value in before.items():
+            self.assertEqual(data["previous"][key],
+                             fields.Date.to_string(value) if key.startswith("date_") else value, key)
+        return last_30, before
+
+    def test_dashboard_reads_the_snapshots_that_hold_and_never_a_stale_one(self):
+        partner = self._customer("Instantánea SpA")
+        invoices = self._history(partner, [5, 12, None, 3, None, None], first_days_ago=150)
+        self._unmatched_payment(partner, 150.0, day=self.today - timedelta(days=45))
+        self.Kpi.backfill(self.company, self.today - timedelta(days=70), self.today - timedelta(days=1))
+        yesterday, opening = self.today - timedelta(days=1), self.today - timedelta(days=30)
+        days = self.Kpi._snapshot_days("last_30", self.today)
+        self.assertTrue({yesterday, opening} <= self.Kpi._held_snapshots(self.company, days).keys())
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+        # the snapshots are what the dashboard reads: with them, the ledger is read for today only
+        with self.assertQueryCount(22):
+            self.Kpi.get_dashboard_data()
+
+        # an invoice entered today with a date 40 days ago: every snapshot from then on is stale
+        late = self._invoice(partner=partner, amount=777.0, invoice_date=self.today - timedelta(days=40),
+                             due=self.today - timedelta(days=10))
+        held = self.Kpi._held_snapshots(self.company, days)
+        self.assertFalse({yesterday, opening} & held.keys())
+        self.assertIn(self.today - timedelta(days=41), self.Kpi._held_snapshots(
+            self.company, [self.today - timedelta(days=41)]))
+        data = self.Kpi.get_dashboard_data()
+        last_30, before = self._assert_dashboard_is_compute(data)
+        self.assertEqual(data["kpi"]["aging"]["1_30"], last_30["aging"]["1_30"])
+        self.assertEqual(self.Kpi._stale_days(self.company, self.today - timedelta(days=70), yesterday)[-1],
+                         self.today - timedelta(days=40))
+
+        # the night takes the stale snapshots again; then they hold and agree with the ledger
+        with patch.object(self.env.cr, "commit", lambda: None):  # the night commits each day
+            self.Kpi.sudo()._cron_snapshot()
+        self.assertFalse(self.Kpi._stale_days(self.company, self.today - timedelta(days=70), yesterday))
+        self.assertTrue({yesterday, opening} <= self.Kpi._held_snapshots(self.company, days).keys())
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+
+        # a payment dated 35 days ago, matched today; then unmatched: stale each time
+        self._pay(late, day=self.today - timedelta(days=35))
+        self.assertFalse(opening in self.Kpi._held_snapshots(self.company, days))
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+        self.Kpi.backfill(self.company, self.today - timedelta(days=35), yesterday)
+        self.assertIn(opening, self.Kpi._held_snapshots(self.company, days))
+        late.line_ids.remove_move_reconcile()
+        self.assertFalse(opening in self.Kpi._held_snapshots(self.company, days))
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+        self.Kpi.backfill(self.company, self.today - timedelta(days=35), yesterday)
+        # an open invoice's due date moved in place, and one reset to draft
+        invoices[-1].line_ids.filtered("date_maturity").date_maturity = self.today - timedelta(days=50)
+        self.assertFalse(opening in self.Kpi._held_snapshots(self.company, days))
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+        self.Kpi.backfill(self.company, self.today - timedelta(days=70), yesterday)
+        invoices[-2].button_draft()
+        self.assertFalse(opening in self.Kpi._held_snapshots(self.company, days))
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+        # changes dated today leave yesterday's snapshots holding
+        self.Kpi.backfill(self.company, self.today - timedelta(days=70), yesterday)
+        self._invoice(partner=partner, amount=55.0, invoice_date=self.today)
+        self.assertTrue({yesterday, opening} <= self.Kpi._held_snapshots(self.company, days).keys())
+        self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
+
+    def test_trend_points_from_snapshots_equal_compute(self):
+        partner = self._customer("Tendencia Ltda")
+        self._history(partner, [2, 20, 40, None, 5, None, None], first_days_ago=200)
+        self.Kpi.backfill(self.company, self.today - timedelta(days=200), self.today - timedelta(days=1))
+        for period in ("last_30", "month", "week"):
+            trend = self.Kpi.get_dashboard_data(period=period)["trend"]
+            ends = kpi.period_ends(period, self.today, len(trend["labels"]))
+            for index, end in enumerate(ends):
+                start = kpi.period_start(period, end)
+                if start - timedelta(days=1) < self.today - timedelta(days=200):
+                    continue  # before the snapshots
+                point = self.Kpi.compute(self.company, start, end)
+                for key, trend_key in (("dso_countback", "dso"), ("bpdso", "bpdso"), ("cei", "cei")):
+                    self.assertEqual(trend[trend_key][index], point[key], f"{period} {end} {key}")
+        # a stale point is read from the ledger
+        self._invoice(partner=partner, amount=999.0, invoice_date=self.today - timedelta(days=100))
+        trend = self.Kpi.get_dashboard_data(period="month")["trend"]
+        ends = kpi.period_ends("month", self.today, len(trend["labels"]))
+        point = self.Kpi.compute(self.company, kpi.period_start("month", ends[-2]), ends[-2])
+        self.assertAlmostEqual(trend["dso"][-2], point["dso_countback"])
+        self.assertAlmostEqual(trend["cei"][-2], point["cei"])
 
     def test_dashboard_data_is_denied_to_portal_and_other_companies(self):
         portal = self.env["res.users"].create({

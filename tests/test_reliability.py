@@ -701,3 +701,39 @@ class TestChargesAtMostOnce(ReliabilityCase):
                              "left to a person, who checks with the provider")
             self.assertTrue(charge.plan_id.activity_ids.filtered(lambda a: charge.key in a.summary))
             self.assertEqual(sorted(lines.mapped("autopay_state")), ["paid"] * (len(line_ids) - 1) + ["pending"])
+
+
+class TestSnapshotsKnowWhatTheySaw(ReliabilityCase):
+
+    def test_a_change_committed_while_a_snapshot_is_taken_makes_it_stale(self):
+        """Two real transactions: a payment dated in the past commits after the snapshot's
+        transaction began (so the snapshot cannot see it) but before the snapshot is written.
+        Ordering by time or by id would call the snapshot current; what the transaction saw does
+        not."""
+        company_id, _partners = self._company(customers=3)
+        day = RUN_DATE + timedelta(days=5)
+        with self.registry.cursor() as cr_snapshot:
+            snapshot_env = api.Environment(cr_snapshot, SUPERUSER_ID, {})
+            Kpi = snapshot_env["cobranza.kpi"]
+            Kpi.backfill(company_id, day - timedelta(days=1), day - timedelta(days=1))  # the transaction's view begins
+            with self.committed() as env:  # meanwhile, a payment dated two days before `day`
+                invoice = env["account.move"].search([("company_id", "=", company_id)], limit=1)
+                env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids) \
+                    .create({"payment_date": day - timedelta(days=2)})._create_payments()
+            Kpi.backfill(company_id, day, day)  # without that payment, as its transaction sees the ledger
+        with self.committed() as env:
+            Kpi = env["cobranza.kpi"]
+            company = env["res.company"].browse(company_id)
+            snapshots = Kpi.search([("company_id", "=", company_id)])
+            self.assertEqual(snapshots.filtered(lambda s: s.date == day).ar_total,
+                             sum(snapshots.filtered(lambda s: s.date == day - timedelta(days=1)).mapped("ar_total")))
+            self.assertEqual(Kpi._held_snapshots(company, [day - timedelta(days=1), day]), {})
+            self.assertEqual(Kpi._stale_days(company, day - timedelta(days=1), day), [day, day - timedelta(days=1)])
+            Kpi.backfill(company, day - timedelta(days=1), day)
+        with self.committed() as env:  # taken again after the payment: they hold, and agree with the ledger
+            Kpi = env["cobranza.kpi"]
+            company = env["res.company"].browse(company_id)
+            held = Kpi._held_snapshots(company, [day - timedelta(days=1), day])
+            self.assertEqual(set(held), {day - timedelta(days=1), day})
+            self.assertEqual(held[day]["ar_total"], Kpi.compute(company, day - timedelta(days=29), day)["ar_total"])
+            self.assertLess(held[day]["ar_total"], 100.0 + 101.0 + 102.0)

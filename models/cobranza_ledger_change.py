@@ -1,0 +1,90 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..utils import ledger_sql
+
+KEEP_HOURS = 24  # no transaction of Odoo's lasts that long: a change older is seen by every one
+
+
+class CobranzaLedgerChange(models.Model):
+    """A change to a company's receivable ledger: entries posted or reset to draft, items
+    matched or unmatched, each with the first day whose balances it changes. What is kept from
+    the ledger (the daily KPI snapshots) is compared with these: a snapshot of a day still holds
+    while every change dated on or before that day was visible to the transaction that took it.
+
+    The writing transaction is kept in the column ``xid`` (PostgreSQL's ``txid_current()``, set
+    by the database on insert; not an ORM field): what a transaction saw is its snapshot
+    (``txid_current_snapshot()``), and whether it saw a change is
+    ``txid_visible_in_snapshot(xid, snapshot)``, exact whatever the order of the commits."""
+
+    _name = "cobranza.ledger.change"
+    _description = "Receivable Ledger Change"
+    _order = "id desc"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", readonly=True, ondelete="cascade")
+    date = fields.Date(required=True, readonly=True, help="The first day whose balances the change alters.")
+
+    def init(self):
+        self.env.cr.execute(SQL(
+            """ALTER TABLE cobranza_ledger_change ADD COLUMN IF NOT EXISTS xid bigint NOT NULL DEFAULT txid_current();
+               CREATE INDEX IF NOT EXISTS cobranza_ledger_change_company_date_idx
+                   ON cobranza_ledger_change (company_id, date)"""))
+
+    # ------------------------------------------------------------------ business methods
+    @api.model
+    def _record_lines(self, lines):
+        """Record the change of the receivable items among `lines` (account.move.line): one row
+        per company and customer, dated by the earliest of its items."""
+        first = {}
+        for line in lines:
+            if line.account_id.account_type == ledger_sql.RECEIVABLE:
+                key = (line.company_id.id, line.partner_id.commercial_partner_id.id)
+                first[key] = min(first.get(key, line.date), line.date)
+        self._record(first)
+
+    @api.model
+    def _record_partials(self, partials):
+        """Record the change of matching (or unmatching) `partials`, dated by their
+        ``max_date``: from that day on, the items they join are settled."""
+        first = {}
+        for partial in partials:
+            for line in partial.debit_move_id | partial.credit_move_id:
+                if line.account_id.account_type == ledger_sql.RECEIVABLE:
+                    key = (partial.company_id.id, line.partner_id.commercial_partner_id.id)
+                    first[key] = min(first.get(key, partial.max_date), partial.max_date)
+        self._record(first)
+
+    @api.model
+    def _record(self, first):
+        """`first`: ``{(company id, customer id or False): first day changed}``."""
+        if first:
+            self.sudo().create([{"company_id": company_id, "partner_id": partner_id or False, "date": day}
+                                for (company_id, partner_id), day in first.items() if day])
+
+    @api.model
+    def _prune(self):
+        """Forget the changes every snapshot taken since has seen and no transaction still
+        running can have missed (a day old)."""
+        self.flush_model()
+        self.env["cobranza.kpi"].flush_model()
+        self.env.cr.execute(SQL(
+            """DELETE FROM cobranza_ledger_change c
+                WHERE c.create_date < %(before)s
+                  AND NOT EXISTS (SELECT 1 FROM cobranza_kpi k
+                                   WHERE k.company_id = c.company_id AND k.date >= c.date
+                                     AND NOT %(seen)s)""",
+            before=fields.Datetime.now() - timedelta(hours=KEEP_HOURS), seen=self._seen_by("k", "c"),
+        ))
+        self.invalidate_model()
+
+    @api.model
+    def _seen_by(self, snapshot, change):
+        """Condition: the change `change` (alias) was visible to the transaction that took the
+        KPI snapshot `snapshot` (alias): committed before it began, or made by it earlier."""
+        k, c = SQL.identifier(snapshot), SQL.identifier(change)
+        return SQL(
+            """(%(k)s.seen IS NOT NULL AND (txid_visible_in_snapshot(%(c)s.xid, %(k)s.seen)
+                 OR (%(c)s.xid = %(k)s.xid AND %(c)s.id <= %(k)s.seen_change_id)))""", k=k, c=c)

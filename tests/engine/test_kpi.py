@@ -178,3 +178,10 @@ def test_cei_at_most_100(opening, sales, closing, current):
 def test_aging_sums_to_the_total(items):
     total = sum(amount for amount, _days in items)
     assert sum(kpi.aging(items).values()) == pytest.approx(total)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_month_days_to_is_the_length_of_each_count_back_month(date_to):
+    # what a snapshot keeps (each month by its first day) gives the count-back's spans again
+    for start, end in kpi.countback_months(date_to, 24):
+        assert kpi.month_days_to(start, date_to) == (end - start).days + 1

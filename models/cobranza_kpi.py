@@ -158,27 +158,32 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _ledger_figures(self, company, date_from, date_to, partners=None, opening_ar=None, months=None,
-                        period_sales=None, delays=None):
+                        period_sales=None, delays=None, balances=None, daily=None):
         """The figures of ``compute`` rebuilt from the receivable ledger (``LEDGER_KEYS``), with
         what a snapshot keeps to be reused: ``months`` (``[[month start, credit sales], ...]``,
         the 24 calendar months walked back from `date_to`, the first one counted up to it) and
         ``to_date`` (the credit sales of its day, week, month and quarter to date) and ``delays``
         (``_payment_delays`` of the period). `opening_ar`
-        (the receivables of the day before the period), `months`, `period_sales` and `delays`,
-        when given, are not read again."""
-        closing = self._open_items(company, date_to, partners)
+        (the receivables of the day before the period), `months`, `period_sales`, `delays`,
+        `balances` (``_open_items_on`` of the days read) and `daily` (``_daily_sales`` since the
+        24th month back at least), when given, are not read again."""
+        opening_day = date_from - timedelta(days=1)
+        if balances is None:
+            balances = self._open_items_on(company, [date_to] + ([opening_day] if opening_ar is None else []), partners)
+        closing = balances[date_to]
         if opening_ar is None:
-            opening_ar = self._open_items(company, date_from - timedelta(days=1), partners)["ar_total"]
+            opening_ar = balances[opening_day]["ar_total"]
         to_date = None
         if months is None or period_sales is None:
             spans = kpi.countback_months(date_to, COUNTBACK_MONTHS)
-            daily = self._daily_sales(company, min(date_from, spans[-1][0]), date_to, partners)
-            monthly, period_sales = self._sum_sales(company, daily, date_from)
+            if daily is None:
+                daily = self._daily_sales(company, min(date_from, spans[-1][0]), date_to, partners)
+            monthly, period_sales = self._sum_sales(company, daily, date_from, date_to)
             months = [[fields.Date.to_string(start), monthly.get(start, 0.0)] for start, _end in spans]
             # the sales of the day, week, month and quarter to date: a snapshot's CEI for them
-            to_date = {kind: self._sum_sales(company, daily, kpi.period_start(kind, date_to))[1]
+            to_date = {kind: self._sum_sales(company, daily, kpi.period_start(kind, date_to), date_to)[1]
                        for kind in ("week", "month", "quarter")} | {
-                "day": self._sum_sales(company, daily, date_to)[1]}
+                "day": self._sum_sales(company, daily, date_to, date_to)[1]}
         month_sales = [(kpi.month_days_to(fields.Date.to_date(start), date_to), amount) for start, amount in months]
         ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
         dso = kpi.dso_countback(ar_total, month_sales)
@@ -240,65 +245,82 @@ class CobranzaKpi(models.Model):
     @api.model
     def _open_items(self, company, day, partners=None):
         """Receivables of `company` open on `day` as the ledger then stood (a payment applied
-        later still leaves its invoice open): totals, aging, and Σ amount × days overdue. Each
-        item's residual now, plus what reconciliations dated after the day took off it (Odoo's
-        residual is the balance less its reconciliations, in the company's currency)."""
+        later still leaves its invoice open): totals, aging, and Σ amount × days overdue."""
+        return self._open_items_on(company, [day], partners)[day]
+
+    @api.model
+    def _open_items_on(self, company, days, partners=None):
+        """``{day: _open_items(day)}`` for each of `days`, in one pass over the ledger: each
+        item's residual now, plus what the reconciliations dated after the day took off it
+        (Odoo's residual is the balance less its reconciliations, in the company's currency)."""
+        days = sorted(set(days))
+        if not days:
+            return {}
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
             """
-            WITH later AS (
-                -- what reconciliations dated after the day took off each item
-                SELECT p.debit_move_id AS id, p.amount
+            WITH day AS (
+                SELECT unnest(%(days)s::date[]) AS day
+            ), later AS (
+                -- the reconciliations dated after the first day, by item
+                SELECT p.debit_move_id AS id, p.max_date, p.amount
                   FROM account_partial_reconcile p
-                 WHERE p.max_date > %(day)s AND p.company_id = %(company)s
+                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
                  UNION ALL
-                SELECT p.credit_move_id, -p.amount
+                SELECT p.credit_move_id, p.max_date, -p.amount
                   FROM account_partial_reconcile p
-                 WHERE p.max_date > %(day)s AND p.company_id = %(company)s
-            ), undone AS (
-                SELECT id, SUM(amount) AS amount FROM later GROUP BY id
-            ), item AS (
+                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+            ), line AS (
                 -- open now (account_move_line__unreconciled_index) ...
-                SELECT COALESCE(l.date_maturity, l.date) AS due, l.amount_residual + COALESCE(undone.amount, 0) AS open
+                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
                   FROM account_move_line l
-                  LEFT JOIN undone ON undone.id = l.id
                  WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
-                   AND l.reconciled IS NOT TRUE AND l.date <= %(day)s %(partners)s
+                   AND l.reconciled IS NOT TRUE AND l.date <= %(last)s %(partners)s
                  UNION ALL
-                -- ... or settled by reconciliations dated after the day
-                SELECT COALESCE(l.date_maturity, l.date), l.amount_residual + undone.amount
-                  FROM undone
-                  JOIN account_move_line l ON l.id = undone.id
-                 WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
-                   AND l.reconciled AND l.date <= %(day)s %(partners)s
+                -- ... or settled by reconciliations dated after the first day
+                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date), l.amount_residual
+                  FROM account_move_line l
+                 WHERE l.id IN (SELECT id FROM later) AND l.reconciled
+                   AND l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
+                   AND l.date <= %(last)s %(partners)s
+            ), item AS (
+                SELECT day.day, line.due, line.residual + COALESCE(SUM(later.amount), 0) AS open
+                  FROM line
+                  JOIN day ON line.date <= day.day
+                  LEFT JOIN later ON later.id = line.id AND later.max_date > day.day
+                 GROUP BY day.day, line.id, line.due, line.residual
             )
-            SELECT %(bucket)s, SUM(open),
-                   COALESCE(SUM(open * (%(day)s - due)) FILTER (WHERE open > 0 AND due < %(day)s), 0),
-                   COALESCE(SUM(open) FILTER (WHERE open > 0 AND due < %(day)s), 0)
+            SELECT day, %(bucket)s, SUM(open),
+                   COALESCE(SUM(open * (day - due)) FILTER (WHERE open > 0 AND due < day), 0),
+                   COALESCE(SUM(open) FILTER (WHERE open > 0 AND due < day), 0)
               FROM item WHERE open != 0
-             GROUP BY 1
+             GROUP BY 1, 2
             """,
-            company=company.id, day=day, receivable=ledger_sql.on_receivable("l"),
-            bucket=ledger_sql.aging_bucket(SQL("%s - due", day)),
+            company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
+            bucket=ledger_sql.aging_bucket(SQL("day - due")),
             partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
-        buckets = dict.fromkeys(aging.BUCKETS, 0.0)
-        days_amount = positive = 0.0
-        for bucket, amount, overdue_days_amount, overdue_positive in self.env.cr.fetchall():
-            buckets[bucket] += amount
-            days_amount += overdue_days_amount
-            positive += overdue_positive
-        ar_total = sum(buckets.values())
-        return {"ar_total": ar_total, "aging": buckets, "overdue_total": ar_total - buckets["not_due"],
-                "overdue_days_amount": days_amount, "overdue_positive": positive}
+        result = {day: {"aging": dict.fromkeys(aging.BUCKETS, 0.0), "overdue_days_amount": 0.0,
+                        "overdue_positive": 0.0} for day in days}
+        for day, bucket, amount, overdue_days_amount, overdue_positive in self.env.cr.fetchall():
+            result[day]["aging"][bucket] += amount
+            result[day]["overdue_days_amount"] += overdue_days_amount
+            result[day]["overdue_positive"] += overdue_positive
+        for values in result.values():
+            values["ar_total"] = sum(values["aging"].values())
+            values["overdue_total"] = values["ar_total"] - values["aging"]["not_due"]
+        return result
 
     @api.model
-    def _sum_sales(self, company, daily, date_from):
-        """``({month start: credit sales}, credit sales since `date_from`)`` of the `daily`
-        sales (``_daily_sales``), summed day by day in order and rounded to the currency."""
+    def _sum_sales(self, company, daily, date_from, date_to=None):
+        """``({month start: credit sales}, credit sales from `date_from`)`` of the `daily`
+        sales (``_daily_sales``) up to `date_to` (all of them by default), summed day by day in
+        order and rounded to the currency."""
         monthly, period = {}, 0.0
         for day, amount in sorted(daily.items()):
+            if date_to and day > date_to:
+                break
             month = day.replace(day=1)
             monthly[month] = monthly.get(month, 0.0) + amount
             if day >= date_from:
@@ -327,26 +349,72 @@ class CobranzaKpi(models.Model):
         return dict(self.env.cr.fetchall())
 
     @api.model
-    def _ledger_trend(self, company, starts, ends, partners=None):
+    def _ledger_trend(self, company, starts, ends, partners=None, daily=None):
         """``[(DSO, best possible DSO, CEI), ...]`` of the periods (`starts`, `ends`), as
-        ``compute`` gives them, from the ledger: the balances once per day they need (the
-        periods are back to back: each one's opening is the previous one's closing), the sales
-        of all the days in one query."""
-        balances = {day: self._open_items(company, day, partners)
-                    for day in sorted(set(ends) | {start - timedelta(days=1) for start in starts})}
-        first = min(kpi.countback_months(end, COUNTBACK_MONTHS)[-1][0] for end in ends)
-        daily = sorted(self._daily_sales(company, min(first, min(starts)), max(ends), partners).items())
-
-        def sales(start, end):
-            return sum(amount for day, amount in daily if start <= day <= end)
+        ``compute`` gives them, from the ledger: the receivables of all the days they need in
+        one pass (``_balances_on``), the sales of all the days in one query (or `daily`)."""
+        balances = self._balances_on(company, set(ends) | {start - timedelta(days=1) for start in starts}, partners)
+        if daily is None:
+            first = min(kpi.countback_months(end, COUNTBACK_MONTHS)[-1][0] for end in ends)
+            daily = self._daily_sales(company, min(first, min(starts)), max(ends), partners)
         trend = []
         for start, end in zip(starts, ends):
-            closing, opening = balances[end], balances[start - timedelta(days=1)]
-            ar_total, current = closing["ar_total"], closing["aging"]["not_due"]
-            months = [((e - s).days + 1, sales(s, e)) for s, e in kpi.countback_months(end, COUNTBACK_MONTHS)]
+            (ar_total, current), (opening, _current) = balances[end], balances[start - timedelta(days=1)]
+            spans = kpi.countback_months(end, COUNTBACK_MONTHS)
+            monthly, sales = self._sum_sales(company, daily, start, end)
+            months = [((e - s).days + 1, monthly.get(s, 0.0)) for s, e in spans]
             trend.append((kpi.dso_countback(ar_total, months), kpi.dso_countback(current, months),
-                          kpi.cei(opening["ar_total"], sales(start, end), ar_total, current)))
+                          kpi.cei(opening, sales, ar_total, current)))
         return trend
+
+    @api.model
+    def _balances_on(self, company, days, partners=None):
+        """``{day: (receivables, not yet due)}`` on each of `days`, as ``_open_items_on`` gives
+        them, in one pass: sums over the items and the reconciliations dated after each day,
+        without the per-item detail the aging's other figures need."""
+        days = sorted(set(days))
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env.cr.execute(SQL(
+            """
+            WITH day AS (
+                SELECT unnest(%(days)s::date[]) AS day
+            ), later AS (
+                SELECT p.debit_move_id AS id, p.max_date, p.amount
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+                 UNION ALL
+                SELECT p.credit_move_id, p.max_date, -p.amount
+                  FROM account_partial_reconcile p
+                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+            ), line AS (
+                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
+                  FROM account_move_line l
+                 WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
+                   AND l.reconciled IS NOT TRUE AND l.date <= %(last)s %(partners)s
+                 UNION ALL
+                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date), l.amount_residual
+                  FROM account_move_line l
+                 WHERE l.id IN (SELECT id FROM later) AND l.reconciled
+                   AND l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
+                   AND l.date <= %(last)s %(partners)s
+            ), amount AS (
+                -- each item's residual counts from its date; what a reconciliation took off it,
+                -- from its date until the reconciliation's
+                SELECT date, due, NULL::date AS until, residual AS amount FROM line
+                 UNION ALL
+                SELECT line.date, line.due, later.max_date, later.amount FROM later JOIN line ON line.id = later.id
+            )
+            SELECT day.day, COALESCE(SUM(amount.amount), 0),
+                   COALESCE(SUM(amount.amount) FILTER (WHERE amount.due >= day.day), 0)
+              FROM day
+              LEFT JOIN amount ON amount.date <= day.day AND (amount.until IS NULL OR amount.until > day.day)
+             GROUP BY 1
+            """,
+            company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
+            partners=ledger_sql.among_partners("l.partner_id", partners),
+        ))
+        return {day: (ar_total, not_due) for day, ar_total, not_due in self.env.cr.fetchall()}
 
     @api.model
     def _payment_delays(self, company, date_from, date_to, partners=None):

@@ -5,9 +5,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from ..engine import aging, kpi, scoring
-from .cobranza_kpi import COUNTBACK_MONTHS, SNAPSHOT_DAYS
 from ..engine.ladder import PAYABLE_PAYMENT_STATES
 from ..utils import ledger_sql
+from .cobranza_kpi import COUNTBACK_MONTHS, SNAPSHOT_DAYS
 
 TREND_POINTS = {"last_30": 12, "week": 13, "month": 12, "quarter": 8}
 DEFAULT_PERIOD = kpi.PERIOD_KINDS[0]  # the last 30 days
@@ -58,11 +58,19 @@ class CobranzaKpi(models.Model):
         # the contacts of the last 180 days (the channels' table), those of the period apart
         effectiveness = self.env["cobranza.contact"]._effectiveness(
             company, date_to - timedelta(days=scoring.EFFECTIVENESS_DAYS), date_to, partners, since=date_from)
+        spans = [(date_from, date_to), (previous_from, previous_to)]
+        balances = self._open_items_on(company, self._unheld_days(spans, held), partners)
+        daily = None
+        if partners is not None:  # the sales of every day the periods and the trend read, at once
+            first = kpi.period_ends(period, date_to, TREND_POINTS[period])[0]
+            daily = self._daily_sales(company, kpi.countback_months(first, COUNTBACK_MONTHS)[-1][0], date_to, partners)
         values = self._figures(company, date_from, date_to, partners,
-                               self._ledger_figures_held(company, date_from, date_to, partners, held),
+                               self._ledger_figures_held(company, date_from, date_to, partners, held, balances, daily),
                                contacts=[row[:3] + row[5:] for row in effectiveness if row[5]])
         previous = self._figures(company, previous_from, previous_to, partners,
-                                 self._ledger_figures_held(company, previous_from, previous_to, partners, held))
+                                 self._ledger_figures_held(company, previous_from, previous_to, partners, held,
+                                                           balances, daily))
+        forecast, top_overdue = self._forecast_and_top(company, date_to, partners)
         descriptions = self.fields_get([key for key, _kind, _better in TILES], ["string", "help"])
         labels = dict(self.env["cobranza.contact"]._fields["channel"]._description_selection(self.env))
         return {
@@ -78,9 +86,9 @@ class CobranzaKpi(models.Model):
                 "label": descriptions[key]["string"], "help": descriptions[key].get("help", ""),
                 "value": values[key], "previous": previous[key], "change": kpi.change(values[key], previous[key]),
             } for key, kind, better in TILES],
-            "trend": self._trend(company, period, date_to, partners, current=values, held=held),
-            "forecast": self._forecast(company, date_to, partners) | {"overdue_now": values["overdue_total"]},
-            "top_overdue": self._top_overdue(company, date_to, partners),
+            "trend": self._trend(company, period, date_to, partners, current=values, held=held, daily=daily),
+            "forecast": forecast | {"overdue_now": values["overdue_total"]},
+            "top_overdue": top_overdue,
             "channels": {"rows": self._channel_rows(effectiveness, labels)},
             "filters": self._filters(company),
             "channel_labels": labels,
@@ -101,12 +109,24 @@ class CobranzaKpi(models.Model):
             kpi.period_start(period, end) - timedelta(days=1) for end in ends}
 
     @api.model
-    def _ledger_figures_held(self, company, date_from, date_to, partners, held):
+    def _unheld_days(self, spans, held):
+        """The days whose balances the periods `spans` (``[(date_from, date_to), ...]``) read
+        from the ledger: their last days and the days before them, unless a snapshot that holds
+        (`held`) knows them."""
+        days = set()
+        for date_from, date_to in spans:
+            if not (date_to in held and (date_to - date_from).days + 1 == SNAPSHOT_DAYS):
+                days |= {date_to} | ({date_from - timedelta(days=1)} - held.keys())
+        return days
+
+    @api.model
+    def _ledger_figures_held(self, company, date_from, date_to, partners, held, balances, daily=None):
         """``_ledger_figures`` of the period, reading from `held` (``_held_snapshots``) what the
         snapshots that still hold already know: a past period of 30 days whole (a snapshot's
         own); the receivables the day before the period; for the last 30 days, the months'
-        sales and the payments' delays up to yesterday, today's then read from the ledger.
-        Identical to the ledger's (tested)."""
+        sales and the payments' delays up to yesterday, today's then read from the ledger; the
+        other balances from `balances` (``_open_items_on`` of ``_unheld_days``), the sales from
+        `daily` when given. Identical to the ledger's (tested)."""
         closing, opening = held.get(date_to), held.get(date_from - timedelta(days=1))
         if closing and (date_to - date_from).days + 1 == SNAPSHOT_DAYS:
             return closing
@@ -117,8 +137,7 @@ class CobranzaKpi(models.Model):
             today_delays = self._payment_delays(company, date_to, date_to, partners)
             delays = [currency.round(window - gone + new) for window, gone, new in
                       zip(yesterday["delays"], opening["day_delays"], today_delays)]
-            daily = self._daily_sales(company, date_to, date_to, partners)
-            today = currency.round(sum(daily.values()))
+            today = currency.round(sum(self._daily_sales(company, date_to, date_to, partners).values()))
             prior = yesterday["months"]
             if date_to.day == 1:  # a new month begins
                 months = [[fields.Date.to_string(date_to), today]] + prior[:COUNTBACK_MONTHS - 1]
@@ -127,10 +146,10 @@ class CobranzaKpi(models.Model):
             period_sales = currency.round(yesterday["sales"] - opening["to_date"]["day"] + today)
         return self._ledger_figures(company, date_from, date_to, partners,
                                     opening_ar=opening and opening["ar_total"], months=months,
-                                    period_sales=period_sales, delays=delays)
+                                    period_sales=period_sales, delays=delays, balances=balances, daily=daily)
 
     @api.model
-    def _trend(self, company, period, date_to, partners=None, current=None, held=None):
+    def _trend(self, company, period, date_to, partners=None, current=None, held=None, daily=None):
         """DSO, best possible DSO and CEI at the end of each of the last 30-day spans, weeks,
         months or quarters: from the daily snapshots that still hold (`held`, read once for the
         whole dashboard; the period in progress is `current`, its figures just computed), a
@@ -139,37 +158,42 @@ class CobranzaKpi(models.Model):
         ends = kpi.period_ends(period, date_to, TREND_POINTS[period])
         starts = [kpi.period_start(period, end) for end in ends]
         labels = [self._period_label(period, start) for start in starts]
-        if partners is not None:
-            dso, bpdso, cei = (list(column) for column in zip(*self._ledger_trend(company, starts, ends, partners)))
-            return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
-        if held is None:
-            held = self._held_snapshots(company, self._snapshot_days(period, date_to))
         if current is None or current["date_from"] != starts[-1]:
-            current = self.compute(company, starts[-1], ends[-1])
-        # a point reads the snapshot of its last day (a 30-day span: its own figures) and, for
-        # the CEI of a week, month or quarter, the receivables of the day before it
+            current = self._ledger_figures(company, starts[-1], ends[-1], partners)
+        if partners is not None:
+            points = self._ledger_trend(company, starts[:-1], ends[:-1], partners, daily)
+        else:
+            if held is None:
+                held = self._held_snapshots(company, self._snapshot_days(period, date_to))
+            points = self._snapshot_trend(company, period, starts[:-1], ends[:-1], held)
+        points.append((current["dso_countback"], current["bpdso"], current["cei"]))
+        dso, bpdso, cei = (list(column) for column in zip(*points))
+        return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
+
+    @api.model
+    def _snapshot_trend(self, company, period, starts, ends, held):
+        """``[(DSO, best possible DSO, CEI), ...]`` of the past periods (`starts`, `ends`) from
+        the snapshots that still hold (`held`); where one no longer holds, from the ledger; a
+        point without a snapshot (yet) empty. A point reads the snapshot of its last day (a
+        30-day span: its own figures) and, for the CEI of a week, month or quarter, the
+        receivables of the day before it."""
         needs = {(start, end): {end} if period == "last_30" else {end, start - timedelta(days=1)}
-                 for start, end in zip(starts[:-1], ends[:-1])}
-        kept = set(self.sudo().search([("company_id", "=", company.id), ("date", "in", ends[:-1])]).mapped("date"))
+                 for start, end in zip(starts, ends)}
+        kept = set(self.sudo().search([("company_id", "=", company.id), ("date", "in", ends)]).mapped("date"))
         stale = [span for span, days in needs.items() if span[1] in kept and not days <= held.keys()]
-        points = dict(zip(stale, self._ledger_trend(company, *zip(*stale)))) if stale else {}
-        dso, bpdso, cei = [], [], []
+        recomputed = dict(zip(stale, self._ledger_trend(company, *zip(*stale)))) if stale else {}
+        points = []
         for (start, end), days in needs.items():
             closing, opening = held.get(end), held.get(start - timedelta(days=1))
-            if (start, end) in points:
-                point = points[(start, end)]
+            if (start, end) in recomputed:
+                points.append(recomputed[(start, end)])
             elif days <= held.keys():
-                point = (closing["dso_countback"], closing["bpdso"], closing["cei"] if period == "last_30" else
-                         kpi.cei(opening["ar_total"], closing["to_date"][period], closing["ar_total"],
-                                 closing["current_ar"]))
-            else:  # no snapshot of that day (yet): no point
-                point = (None, None, None)
-            for column, value in zip((dso, bpdso, cei), point):
-                column.append(value)
-        dso.append(current["dso_countback"])
-        bpdso.append(current["bpdso"])
-        cei.append(current["cei"])
-        return {"labels": labels, "dso": dso, "bpdso": bpdso, "cei": cei}
+                points.append((closing["dso_countback"], closing["bpdso"], closing["cei"] if period == "last_30" else
+                               kpi.cei(opening["ar_total"], closing["to_date"][period], closing["ar_total"],
+                                       closing["current_ar"])))
+            else:
+                points.append((None, None, None))
+        return points
 
     @api.model
     def _period_label(self, period, start):
@@ -182,58 +206,61 @@ class CobranzaKpi(models.Model):
         return _("Q%(quarter)s %(year)s", quarter=(start.month - 1) // 3 + 1, year=start.year)
 
     @api.model
-    def _forecast(self, company, today, partners=None):
-        """Expected cash-in of each of the next 8 weeks (Monday to Sunday, this one first):
-        the amount due on the invoices the customers can pay by their predicted payment date (one
-        query). Debts of the aging bucket over 90 days are doubtful: left out of the weeks and
-        given apart."""
+    def _forecast_and_top(self, company, today, partners=None, limit=10):
+        """``(forecast, top overdue)`` from the open customer invoices, read once:
+
+        * the expected cash-in of each of the next 8 weeks (Monday to Sunday, this one first):
+          the amount due on the invoices the customers can pay (not blocked) by their predicted
+          payment date; debts of the aging bucket over 90 days are doubtful: left out of the
+          weeks and given apart;
+        * the `limit` customers with most overdue, with the age of their oldest overdue invoice
+          and their rating (then their names and ratings)."""
         monday = today - timedelta(days=today.weekday())
         self.env["account.move"].flush_model()
         self.env.cr.execute(SQL(
             """
-            SELECT CASE WHEN m.invoice_date_due <= %(doubtful)s THEN -1
-                        ELSE (GREATEST(COALESCE(m.cobranza_predicted_date, m.invoice_date_due), %(today)s)
-                              - %(monday)s) / 7 END,
-                   SUM(m.amount_residual_signed)
-              FROM account_move m
-             WHERE m.company_id = %(company)s AND %(payable)s %(partners)s
-             GROUP BY 1
+            WITH inv AS MATERIALIZED (
+                SELECT m.commercial_partner_id AS partner, m.amount_residual_signed AS amount,
+                       m.invoice_date_due AS due, m.cobranza_predicted_date AS predicted,
+                       m.payment_state IN %(payable)s AS payable
+                  FROM account_move m
+                 WHERE m.company_id = %(company)s AND %(open)s %(partners)s
+            )
+            SELECT 'week', CASE WHEN due <= %(doubtful)s THEN -1
+                                ELSE (GREATEST(COALESCE(predicted, due), %(today)s) - %(monday)s) / 7 END,
+                   SUM(amount), NULL
+              FROM inv WHERE payable
+             GROUP BY 2
+             UNION ALL
+            (SELECT 'customer', partner, SUM(amount), MAX(%(today)s - due)
+               FROM inv WHERE due < %(today)s
+              GROUP BY 2 ORDER BY 3 DESC LIMIT %(limit)s)
             """,
-            today=today, monday=monday, company=company.id,
+            today=today, monday=monday, company=company.id, limit=limit, payable=PAYABLE_PAYMENT_STATES,
             doubtful=today - timedelta(days=aging.bucket_bounds("over_90")[0]),  # last due date in it
-            payable=ledger_sql.open_customer_invoices("m", PAYABLE_PAYMENT_STATES),
+            open=ledger_sql.open_customer_invoices("m"),
             partners=ledger_sql.among_partners("m.commercial_partner_id", partners),
         ))
-        weeks = dict(self.env.cr.fetchall())
-        return {
+        weeks, rows = {}, []
+        for kind, key, amount, days in self.env.cr.fetchall():
+            if kind == "week":
+                weeks[key] = amount
+            else:
+                rows.append((key, amount, days))
+        rows.sort(key=lambda row: -row[1])
+        forecast = {
             "labels": [format_date(self.env, monday + timedelta(weeks=n), date_format="d MMM")
                        for n in range(FORECAST_WEEKS)],
             "amounts": [weeks.get(n, 0.0) for n in range(FORECAST_WEEKS)],
             "doubtful": weeks.get(-1, 0.0),
         }
-
-    @api.model
-    def _top_overdue(self, company, today, partners=None, limit=10):
-        """The customers with most overdue, with the age of their oldest overdue invoice and
-        their rating (one query, then their names and ratings)."""
-        self.env.cr.execute(SQL(
-            """
-            SELECT m.commercial_partner_id, SUM(m.amount_residual_signed), MAX(%(today)s - m.invoice_date_due)
-              FROM account_move m
-             WHERE m.company_id = %(company)s AND %(open)s AND m.invoice_date_due < %(today)s
-               %(partners)s
-             GROUP BY 1 ORDER BY 2 DESC LIMIT %(limit)s
-            """,
-            today=today, company=company.id, limit=limit, open=ledger_sql.open_customer_invoices("m"),
-            partners=ledger_sql.among_partners("m.commercial_partner_id", partners),
-        ))
-        rows = self.env.cr.fetchall()
         # their names and ratings only (a customer is a wide record)
         customers = {customer["id"]: customer for customer in self.env["res.partner"].with_company(company).browse(
             [row[0] for row in rows]).sudo().read(["display_name", "cobranza_rating"])}
-        return [{"partner_id": partner_id, "name": customers[partner_id]["display_name"], "overdue": overdue,
-                 "days": days, "rating": customers[partner_id]["cobranza_rating"] or False}
-                for partner_id, overdue, days in rows]
+        top = [{"partner_id": partner_id, "name": customers[partner_id]["display_name"], "overdue": overdue,
+                "days": days, "rating": customers[partner_id]["cobranza_rating"] or False}
+               for partner_id, overdue, days in rows]
+        return forecast, top
 
     @api.model
     def _channel_rows(self, effectiveness, labels):

@@ -326,7 +326,7 @@ class TestAnalytics(CobranzaCase):
         self.assertTrue({yesterday, opening} <= self.Kpi._held_snapshots(self.company, days).keys())
         self._assert_dashboard_is_compute(self.Kpi.get_dashboard_data())
         # the snapshots are what the dashboard reads: with them, the ledger is read for today only
-        with self.assertQueryCount(22):
+        with self.assertQueryCount(21):
             self.Kpi.get_dashboard_data()
 
         # an invoice entered today with a date 40 days ago: every snapshot from then on is stale
@@ -394,6 +394,28 @@ class TestAnalytics(CobranzaCase):
         point = self.Kpi.compute(self.company, kpi.period_start("month", ends[-2]), ends[-2])
         self.assertAlmostEqual(trend["dso"][-2], point["dso_countback"])
         self.assertAlmostEqual(trend["cei"][-2], point["cei"])
+
+    def test_forecast_and_most_overdue_from_the_open_invoices(self):
+        weekly, doubtful = self._customer("Semanal SpA"), self._customer("Dudoso Ltda")
+        monday = self.today - timedelta(days=self.today.weekday())
+        soon = self._invoice(partner=weekly, amount=300.0, due=monday + timedelta(days=9),
+                             invoice_date=self.today - timedelta(days=5))
+        soon.cobranza_predicted_date = monday + timedelta(days=16)  # expected in the third week
+        self._invoice(partner=doubtful, amount=500.0, due=self.today - timedelta(days=100),
+                      invoice_date=self.today - timedelta(days=130))
+        blocked = self._invoice(partner=weekly, amount=200.0, due=self.today - timedelta(days=5),
+                                invoice_date=self.today - timedelta(days=35))
+        blocked.action_toggle_block_payment()
+        paid = self._invoice(partner=weekly, amount=900.0, due=self.today - timedelta(days=50),
+                             invoice_date=self.today - timedelta(days=80))
+        self._pay(paid)
+        data = self.Kpi.get_dashboard_data()
+        self.assertEqual(data["forecast"]["amounts"], [0.0, 0.0, 300.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                         "by the predicted week; a blocked invoice is not expected")
+        self.assertEqual(data["forecast"]["doubtful"], 500.0)
+        self.assertEqual([(row["name"], row["overdue"], row["days"]) for row in data["top_overdue"]],
+                         [("Dudoso Ltda", 500.0, 100), ("Semanal SpA", 200.0, 5)],
+                         "the most overdue first; a blocked invoice is still owed, a paid one is not")
 
     def test_dashboard_data_is_denied_to_portal_and_other_companies(self):
         portal = self.env["res.users"].create({

@@ -18,6 +18,7 @@ from . import res_partner_statement
 from . import res_partner_statement_mail
 from . import res_partner_behaviour
 from . import account_chart_template
+from . import account_account
 from . import account_journal
 from . import account_move
 from . import account_move_line

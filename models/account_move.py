@@ -182,16 +182,16 @@ class AccountMove(models.Model):
         return reversed_moves
 
     def write(self, vals):
-        """Extends: an entry posted, or no longer posted, changes the receivable ledger from
-        its date on (recorded for the KPI snapshots)."""
-        if "state" not in vals:
+        """Extends: an entry posted, no longer posted, or whose date or items change while
+        posted (a bank statement's entry rebuilt) changes the receivable ledger from its date
+        on (recorded for the KPI snapshots)."""
+        if not {"state", "date", "line_ids"} & vals.keys():
             return super().write(vals)
+        Change = self.env["cobranza.ledger.change"]
         was_posted = self.filtered(lambda m: m.state == "posted")
-        if vals["state"] != "posted":
-            self.env["cobranza.ledger.change"]._record_lines(was_posted.line_ids)
+        Change._record_lines(was_posted.line_ids)  # as they were (a date moved, items replaced)
         result = super().write(vals)
-        if vals["state"] == "posted":
-            self.env["cobranza.ledger.change"]._record_lines((self - was_posted).line_ids)
+        Change._record_lines(self.filtered(lambda m: m.state == "posted").line_ids)  # as they are
         return result
 
     def _post(self, soft=True):

@@ -12,6 +12,19 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Extends: an item added to a posted entry changes the receivable ledger from its date
+        on (recorded for the KPI snapshots; those of draft entries are recorded when posted)."""
+        lines = super().create(vals_list)
+        self.env["cobranza.ledger.change"]._record_lines(lines.filtered(lambda line: line.parent_state == "posted"))
+        return lines
+
+    def unlink(self):
+        """Extends: an item removed from a posted entry changes the receivable ledger."""
+        self.env["cobranza.ledger.change"]._record_lines(self.filtered(lambda line: line.parent_state == "posted"))
+        return super().unlink()
+
     def write(self, vals):
         """Extends: a posted receivable item changed in place (its due date, customer, account
         or amount) changes the ledger from its date on (recorded for the KPI snapshots)."""

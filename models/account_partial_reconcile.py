@@ -9,8 +9,7 @@ class AccountPartialReconcile(models.Model):
         """Extends: the KPIs read the reconciliations of a period (and those after a day) by
         their date."""
         super().init()
-        create_index(self.env.cr, "account_partial_reconcile_cobranza_max_date_idx", self._table,
-                     ["company_id", "max_date"])
+        create_index(self.env.cr, "account_partial_reconcile_cobranza_max_date_idx", self._table, ["max_date"])
 
     @api.model_create_multi
     def create(self, vals_list):

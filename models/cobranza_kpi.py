@@ -108,6 +108,7 @@ class CobranzaKpi(models.Model):
     ]
 
     def init(self):
+        super().init()
         # no default for the rows kept before: what they saw is unknown, they do not hold
         self.env.cr.execute(SQL(
             """ALTER TABLE cobranza_kpi ADD COLUMN IF NOT EXISTS seen txid_snapshot;
@@ -266,11 +267,11 @@ class CobranzaKpi(models.Model):
                 -- the reconciliations dated after the first day, by item
                 SELECT p.debit_move_id AS id, p.max_date, p.amount
                   FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+                 WHERE p.max_date > %(first)s
                  UNION ALL
                 SELECT p.credit_move_id, p.max_date, -p.amount
                   FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+                 WHERE p.max_date > %(first)s
             ), line AS (
                 -- open now (account_move_line__unreconciled_index) ...
                 SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
@@ -370,8 +371,8 @@ class CobranzaKpi(models.Model):
     @api.model
     def _balances_on(self, company, days, partners=None):
         """``{day: (receivables, not yet due)}`` on each of `days`, as ``_open_items_on`` gives
-        them, in one pass: sums over the items and the reconciliations dated after each day,
-        without the per-item detail the aging's other figures need."""
+        them, in one pass: sums by aging bucket over the items and the reconciliations dated
+        after each day, without the per-item detail the aging's other figures need."""
         days = sorted(set(days))
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
@@ -382,11 +383,11 @@ class CobranzaKpi(models.Model):
             ), later AS (
                 SELECT p.debit_move_id AS id, p.max_date, p.amount
                   FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+                 WHERE p.max_date > %(first)s
                  UNION ALL
                 SELECT p.credit_move_id, p.max_date, -p.amount
                   FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s AND p.company_id = %(company)s
+                 WHERE p.max_date > %(first)s
             ), line AS (
                 SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
                   FROM account_move_line l
@@ -405,16 +406,20 @@ class CobranzaKpi(models.Model):
                  UNION ALL
                 SELECT line.date, line.due, later.max_date, later.amount FROM later JOIN line ON line.id = later.id
             )
-            SELECT day.day, COALESCE(SUM(amount.amount), 0),
-                   COALESCE(SUM(amount.amount) FILTER (WHERE amount.due >= day.day), 0)
+            SELECT day.day, %(bucket)s, SUM(amount.amount)
               FROM day
-              LEFT JOIN amount ON amount.date <= day.day AND (amount.until IS NULL OR amount.until > day.day)
-             GROUP BY 1
+              JOIN amount ON amount.date <= day.day AND (amount.until IS NULL OR amount.until > day.day)
+             GROUP BY 1, 2
             """,
             company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
+            bucket=ledger_sql.aging_bucket(SQL("day.day - amount.due")),
             partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
-        return {day: (ar_total, not_due) for day, ar_total, not_due in self.env.cr.fetchall()}
+        buckets = {day: dict.fromkeys(aging.BUCKETS, 0.0) for day in days}
+        for day, bucket, amount in self.env.cr.fetchall():
+            buckets[day][bucket] += amount
+        # summed as _open_items_on sums them: the same figures to the last bit
+        return {day: (sum(aging_.values()), aging_["not_due"]) for day, aging_ in buckets.items()}
 
     @api.model
     def _payment_delays(self, company, date_from, date_to, partners=None):

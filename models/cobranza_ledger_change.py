@@ -24,10 +24,11 @@ class CobranzaLedgerChange(models.Model):
     _order = "id desc"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", readonly=True, ondelete="set null")
     date = fields.Date(required=True, readonly=True, help="The first day whose balances the change alters.")
 
     def init(self):
+        super().init()
         self.env.cr.execute(SQL(
             """ALTER TABLE cobranza_ledger_change ADD COLUMN IF NOT EXISTS xid bigint NOT NULL DEFAULT txid_current();
                CREATE INDEX IF NOT EXISTS cobranza_ledger_change_company_date_idx
@@ -51,11 +52,23 @@ class CobranzaLedgerChange(models.Model):
         ``max_date``: from that day on, the items they join are settled."""
         first = {}
         for partial in partials:
-            for line in partial.debit_move_id | partial.credit_move_id:
+            for line in (partial.debit_move_id, partial.credit_move_id):  # each in its own company (branches)
                 if line.account_id.account_type == ledger_sql.RECEIVABLE:
-                    key = (partial.company_id.id, line.partner_id.commercial_partner_id.id)
+                    key = (line.company_id.id, line.partner_id.commercial_partner_id.id)
                     first[key] = min(first.get(key, partial.max_date), partial.max_date)
         self._record(first)
+
+    @api.model
+    def _record_accounts(self, accounts):
+        """Record that `accounts` (account.account) become, or stop being, receivable: every
+        company's ledger changes from the first item ever posted on them."""
+        if not accounts:
+            return
+        self.env["account.move.line"].flush_model(["account_id", "company_id", "date", "parent_state"])
+        self.env.cr.execute(SQL(
+            """SELECT company_id, NULL, MIN(date) FROM account_move_line
+                WHERE account_id = ANY(%s) AND parent_state = 'posted' GROUP BY company_id""", accounts.ids))
+        self._record({(company_id, partner_id): day for company_id, partner_id, day in self.env.cr.fetchall()})
 
     @api.model
     def _record(self, first):
@@ -67,12 +80,14 @@ class CobranzaLedgerChange(models.Model):
     @api.model
     def _prune(self):
         """Forget the changes every snapshot taken since has seen and no transaction still
-        running can have missed (a day old)."""
+        running can have missed (a day old, and committed before the oldest one began)."""
         self.flush_model()
         self.env["cobranza.kpi"].flush_model()
         self.env.cr.execute(SQL(
             """DELETE FROM cobranza_ledger_change c
                 WHERE c.create_date < %(before)s
+                  -- and committed before any transaction still running began
+                  AND c.xid < txid_snapshot_xmin(txid_current_snapshot())
                   AND NOT EXISTS (SELECT 1 FROM cobranza_kpi k
                                    WHERE k.company_id = c.company_id AND k.date >= c.date
                                      AND NOT %(seen)s)""",

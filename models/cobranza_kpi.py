@@ -10,6 +10,8 @@ from ..utils import ledger_sql
 
 SNAPSHOT_DAYS = 30  # a snapshot's period-based figures (CEI, standard DSO...) cover its last 30 days
 COUNTBACK_MONTHS = 24
+# the version of what a snapshot's `ledger` keeps: a snapshot of another one is taken again
+LEDGER_VERSION = 1
 STALE_HORIZON_DAYS = 2 * 366 + 31  # as far back as the dashboard's longest trend (8 quarters)
 STALE_DAYS_PER_NIGHT = 62
 # the figures of ``compute`` rebuilt from the receivable ledger (kept whole in each snapshot)
@@ -521,7 +523,7 @@ class CobranzaKpi(models.Model):
         date_from = day - timedelta(days=SNAPSHOT_DAYS - 1)
         ledger = self._ledger_figures(company, date_from, day)
         values = self._figures(company, date_from, day, None, ledger)
-        ledger["day_delays"] = self._payment_delays(company, day, day)
+        ledger.update(day_delays=self._payment_delays(company, day, day), version=LEDGER_VERSION)
         day_sales = ledger["to_date"]["day"]
         contacts = sum(values["contacts_by_channel"].values())
         paid = sum(values["contacts_by_channel"][c] * (values["paid_within_7d_by_channel"][c] or 0.0) / 100.0
@@ -552,26 +554,29 @@ class CobranzaKpi(models.Model):
         self.env["cobranza.ledger.change"].flush_model()
         self.env.cr.execute(SQL(
             """SELECT k.date, k.ledger FROM cobranza_kpi k
-                WHERE k.company_id = %(company)s AND k.date = ANY(%(days)s) AND k.ledger IS NOT NULL
+                WHERE k.company_id = %(company)s AND k.date = ANY(%(days)s)
+                  AND (k.ledger ->> 'version')::int = %(version)s
                   AND NOT EXISTS (SELECT 1 FROM cobranza_ledger_change c
                                    WHERE c.company_id = k.company_id AND c.date <= k.date AND NOT %(seen)s)""",
-            company=company.id, days=sorted(set(days)), seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
+            company=company.id, days=sorted(set(days)), version=LEDGER_VERSION,
+            seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
         ))
         return dict(self.env.cr.fetchall())
 
     @api.model
     def _stale_days(self, company, date_from, date_to):
-        """The days of the period whose snapshot no longer holds, newest first."""
+        """The days of the period whose snapshot no longer holds (or keeps another version of
+        the ledger's figures), newest first."""
         self.flush_model()
         self.env["cobranza.ledger.change"].flush_model()
         self.env.cr.execute(SQL(
             """SELECT k.date FROM cobranza_kpi k
                 WHERE k.company_id = %(company)s AND k.date BETWEEN %(date_from)s AND %(date_to)s
-                  AND (k.ledger IS NULL OR EXISTS (
+                  AND ((k.ledger ->> 'version')::int IS DISTINCT FROM %(version)s OR EXISTS (
                        SELECT 1 FROM cobranza_ledger_change c
                         WHERE c.company_id = k.company_id AND c.date <= k.date AND NOT %(seen)s))
                 ORDER BY k.date DESC""",
-            company=company.id, date_from=date_from, date_to=date_to,
+            company=company.id, date_from=date_from, date_to=date_to, version=LEDGER_VERSION,
             seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
         ))
         return [row[0] for row in self.env.cr.fetchall()]

@@ -18,7 +18,11 @@ STEPS = (
     ("steady day", "**steady day**: the calendar ran yesterday"),
     ("behaviour + segments + predictions", "behaviour + segmentation + predictions"),
     ("KPI snapshot", "KPI snapshot"),
-    ("dashboard data", "dashboard data"),
+    ("KPI snapshots the dashboard reads", "KPI snapshots of the days the dashboard reads (as the nightly cron keeps them)"),
+    ("reference: open receivables by customer",
+     "**reference**: Odoo's `_read_group` of the open receivable items by customer"),
+    ("dashboard data", "dashboard data, the default view"),
+    ("dashboard data (collector)", "dashboard data, a collector with a fifth of the customers"),
     ("worklist first page (collector)", "a collector's first worklist page"),
     ("portal statement (500 open invoices)", "portal statement, 500 open invoices"),
 )

@@ -278,6 +278,7 @@ class CobranzaContact(models.Model):
         self.flush_model()
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
+        self.env["account.move"].flush_model(["payment_state"])
         self.env["res.partner"].flush_model(["cobranza_segment_id"])
         self.env.cr.execute(SQL(
             """
@@ -290,14 +291,21 @@ class CobranzaContact(models.Model):
                  WHERE c.company_id = %(company)s AND c.state = 'sent' AND c.channel IN %(channels)s
                    AND c.channel_reason IS DISTINCT FROM 'notice'
                    AND COALESCE(c.run_date, c.date::date) BETWEEN %(date_from)s AND %(date_to)s %(partners)s
-            ), paid AS (
-                SELECT DISTINCT c.id
+            ), paid_since AS MATERIALIZED (
+                -- the invoices named that have been paid at all (one never paid has no
+                -- reconciliation to look for: most of those reminded)
+                SELECT c.id, c.day, r.move_id
                   FROM c
                   JOIN cobranza_contact_account_move_rel r ON r.contact_id = c.id
-                  JOIN account_move_line l ON l.move_id = r.move_id
+                  JOIN account_move m ON m.id = r.move_id
+                 WHERE m.payment_state != 'not_paid'
+            ), paid AS (
+                SELECT DISTINCT paid_since.id
+                  FROM paid_since
+                  JOIN account_move_line l ON l.move_id = paid_since.move_id
                   JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
                  WHERE %(receivable)s
-                   AND apr.max_date BETWEEN c.day AND LEAST(c.day + 7, %(date_to)s)
+                   AND apr.max_date BETWEEN paid_since.day AND LEAST(paid_since.day + 7, %(date_to)s)
             )
             SELECT c.segment_id, c.channel, c.tone, COUNT(*), COUNT(paid.id) %(since)s
               FROM c

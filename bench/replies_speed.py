@@ -150,6 +150,12 @@ def adversarial(size):
     return texts
 
 
+def ordinary(size=1024):
+    """An ordinary answer (a customer's paragraph said again) of ``size`` characters: what the
+    adversarial ones are compared with."""
+    return _fill(PARAGRAPH, size)
+
+
 def time_reading(text, lang="es_CL", today=TODAY):
     """Seconds one reading of ``text`` takes."""
     start = time.perf_counter()

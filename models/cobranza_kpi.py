@@ -252,16 +252,14 @@ class CobranzaKpi(models.Model):
         return self._open_items_on(company, [day], partners)[day]
 
     @api.model
-    def _open_items_on(self, company, days, partners=None):
-        """``{day: _open_items(day)}`` for each of `days`, in one pass over the ledger: each
-        item's residual now, plus what the reconciliations dated after the day took off it
-        (Odoo's residual is the balance less its reconciliations, in the company's currency)."""
-        days = sorted(set(days))
-        if not days:
-            return {}
+    def _items_on(self, company, days, partners=None):
+        """The ``WITH`` clause ``_open_items_on`` and ``_balances_on`` read: ``day`` (`days`,
+        sorted), ``later`` (the reconciliations dated after the first day, by item: ``id``,
+        ``max_date``, the ``amount`` they took off) and ``line`` (the receivable items open now,
+        or settled by those: ``id``, ``date``, ``due``, ``residual``)."""
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
-        self.env.cr.execute(SQL(
+        return SQL(
             """
             WITH day AS (
                 SELECT unnest(%(days)s::date[]) AS day
@@ -287,7 +285,22 @@ class CobranzaKpi(models.Model):
                  WHERE l.id IN (SELECT id FROM later) AND l.reconciled
                    AND l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
                    AND l.date <= %(last)s %(partners)s
-            ), item AS (
+            )""",
+            company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
+            partners=ledger_sql.among_partners("l.partner_id", partners),
+        )
+
+    @api.model
+    def _open_items_on(self, company, days, partners=None):
+        """``{day: _open_items(day)}`` for each of `days`, in one pass over the ledger: each
+        item's residual now, plus what the reconciliations dated after the day took off it
+        (Odoo's residual is the balance less its reconciliations, in the company's currency)."""
+        days = sorted(set(days))
+        if not days:
+            return {}
+        self.env.cr.execute(SQL(
+            """
+            %(items)s, item AS (
                 SELECT day.day, line.due, line.residual + COALESCE(SUM(later.amount), 0) AS open
                   FROM line
                   JOIN day ON line.date <= day.day
@@ -300,9 +313,7 @@ class CobranzaKpi(models.Model):
               FROM item WHERE open != 0
              GROUP BY 1, 2
             """,
-            company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
-            bucket=ledger_sql.aging_bucket(SQL("day - due")),
-            partners=ledger_sql.among_partners("l.partner_id", partners),
+            items=self._items_on(company, days, partners), bucket=ledger_sql.aging_bucket(SQL("day - due")),
         ))
         result = {day: {"aging": dict.fromkeys(aging.BUCKETS, 0.0), "overdue_days_amount": 0.0,
                         "overdue_positive": 0.0} for day in days}
@@ -376,32 +387,9 @@ class CobranzaKpi(models.Model):
         them, in one pass: sums by aging bucket over the items and the reconciliations dated
         after each day, without the per-item detail the aging's other figures need."""
         days = sorted(set(days))
-        self.env["account.move.line"].flush_model()
-        self.env["account.partial.reconcile"].flush_model()
         self.env.cr.execute(SQL(
             """
-            WITH day AS (
-                SELECT unnest(%(days)s::date[]) AS day
-            ), later AS (
-                SELECT p.debit_move_id AS id, p.max_date, p.amount
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s
-                 UNION ALL
-                SELECT p.credit_move_id, p.max_date, -p.amount
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s
-            ), line AS (
-                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
-                  FROM account_move_line l
-                 WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
-                   AND l.reconciled IS NOT TRUE AND l.date <= %(last)s %(partners)s
-                 UNION ALL
-                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date), l.amount_residual
-                  FROM account_move_line l
-                 WHERE l.id IN (SELECT id FROM later) AND l.reconciled
-                   AND l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
-                   AND l.date <= %(last)s %(partners)s
-            ), amount AS (
+            %(items)s, amount AS (
                 -- each item's residual counts from its date; what a reconciliation took off it,
                 -- from its date until the reconciliation's
                 SELECT date, due, NULL::date AS until, residual AS amount FROM line
@@ -413,9 +401,8 @@ class CobranzaKpi(models.Model):
               JOIN amount ON amount.date <= day.day AND (amount.until IS NULL OR amount.until > day.day)
              GROUP BY 1, 2
             """,
-            company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
+            items=self._items_on(company, days, partners),
             bucket=ledger_sql.aging_bucket(SQL("day.day - amount.due")),
-            partners=ledger_sql.among_partners("l.partner_id", partners),
         ))
         buckets = {day: dict.fromkeys(aging.BUCKETS, 0.0) for day in days}
         for day, bucket, amount in self.env.cr.fetchall():
@@ -547,39 +534,40 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _held_snapshots(self, company, days):
-        """``{day: ledger figures}`` of the snapshots of `company` on `days` that still hold:
-        taken by a transaction that saw every ledger change dated on or before their day (one
-        query). A snapshot that does not hold is left out: its day is read from the ledger."""
-        self.flush_model()
-        self.env["cobranza.ledger.change"].flush_model()
+        """``{day: ledger figures}`` of the snapshots of `company` on `days` that still hold
+        (``_holds``; one query). A snapshot that does not hold is left out: its day is read
+        from the ledger."""
         self.env.cr.execute(SQL(
             """SELECT k.date, k.ledger FROM cobranza_kpi k
-                WHERE k.company_id = %(company)s AND k.date = ANY(%(days)s)
-                  AND (k.ledger ->> 'version')::int = %(version)s
-                  AND NOT EXISTS (SELECT 1 FROM cobranza_ledger_change c
-                                   WHERE c.company_id = k.company_id AND c.date <= k.date AND NOT %(seen)s)""",
-            company=company.id, days=sorted(set(days)), version=LEDGER_VERSION,
-            seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
+                WHERE k.company_id = %s AND k.date = ANY(%s) AND %s""",
+            company.id, sorted(set(days)), self._holds("k"),
         ))
         return dict(self.env.cr.fetchall())
 
     @api.model
     def _stale_days(self, company, date_from, date_to):
-        """The days of the period whose snapshot no longer holds (or keeps another version of
-        the ledger's figures), newest first."""
-        self.flush_model()
-        self.env["cobranza.ledger.change"].flush_model()
+        """The days of the period whose snapshot no longer holds, newest first."""
         self.env.cr.execute(SQL(
             """SELECT k.date FROM cobranza_kpi k
-                WHERE k.company_id = %(company)s AND k.date BETWEEN %(date_from)s AND %(date_to)s
-                  AND ((k.ledger ->> 'version')::int IS DISTINCT FROM %(version)s OR EXISTS (
-                       SELECT 1 FROM cobranza_ledger_change c
-                        WHERE c.company_id = k.company_id AND c.date <= k.date AND NOT %(seen)s))
+                WHERE k.company_id = %s AND k.date BETWEEN %s AND %s AND NOT %s
                 ORDER BY k.date DESC""",
-            company=company.id, date_from=date_from, date_to=date_to, version=LEDGER_VERSION,
-            seen=self.env["cobranza.ledger.change"]._seen_by("k", "c"),
+            company.id, date_from, date_to, self._holds("k"),
         ))
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _holds(self, alias):
+        """Condition: the snapshot `alias` still holds: it keeps this version of the ledger's
+        figures, and the transaction that took it saw every ledger change dated on or before
+        its day."""
+        self.flush_model()
+        self.env["cobranza.ledger.change"].flush_model()
+        k = SQL.identifier(alias)
+        return SQL(
+            """((%(k)s.ledger ->> 'version')::int IS NOT DISTINCT FROM %(version)s
+                AND NOT EXISTS (SELECT 1 FROM cobranza_ledger_change c
+                                 WHERE c.company_id = %(k)s.company_id AND c.date <= %(k)s.date AND NOT %(seen)s))""",
+            k=k, version=LEDGER_VERSION, seen=self.env["cobranza.ledger.change"]._seen_by(alias, "c"))
 
     @api.model
     def backfill(self, company, date_from, date_to):

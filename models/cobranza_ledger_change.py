@@ -37,25 +37,27 @@ class CobranzaLedgerChange(models.Model):
     # ------------------------------------------------------------------ business methods
     @api.model
     def _record_lines(self, lines):
-        """Record the change of the receivable items among `lines` (account.move.line): one row
-        per company and customer, dated by the earliest of its items."""
-        first = {}
-        for line in lines:
-            if line.account_id.account_type == ledger_sql.RECEIVABLE:
-                key = (line.company_id.id, line.partner_id.commercial_partner_id.id)
-                first[key] = min(first.get(key, line.date), line.date)
-        self._record(first)
+        """Record the change of the receivable items among `lines` (account.move.line), each
+        from its date."""
+        self._record_items((line, line.date) for line in lines)
 
     @api.model
     def _record_partials(self, partials):
         """Record the change of matching (or unmatching) `partials`, dated by their
-        ``max_date``: from that day on, the items they join are settled."""
+        ``max_date``: from that day on, the items they join are settled (each item in its own
+        company: branches reconcile across companies)."""
+        self._record_items((line, partial.max_date) for partial in partials
+                           for line in (partial.debit_move_id, partial.credit_move_id))
+
+    @api.model
+    def _record_items(self, items):
+        """`items`: ``(account.move.line, day)``: one row per company and customer of the
+        receivable ones, dated by the earliest day."""
         first = {}
-        for partial in partials:
-            for line in (partial.debit_move_id, partial.credit_move_id):  # each in its own company (branches)
-                if line.account_id.account_type == ledger_sql.RECEIVABLE:
-                    key = (line.company_id.id, line.partner_id.commercial_partner_id.id)
-                    first[key] = min(first.get(key, partial.max_date), partial.max_date)
+        for line, day in items:
+            if line.account_id.account_type == ledger_sql.RECEIVABLE:
+                key = (line.company_id.id, line.partner_id.commercial_partner_id.id)
+                first[key] = min(first.get(key, day), day)
         self._record(first)
 
     @api.model

@@ -128,11 +128,12 @@ class CobranzaKpi(models.Model):
         other balances from `balances` (``_open_items_on`` of ``_unheld_days``), the sales from
         `daily` when given. Identical to the ledger's (tested)."""
         closing, opening = held.get(date_to), held.get(date_from - timedelta(days=1))
-        if closing and (date_to - date_from).days + 1 == SNAPSHOT_DAYS:
+        snapshot_span = (date_to - date_from).days + 1 == SNAPSHOT_DAYS  # a snapshot's own days
+        if closing and snapshot_span:
             return closing
         yesterday = held.get(date_to - timedelta(days=1))
         months = period_sales = delays = None
-        if yesterday and opening and (date_to - date_from).days + 1 == SNAPSHOT_DAYS:
+        if yesterday and opening and snapshot_span:
             currency = company.currency_id
             today_delays = self._payment_delays(company, date_to, date_to, partners)
             delays = [currency.round(window - gone + new) for window, gone, new in

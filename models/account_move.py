@@ -456,26 +456,27 @@ class AccountMove(models.Model):
     @api.model
     def _cobranza_predict(self, partners, company, expected, date):
         """Predict the payment date of the open invoices of `partners` in `company`:
-        `expected` ``{partner id: expected delay}``; one query to read, one to write."""
+        `expected` ``{partner id: expected delay}``; one query to read, one to write the
+        invoices whose predicted date changes."""
         if not partners:
             return
         self.flush_model()
         self.env.cr.execute(SQL(
             """
-            SELECT id, commercial_partner_id, invoice_date_due FROM account_move
+            SELECT id, commercial_partner_id, invoice_date_due, cobranza_predicted_date FROM account_move
              WHERE commercial_partner_id = ANY(%s) AND company_id = %s AND %s AND invoice_date_due IS NOT NULL
             """,
             partners.ids, company.id, ledger_sql.open_customer_invoices(None),
         ))
-        rows = [(move_id, fields.Date.to_string(scoring.predicted_date(due, expected.get(partner_id), date)))
-                for move_id, partner_id, due in self.env.cr.fetchall()]
+        rows = [(move_id, predicted) for move_id, predicted, stored in (
+            (move_id, scoring.predicted_date(due, expected.get(partner_id), date), stored)
+            for move_id, partner_id, due, stored in self.env.cr.fetchall()) if predicted != stored]
         if rows:
-            self.env.cr.execute(
-                f"""UPDATE account_move m SET cobranza_predicted_date = v.day::date
-                      FROM (VALUES {", ".join(["(%s, %s)"] * len(rows))}) AS v(id, day)
-                     WHERE m.id = v.id""",
-                [value for row in rows for value in row],
-            )
+            self.env.cr.execute(SQL(
+                """UPDATE account_move m SET cobranza_predicted_date = v.day
+                      FROM unnest(%s::int[], %s::date[]) AS v(id, day) WHERE m.id = v.id""",
+                [row[0] for row in rows], [row[1] for row in rows],
+            ))
             self.invalidate_model(["cobranza_predicted_date"])
 
     # ------------------------------------------------------------------ automatic payment

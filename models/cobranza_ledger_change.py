@@ -81,10 +81,13 @@ class CobranzaLedgerChange(models.Model):
 
     @api.model
     def _prune(self):
-        """Forget the changes every snapshot taken since has seen and no transaction still
-        running can have missed (a day old, and committed before the oldest one began)."""
+        """Forget the changes every snapshot taken since and every company's last computation
+        of its customers' behaviour have seen, and no transaction still running can have
+        missed (a day old, and committed before the oldest one began)."""
         self.flush_model()
         self.env["cobranza.kpi"].flush_model()
+        self.env["res.company"].flush_model(["cobranza_behaviour_mark"])
+        mark = SQL("(r.cobranza_behaviour_mark ->> %s)", "seen")
         self.env.cr.execute(SQL(
             """DELETE FROM cobranza_ledger_change c
                 WHERE c.create_date < %(before)s
@@ -92,16 +95,57 @@ class CobranzaLedgerChange(models.Model):
                   AND c.xid < txid_snapshot_xmin(txid_current_snapshot())
                   AND NOT EXISTS (SELECT 1 FROM cobranza_kpi k
                                    WHERE k.company_id = c.company_id AND k.date >= c.date
-                                     AND NOT %(seen)s)""",
+                                     AND NOT %(seen)s)
+                  AND NOT EXISTS (SELECT 1 FROM res_company r
+                                   WHERE r.id = c.company_id AND r.cobranza_behaviour_mark IS NOT NULL
+                                     AND NOT %(behaviour)s)""",
             before=fields.Datetime.now() - timedelta(hours=KEEP_HOURS), seen=self._seen_by("k", "c"),
+            behaviour=self._visible("c", SQL("%s::txid_snapshot", mark),
+                                    SQL("(r.cobranza_behaviour_mark ->> 'xid')::bigint"),
+                                    SQL("(r.cobranza_behaviour_mark ->> 'change_id')::int")),
         ))
         self.invalidate_model()
 
     @api.model
+    def _mark(self):
+        """What this transaction sees of the ledger's changes, to ask later which ones it did
+        not see (``_unseen_customers``): ``{"seen": its snapshot, "xid": its id, "change_id":
+        the newest change it sees, its own included}``."""
+        self.flush_model()
+        self.env.cr.execute(
+            "SELECT txid_current_snapshot()::text, txid_current(), COALESCE(MAX(id), 0) FROM cobranza_ledger_change")
+        seen, xid, change_id = self.env.cr.fetchone()
+        return {"seen": seen, "xid": xid, "change_id": change_id}
+
+    @api.model
+    def _unseen_customers(self, company, mark):
+        """The commercial customers of `company` whose receivable items changed in a way the
+        transaction of `mark` (``_mark``) did not see; None when such a change is not one
+        customer's (an account that became or stopped being receivable): everyone's."""
+        self.flush_model()
+        self.env.cr.execute(SQL(
+            """SELECT DISTINCT p.commercial_partner_id
+                 FROM cobranza_ledger_change c LEFT JOIN res_partner p ON p.id = c.partner_id
+                WHERE c.company_id = %s AND NOT %s""",
+            company.id, self._visible("c", SQL("%s::txid_snapshot", mark["seen"]), SQL("%s", mark["xid"]),
+                                      SQL("%s", mark["change_id"])),
+        ))
+        customers = {row[0] for row in self.env.cr.fetchall()}
+        return None if None in customers else customers
+
+    @api.model
     def _seen_by(self, snapshot, change):
         """Condition: the change `change` (alias) was visible to the transaction that took the
-        KPI snapshot `snapshot` (alias): committed before it began, or made by it earlier."""
-        k, c = SQL.identifier(snapshot), SQL.identifier(change)
-        return SQL(
-            """(%(k)s.seen IS NOT NULL AND (txid_visible_in_snapshot(%(c)s.xid, %(k)s.seen)
-                 OR (%(c)s.xid = %(k)s.xid AND %(c)s.id <= %(k)s.seen_change_id)))""", k=k, c=c)
+        KPI snapshot `snapshot` (alias)."""
+        k = SQL.identifier(snapshot)
+        return SQL("(%s.seen IS NOT NULL AND %s)", k, self._visible(
+            change, SQL("%s.seen", k), SQL("%s.xid", k), SQL("%s.seen_change_id", k)))
+
+    @api.model
+    def _visible(self, change, seen, xid, change_id):
+        """Condition: the change `change` (alias) was visible to the transaction of snapshot
+        `seen`, id `xid`, that saw the changes up to `change_id` (SQL expressions): committed
+        before it began, or made by it earlier."""
+        c = SQL.identifier(change)
+        return SQL("(txid_visible_in_snapshot(%(c)s.xid, %(seen)s) OR (%(c)s.xid = %(xid)s AND %(c)s.id <= %(id)s))",
+                   c=c, seen=seen, xid=xid, id=change_id)

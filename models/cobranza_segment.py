@@ -7,7 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import split_every
 
 from ..engine import scoring
-from ..utils.db import insert_messages, write_company_values
+from ..utils.db import insert_messages, read_company_values, write_company_values
+from .res_partner_behaviour import HISTORY
 
 _logger = logging.getLogger(__name__)
 
@@ -16,10 +17,12 @@ BATCH_SIZE = 1000
 BEHAVIOUR_COLUMNS = [
     ("cobranza_behaviour_date", "text"), ("cobranza_settled_count", "int"), ("cobranza_on_time_ratio", "float"),
     ("cobranza_avg_delay", "float"), ("cobranza_p90_delay", "float"), ("cobranza_max_delay", "int"),
+    ("cobranza_late_count", "int"),
     ("cobranza_broken_promises", "int"), ("cobranza_broken_plans", "int"), ("cobranza_dispute_window_count", "int"),
     ("cobranza_expected_delay", "float"), ("cobranza_risk_score", "float"), ("cobranza_rating", "text"),
     ("cobranza_segment_id", "int"),
 ]
+HISTORY_SLICE = slice(1, 1 + len(HISTORY))  # the settled history among BEHAVIOUR_COLUMNS' values
 
 # Commercial entities only: contacts of a company inherit its collection fields.
 COMMERCIAL_DOMAIN = ["|", ("is_company", "=", True), ("parent_id", "=", False)]
@@ -144,28 +147,40 @@ class CobranzaSegment(models.Model):
         in the window) in the current company as of `date` (default today), place each in its
         segment, store its expected delay, risk score and rating, and predict the payment date
         of its open invoices. Returns ``{partner id: (old segment id, new segment id)}`` for the
-        customers whose segment changed; each change is posted in the customer's chatter."""
+        customers whose segment changed; each change is posted in the customer's chatter.
+
+        Every customer is computed, but without `partners` (the nightly run) only the customers
+        whose settled history may have changed since the last such run are read in full from
+        the ledger (``_cobranza_history_changed``); the others' history is the one stored then,
+        with what they have open on `date`. Only the customers and invoices whose figures
+        changed are written."""
         company = self.env.company
         date = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         if not self.env.user.has_group("account_cobranza.group_cobranza_user") and not self.env.su:
             raise UserError(_("Only collection users may compute customer segments."))
         Partner = self.env["res.partner"].with_company(company).sudo()
+        mark = self.env["cobranza.ledger.change"]._mark()
         # every customer counts in the averages of its segment (the priors), even when only
         # some are written
         population = Partner._cobranza_receivable_customers(company, date)
-        if partners is None:
+        nightly = partners is None
+        if nightly:
             partners = population
         else:
             partners = Partner.browse(partners.ids if isinstance(partners, models.BaseModel) else partners)
             partners = partners.commercial_partner_id.filtered(
                 lambda p: not p.company_id or p.company_id == company)
             population |= partners
+        stored = read_company_values(population, company, BEHAVIOUR_COLUMNS)
+        changed = Partner._cobranza_history_changed(company, date) if nightly else None
+        known = {} if changed is None else {
+            partner_id: row[HISTORY_SLICE] for partner_id, row in stored.items() if partner_id not in changed}
         engine_segments = self._engine_segments(company)
         # first pass: behaviour and segment of every customer (two queries a batch), so that the
         # priors of the second pass are the averages of the segments as they now are
         results = {}
         for batch in split_every(BATCH_SIZE, population.ids, Partner.browse):
-            behaviours = batch._cobranza_behaviours(company, date)
+            behaviours = batch._cobranza_behaviours(company, date, known)
             for partner in batch:
                 behaviour = behaviours[partner.id]
                 old = partner.cobranza_segment_id.id or False
@@ -180,12 +195,20 @@ class CobranzaSegment(models.Model):
         company.sudo().cobranza_average_delay = priors[None][0] or 0.0
         changes = {}
         for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
-            changes.update(self._store_behaviours(batch, company, date, results, priors))
+            changes.update(self._store_behaviours(batch, company, date, results, priors, stored))
+        if nightly:
+            company.sudo().cobranza_behaviour_mark = dict(
+                mark, date=fields.Date.to_string(date), months=company.cobranza_behaviour_months,
+                tolerance=company.cobranza_on_time_days)
+        elif company.cobranza_behaviour_mark and company.cobranza_behaviour_mark["date"] != fields.Date.to_string(date):
+            # the histories written are of another day than the nightly run's
+            company.sudo().cobranza_behaviour_mark = False
         return changes
 
     @api.model
-    def _store_behaviours(self, partners, company, date, results, priors):
-        """Write the behaviour, segment, expected delay, risk and rating of `partners` (one
+    def _store_behaviours(self, partners, company, date, results, priors, stored):
+        """Write the behaviour, segment, expected delay, risk and rating of `partners` whose
+        figures differ from `stored` (``{partner id: BEHAVIOUR_COLUMNS' values}``; one
         statement), post the segment changes and predict their open invoices."""
         weight = company.cobranza_shrink_weight
         limits = (company.cobranza_rating_a, company.cobranza_rating_b, company.cobranza_rating_c)
@@ -197,11 +220,13 @@ class CobranzaSegment(models.Model):
             risk = scoring.risk_score(behaviour.late_count + behaviour.open_late_count,
                                       behaviour.settled_count + behaviour.open_late_count, prior_rate, weight)
             expected[partner.id] = delay
-            rows.append((partner.id, fields.Date.to_string(date), behaviour.settled_count,
-                         behaviour.on_time_ratio, behaviour.avg_delay, behaviour.p90_delay,
-                         behaviour.max_delay is not None and int(behaviour.max_delay) or None,
-                         behaviour.broken_promises, behaviour.broken_plans, behaviour.disputes,
-                         round(delay, 2), round(risk, 4), scoring.rating(risk, limits), new or None))
+            row = (partner.id, fields.Date.to_string(date), behaviour.settled_count,
+                   behaviour.on_time_ratio, behaviour.avg_delay, behaviour.p90_delay,
+                   int(behaviour.max_delay) if behaviour.max_delay is not None else None,
+                   behaviour.late_count, behaviour.broken_promises, behaviour.broken_plans, behaviour.disputes,
+                   round(delay, 2), round(risk, 4), scoring.rating(risk, limits), new or None)
+            if row[2:] != stored.get(partner.id, ())[1:]:
+                rows.append(row)
             if new != old:
                 changes[partner.id] = (old, new)
         write_company_values(partners, company, BEHAVIOUR_COLUMNS, rows)

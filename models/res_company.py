@@ -38,6 +38,12 @@ class ResCompany(models.Model):
         help="Mean of every customer's known delays at the last segmentation: the expected "
              "delay of a customer without any history yet.",
     )
+    cobranza_behaviour_mark = fields.Json(
+        readonly=True, copy=False,
+        help="Technical: the last nightly computation of the customers' behaviour (its date, "
+             "window, and what it saw of the ledger's changes), from which the next one "
+             "recomputes only the customers whose history changed.",
+    )
     cobranza_rating_a = fields.Float(
         string="Rating A up to (Risk)", default=0.10, digits=(16, 2),
         help="Customers whose risk score (probability of settling an invoice more than 30 days "

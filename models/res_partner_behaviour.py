@@ -7,6 +7,9 @@ from ..engine import scoring
 from ..utils import ledger_sql
 
 RATINGS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+# what a customer's settled invoices say (scoring.Behaviour's fields): it changes only with its
+# ledger or as the window moves, while what it has open changes with the date
+HISTORY = ("settled_count", "on_time_ratio", "avg_delay", "p90_delay", "max_delay", "late_count")
 
 
 class ResPartner(models.Model):
@@ -21,7 +24,8 @@ class ResPartner(models.Model):
     )
     cobranza_behaviour_date = fields.Date(
         string="Behaviour As Of", company_dependent=True, readonly=True,
-        help="Date the payment behaviour was last computed (nightly).",
+        help="Date of the computation that last changed the customer's payment behaviour: every "
+             "night checks each customer and rewrites only those whose figures changed.",
     )
     cobranza_settled_count = fields.Integer(
         string="Invoices Settled", company_dependent=True, readonly=True,
@@ -44,6 +48,10 @@ class ResPartner(models.Model):
     cobranza_max_delay = fields.Integer(
         string="Longest Delay (Days)", company_dependent=True, readonly=True,
         help="Longest time past its due date taken to settle an invoice in the window.",
+    )
+    cobranza_late_count = fields.Integer(
+        string="Invoices Settled Late", company_dependent=True, readonly=True,
+        help="Invoices settled in the window more than 30 days after their due date.",
     )
     cobranza_broken_promises = fields.Integer(string="Broken Promises", company_dependent=True, readonly=True)
     cobranza_broken_plans = fields.Integer(string="Broken Plans", company_dependent=True, readonly=True)
@@ -68,11 +76,14 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ business methods
-    def _cobranza_behaviours(self, company, date):
+    def _cobranza_behaviours(self, company, date, known=None):
         """``{partner id: scoring.Behaviour}`` of these commercial customers in `company` as of
-        `date`, from the receivable ledger: two queries whatever their number."""
+        `date`, from the receivable ledger: two queries whatever their number. `known`:
+        ``{partner id: its settled history (HISTORY's values)}`` still true on `date` (computed
+        before, nothing changed it since): only their invoices still open on `date` are read."""
         if not self.ids:
             return {}
+        known = known or {}
         start = date - relativedelta(months=company.cobranza_behaviour_months)
         self.env["account.move.line"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
@@ -90,6 +101,9 @@ class ResPartner(models.Model):
                    AND %(receivable)s AND l.parent_state = 'posted'
                    AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.date <= %(date)s
                    AND (l.date >= %(start)s::date - 366 OR NOT l.reconciled)
+                   AND (NOT l.partner_id = ANY(%(known)s) OR NOT l.reconciled
+                        OR EXISTS (SELECT 1 FROM account_partial_reconcile o
+                                    WHERE o.debit_move_id = l.id AND o.max_date > %(date)s))
             ), pay AS (
                 SELECT inv.id, SUM(p.amount) AS paid, MAX(p.max_date) AS last_date,
                        SUM(p.amount * (p.max_date - inv.due)) FILTER (WHERE p.max_date >= %(start)s) AS weighted,
@@ -121,6 +135,7 @@ class ResPartner(models.Model):
              GROUP BY partner_id
             """,
             partners=self.ids, company=company.id, date=date, start=start, tolerance=company.cobranza_on_time_days,
+            known=list(known),
             receivable=ledger_sql.on_receivable("l"), settled_late=ledger_sql.settled_late(SQL("settled_delay")),
             open_late=ledger_sql.settled_late(SQL("%s - due", date)),
         ))
@@ -146,22 +161,58 @@ class ResPartner(models.Model):
         for partner_id in self.ids:
             settled, on_time, avg, p90, longest, late, overdue, days, open_late, open_count, open_days = \
                 ledger.get(partner_id, (0, 0, None, None, None, 0, 0, 0, 0, 0, 0))
+            history = known.get(partner_id) or (
+                settled, on_time / settled if settled else None, float(avg) if avg is not None else None,
+                float(p90) if p90 is not None else None, longest, late)
             behaviours[partner_id] = scoring.Behaviour(
-                settled_count=settled,
-                on_time_ratio=on_time / settled if settled else None,
-                avg_delay=float(avg) if avg is not None else None,
-                p90_delay=float(p90) if p90 is not None else None,
-                max_delay=float(longest) if longest is not None else None,
+                **dict(zip(HISTORY, history)),
                 overdue_amount=float(overdue), overdue_days=days,
                 broken_promises=events.get((partner_id, "promise"), 0),
                 broken_plans=events.get((partner_id, "plan"), 0),
                 disputes=events.get((partner_id, "dispute"), 0),
-                late_count=late, open_late_count=open_late,
+                open_late_count=open_late,
                 open_overdue_count=open_count, open_overdue_days=open_days,
             )
         return behaviours
 
     @api.model
+    def _cobranza_history_changed(self, company, date):
+        """The commercial customers of `company` whose settled history (``HISTORY``) on `date`
+        may differ from the one of the last nightly computation (``cobranza_behaviour_mark``):
+        their receivable items changed since (``cobranza.ledger.change``), or the window moved
+        over one of their invoices or payments. None when every customer's may: no such
+        computation, another window or tolerance since, an earlier date, a change of accounts."""
+        mark = company.cobranza_behaviour_mark
+        if not mark or date < fields.Date.to_date(mark["date"]) or (mark["months"], mark["tolerance"]) != (
+                company.cobranza_behaviour_months, company.cobranza_on_time_days):
+            return None
+        changed = self.env["cobranza.ledger.change"]._unseen_customers(company, mark)
+        if changed is None:
+            return None
+        since = fields.Date.to_date(mark["date"])
+        start, since_start = (day - relativedelta(months=mark["months"]) for day in (date, since))
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        # the invoices the window takes in (issued since) or lets go (settled a year before its
+        # new start), and the payments it takes in (dated since) or lets go (before its new start)
+        self.env.cr.execute(SQL(
+            """
+            SELECT l.partner_id FROM account_move_line l
+             WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted' AND l.balance > 0
+               AND (l.date > %(since)s AND l.date <= %(date)s
+                    OR l.date >= %(since_start)s::date - 366 AND l.date < %(start)s::date - 366)
+             UNION
+            SELECT l.partner_id FROM account_partial_reconcile p
+              JOIN account_move_line l ON l.id = p.debit_move_id
+             WHERE (p.max_date > %(since)s AND p.max_date <= %(date)s
+                    OR p.max_date >= %(since_start)s AND p.max_date < %(start)s)
+               AND l.company_id = %(company)s AND %(receivable)s
+            """,
+            company=company.id, receivable=ledger_sql.on_receivable("l"), date=date, since=since,
+            start=start, since_start=since_start,
+        ))
+        return changed | {row[0] for row in self.env.cr.fetchall()}
+
     def _cobranza_receivable_customers(self, company, date):
         """Commercial customers with a receivable in `company` that was open at some point of
         the payment history window, and those whose behaviour was computed before (so that a

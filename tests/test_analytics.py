@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..engine import kpi, rules
+from ..models.cobranza_segment import BEHAVIOUR_COLUMNS
+from ..utils.db import read_company_values
 from .common import CobranzaCase
 
 
@@ -130,6 +132,70 @@ class TestAnalytics(CobranzaCase):
                                 invoice_date=self.today - timedelta(days=90))
         self.Segment.recompute_segments(partners=veteran)
         self.assertEqual(overdue.cobranza_predicted_date, self.today, "never predicted in the past")
+
+    def test_a_night_reads_in_full_only_the_customers_whose_history_changed(self):
+        """The nightly computation reads from the ledger only the customers whose settled
+        history may have changed (a payment recorded since, even backdated; the window moving
+        over a payment); the others' from what the previous night stored, with what they have
+        open on the new date: and every figure equals a full computation's."""
+        Partner = self.env["res.partner"]
+        self.company.cobranza_behaviour_months = 12
+        backdated, window, steady, overdue = (self._customer(name) for name in (
+            "Pago Atrasado", "Ventana Móvil", "Cliente Estable", "Cliente Vencido"))
+        late_invoice = self._history(backdated, [10, 5, None])[-1]
+        # its only payment, 369 days before today: in the 12 months before the first night, out
+        # of those before today
+        window_invoice = self._invoice(partner=window, amount=300.0, due=self.today - timedelta(days=380),
+                                       invoice_date=self.today - timedelta(days=410))
+        self._pay(window_invoice, day=self.today - timedelta(days=369))
+        self._history(steady, [0, 1, 2, 0])
+        self._history(overdue, [3, None, None])
+        columns = BEHAVIOUR_COLUMNS[1:]  # the figures, without their date
+
+        def night(day):
+            reads = []
+            original = type(Partner)._cobranza_behaviours
+
+            def spy(partners, company, date, known=None):
+                reads.append((set(partners.ids), set(known or ())))
+                return original(partners, company, date, known)
+
+            with patch.object(type(Partner), "_cobranza_behaviours", spy):
+                self.Segment.recompute_segments(date=day)
+            read = set().union(*(partners - known for partners, known in reads))
+            return read, read_company_values(Partner.browse([c.id for c in customers]), self.company, columns)
+
+        customers = backdated | window | steady | overdue
+        first, figures = night(self.today - timedelta(days=8))
+        self.assertTrue(set(customers.ids) <= first, "the first night reads everyone in full")
+        self.assertEqual(figures[window.id][0], 1)
+        # paid 12 days ago, recorded now: only the ledger's change log can tell
+        self._pay(late_invoice, day=self.today - timedelta(days=12))
+        read, incremental = night(self.today)
+        self.assertIn(backdated.id, read)
+        self.assertIn(window.id, read, "its payment left the window")
+        self.assertNotIn(steady.id, read)
+        self.assertNotIn(overdue.id, read, "what it has open is read, its history is the stored one")
+        self.assertEqual(incremental[window.id][0], 0, "nothing settled in the window any more")
+        self.assertEqual(incremental[backdated.id][0], 3)
+        predicted = (customers.invoice_ids | late_invoice).mapped(lambda m: (m.id, m.cobranza_predicted_date))
+        # the same date again: nothing read in full, nothing written
+        with patch("odoo.addons.account_cobranza.models.cobranza_segment.write_company_values") as write:
+            read, again = night(self.today)
+        self.assertFalse(read & set(customers.ids))
+        self.assertFalse([rows for _records, _company, _columns, rows in (c.args for c in write.call_args_list)
+                          if rows], "no customer's figures changed")
+        # a full computation of the same day gives every figure of the incremental one
+        self.company.cobranza_behaviour_mark = False
+        read, full = night(self.today)
+        self.assertTrue(set(customers.ids) <= read)
+        self.assertEqual(full, incremental)
+        self.assertEqual((customers.invoice_ids | late_invoice).mapped(lambda m: (m.id, m.cobranza_predicted_date)),
+                         predicted)
+        # another window: everyone in full again
+        self.company.cobranza_behaviour_months = 6
+        read, _figures = night(self.today)
+        self.assertTrue(set(customers.ids) <= read)
 
     def test_thresholds_that_contradict_each_other_are_refused(self):
         segment = self.Segment.create({"name": "Prueba"})

@@ -76,6 +76,23 @@ def insert_rows(env, model, vals_list):
     return records
 
 
+def read_company_values(records, company, columns):
+    """``{record id: (value, ...)}`` of the company-dependent `columns` (``[(field name, SQL
+    type)]``) of `records` in `company`, as ``write_company_values`` wrote them (one query);
+    records without a value of the first column in `company` are left out."""
+    if not records:
+        return {}
+    names = [fname for fname, _sqltype in columns]
+    records.flush_model(names)
+    records.env.cr.execute(SQL(
+        "SELECT id, %s FROM %s WHERE id = ANY(%s) AND %s ? %s",
+        SQL(", ").join(SQL(f"(%s ->> %s)::{sqltype}", SQL.identifier(fname), str(company.id))
+                       for fname, sqltype in columns),
+        SQL.identifier(records._table), records.ids, SQL.identifier(names[0]), str(company.id),
+    ))
+    return {row[0]: row[1:] for row in records.env.cr.fetchall()}
+
+
 def write_company_values(records, company, columns, rows):
     """Write company-dependent values of many records of `records`' model in `company` in one
     statement (Odoo keeps them in one JSONB column per field, keyed by company id).

@@ -1,4 +1,5 @@
 import logging
+from itertools import chain
 
 from markupsafe import Markup
 
@@ -178,8 +179,10 @@ class CobranzaSegment(models.Model):
         engine_segments = self._engine_segments(company)
         # first pass: behaviour and segment of every customer (two queries a batch), so that the
         # priors of the second pass are the averages of the segments as they now are
+        # (the customers whose history is known in one batch: one read of the open items)
         results = {}
-        for batch in split_every(BATCH_SIZE, population.ids, Partner.browse):
+        fresh = split_every(BATCH_SIZE, [pid for pid in population.ids if pid not in known], Partner.browse)
+        for batch in chain(fresh, [Partner.browse([pid for pid in population.ids if pid in known])]):
             behaviours = batch._cobranza_behaviours(company, date, known)
             for partner in batch:
                 behaviour = behaviours[partner.id]

@@ -90,20 +90,26 @@ class ResPartner(models.Model):
         for model in ("cobranza.promise", "cobranza.payment.plan", "cobranza.dispute"):
             self.env[model].flush_model()
         # every invoice that was open at some point of the window: issued before its end and
-        # not settled a year before its start (older settlements do not count)
+        # not settled a year before its start (older settlements do not count); of the
+        # customers whose history is known, those still open on `date` (Odoo's index of the
+        # unreconciled items, and those settled after it)
+        invoices = SQL(
+            """SELECT l.id, l.partner_id, l.date_maturity AS due, l.balance
+                 FROM account_move_line l
+                 JOIN account_move m ON m.id = l.move_id
+                WHERE l.company_id = %(company)s AND %(receivable)s AND l.parent_state = 'posted'
+                  AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.date <= %(date)s""",
+            company=company.id, receivable=ledger_sql.on_receivable("l"), date=date)
         self.env.cr.execute(SQL(
             """
             WITH inv AS (
-                SELECT l.id, l.partner_id, l.date_maturity AS due, l.balance
-                  FROM account_move_line l
-                  JOIN account_move m ON m.id = l.move_id
-                 WHERE l.partner_id = ANY(%(partners)s) AND l.company_id = %(company)s
-                   AND %(receivable)s AND l.parent_state = 'posted'
-                   AND m.move_type = 'out_invoice' AND l.balance > 0 AND l.date <= %(date)s
+                %(invoices)s AND l.partner_id = ANY(%(unknown)s)
                    AND (l.date >= %(start)s::date - 366 OR NOT l.reconciled)
-                   AND (NOT l.partner_id = ANY(%(known)s) OR NOT l.reconciled
-                        OR EXISTS (SELECT 1 FROM account_partial_reconcile o
-                                    WHERE o.debit_move_id = l.id AND o.max_date > %(date)s))
+                 UNION ALL
+                %(invoices)s AND l.partner_id = ANY(%(known)s) AND l.reconciled IS NOT TRUE
+                 UNION ALL
+                %(invoices)s AND l.partner_id = ANY(%(known)s) AND l.reconciled AND l.date >= %(start)s::date - 366
+                   AND l.id IN (SELECT debit_move_id FROM account_partial_reconcile WHERE max_date > %(date)s)
             ), pay AS (
                 SELECT inv.id, SUM(p.amount) AS paid, MAX(p.max_date) AS last_date,
                        SUM(p.amount * (p.max_date - inv.due)) FILTER (WHERE p.max_date >= %(start)s) AS weighted,
@@ -134,9 +140,10 @@ class ResPartner(models.Model):
               FROM item
              GROUP BY partner_id
             """,
-            partners=self.ids, company=company.id, date=date, start=start, tolerance=company.cobranza_on_time_days,
-            known=list(known),
-            receivable=ledger_sql.on_receivable("l"), settled_late=ledger_sql.settled_late(SQL("settled_delay")),
+            invoices=invoices, date=date, start=start, tolerance=company.cobranza_on_time_days,
+            unknown=[partner_id for partner_id in self.ids if partner_id not in known],
+            known=[partner_id for partner_id in self.ids if partner_id in known],
+            settled_late=ledger_sql.settled_late(SQL("settled_delay")),
             open_late=ledger_sql.settled_late(SQL("%s - due", date)),
         ))
         ledger = {row[0]: row[1:] for row in self.env.cr.fetchall()}

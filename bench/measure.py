@@ -131,6 +131,64 @@ def render_rate(runs, sample):
     print(f"BENCH odoo_render: {result['odoo_render']}", flush=True)
 
 
+def nightly_behaviour(date):
+    """What the nightly cron does: every company's customers' behaviour, segments and
+    predictions as of `date`."""
+    for company in companies():
+        env["cobranza.segment"].with_company(company).recompute_segments(date=date)  # noqa: F821
+
+
+def pay_some(count):
+    """`count` open invoices of the first company paid today, each by its own payment (Odoo's
+    register payment wizard): the ledger changes of a day. Returns their number."""
+    env.cr.execute(  # noqa: F821
+        """SELECT id FROM account_move WHERE company_id = %s AND move_type = 'out_invoice' AND state = 'posted'
+              AND payment_state = 'not_paid' ORDER BY id LIMIT %s""", [companies()[0].id, count])
+    ids = [row[0] for row in env.cr.fetchall()]  # noqa: F821
+    env["account.payment.register"].with_context(  # noqa: F821
+        active_model="account.move", active_ids=ids).create({"payment_date": today, "group_payment": False})._create_payments()
+    env.cr.commit()  # noqa: F821
+    return len(ids)
+
+
+REPLIES = 10000
+REPLY_TEXTS = (
+    "Hola, les pago la factura el viernes sin falta. Saludos.",
+    "Buenas tardes, ya realizamos la transferencia ayer, adjunto comprobante.",
+    "No reconocemos el monto de esta factura, la mercadería llegó dañada.",
+    "¿Podemos pagar en 3 cuotas? Gracias.",
+    "Ok, recibido.",
+)
+
+
+def receive_replies(company, count):
+    """`count` WhatsApp replies of `company`'s customers with open invoices (a few kinds of
+    answer), recorded as the webhook records them (state *received*)."""
+    env.cr.execute(  # noqa: F821
+        """SELECT DISTINCT commercial_partner_id FROM account_move WHERE company_id = %s AND move_type = 'out_invoice'
+              AND payment_state = 'not_paid' ORDER BY 1""", [company.id])
+    partners = [row[0] for row in env.cr.fetchall()]  # noqa: F821
+    now = fields.Datetime.now()
+    env["cobranza.reply"].sudo().create([{  # noqa: F821
+        "company_id": company.id, "partner_id": partners[n % len(partners)], "source": "whatsapp",
+        "sender": f"+5691{n:07d}", "sender_on_file": True, "external_id": f"bench-{n}", "received_at": now,
+        "body": REPLY_TEXTS[n % len(REPLY_TEXTS)]} for n in range(count)])
+    env.cr.commit()  # noqa: F821
+    return {"count": count, "customers": min(count, len(partners))}
+
+
+def read_replies(count):
+    """The replies' cron until none is left (batches of its size, each committed)."""
+    done = 0
+    while done < count:
+        batch = env["cobranza.reply"]._cron_process()  # noqa: F821
+        if not batch:
+            break
+        done += len(batch)
+        env.cr.commit()  # noqa: F821
+    return done
+
+
 if phase == "load":
     usd = env.ref("base.USD")  # noqa: F821
     usd.active = True
@@ -170,8 +228,10 @@ elif phase == "backlog":
     figures(runs, "backlog")
     render_rate(runs, int(os.environ.get("BENCH_SAMPLE", 2000)))
     figures(step("same date again", lambda: run_day(today)), "again")
-    step("behaviour + segments + predictions",
-         lambda: [env["cobranza.segment"].with_company(c).recompute_segments() for c in companies()])  # noqa: F821
+    # the nights: the first (as of yesterday), the day's payments, then today's: a steady night
+    step("behaviour + segments + predictions", lambda: nightly_behaviour(today - timedelta(days=1)))
+    result["payments_of_the_day"] = pay_some(int(os.environ["BENCH_INVOICES"]) // 500)
+    step("steady night: behaviour + segments + predictions", lambda: nightly_behaviour(today))
     step("KPI snapshot", lambda: [env["cobranza.kpi"]._snapshot_values(c, today)  # noqa: F821
                                   for c in companies()])
     main = companies()[0]
@@ -226,6 +286,9 @@ elif phase == "backlog":
     statement = step("portal statement (500 open invoices)",
                      lambda: big.with_company(main)._cobranza_statement_values())
     result["statement_lines"] = len(statement["lines"])
+    # 10,000 customers' replies read into proposals by the replies' cron (its batches)
+    result["replies"] = receive_replies(main, REPLIES)
+    step("replies read", lambda: read_replies(REPLIES))
     # the slowest of the adversarial replies at the 100 KB cap (engine.replies, linear)
     name, seconds = replies_speed.worst(100 * 1024)
     one_kb = min(replies_speed.time_reading(replies_speed.ordinary(1024)) for _run in range(5))

@@ -16,7 +16,9 @@ STEPS = (
     ("same date again", "the same date again"),
     ("day before", "the day before the steady day (a backlog day, not compared)"),
     ("steady day", "**steady day**: the calendar ran yesterday"),
-    ("behaviour + segments + predictions", "behaviour + segmentation + predictions"),
+    ("behaviour + segments + predictions", "behaviour + segmentation + predictions: the first night"),
+    ("steady night: behaviour + segments + predictions",
+     "behaviour + segmentation + predictions: a steady night (the day after, the day's payments recorded)"),
     ("KPI snapshot", "KPI snapshot"),
     ("KPI snapshots the dashboard reads", "KPI snapshots of the days the dashboard reads (as the nightly cron keeps them)"),
     ("reference: open receivables by customer",
@@ -25,6 +27,7 @@ STEPS = (
     ("dashboard data (collector)", "dashboard data, a collector with a fifth of the customers"),
     ("worklist first page (collector)", "a collector's first worklist page"),
     ("portal statement (500 open invoices)", "portal statement, 500 open invoices"),
+    ("replies read", "10,000 customers' replies read into proposals (the replies' cron)"),
 )
 
 

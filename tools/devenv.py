@@ -578,6 +578,18 @@ def bench_goals(result):
         if "dashboard data (collector)" in steps:
             goals["dashboard of a collector / that read (<= 5)"] = round(
                 steps["dashboard data (collector)"]["seconds"] / reference, 2)
+    if "steady night: behaviour + segments + predictions" in steps:
+        goals["steady night / first night: behaviour, segments, predictions (<= 0.20)"] = round(
+            steps["steady night: behaviour + segments + predictions"]["seconds"]
+            / steps["behaviour + segments + predictions"]["seconds"], 2)
+    goals["same date again / backlog day (<= 0.02)"] = round(steps["same date again"]["seconds"] / backlog["seconds"], 3)
+    if reference:
+        goals["KPI snapshot / Odoo's read of the open receivables (<= 3)"] = round(
+            steps["KPI snapshot"]["seconds"] / reference, 2)
+    if "replies read" in steps:
+        replies = steps["replies read"]
+        goals["replies read per second"] = round(result["replies"]["count"] / replies["seconds"], 1)
+        goals["queries per reply read"] = round(replies["queries"] / result["replies"]["count"], 1)
     if "two_workers" in result:
         goals["two workers: elapsed one / two"] = round(backlog["seconds"] / result["two_workers"]["seconds"], 2)
     return goals

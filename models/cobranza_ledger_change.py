@@ -56,7 +56,9 @@ class CobranzaLedgerChange(models.Model):
         first = {}
         for line, day in items:
             if line.account_id.account_type == ledger_sql.RECEIVABLE:
-                key = (line.company_id.id, line.partner_id.commercial_partner_id.id)
+                # the item's own customer: its behaviour is read by it (a customer that became
+                # another's contact keeps its items; ``_unseen_customers`` adds the company)
+                key = (line.company_id.id, line.partner_id.id)
                 first[key] = min(first.get(key, day), day)
         self._record(first)
 
@@ -119,12 +121,12 @@ class CobranzaLedgerChange(models.Model):
 
     @api.model
     def _unseen_customers(self, company, mark):
-        """The commercial customers of `company` whose receivable items changed in a way the
+        """The customers of `company` (and their commercial entities) whose receivable items changed in a way the
         transaction of `mark` (``_mark``) did not see; None when such a change is not one
         customer's (an account that became or stopped being receivable): everyone's."""
         self.flush_model()
         self.env.cr.execute(SQL(
-            """SELECT DISTINCT p.commercial_partner_id
+            """SELECT DISTINCT unnest(ARRAY[c.partner_id, p.commercial_partner_id])
                  FROM cobranza_ledger_change c LEFT JOIN res_partner p ON p.id = c.partner_id
                 WHERE c.company_id = %s AND NOT %s""",
             company.id, self._visible("c", SQL("%s::txid_snapshot", mark["seen"]), SQL("%s", mark["xid"]),

@@ -160,11 +160,11 @@ class CobranzaSegment(models.Model):
         if not self.env.user.has_group("account_cobranza.group_cobranza_user") and not self.env.su:
             raise UserError(_("Only collection users may compute customer segments."))
         Partner = self.env["res.partner"].with_company(company).sudo()
-        mark = self.env["cobranza.ledger.change"]._mark()
+        nightly = partners is None
+        mark = self.env["cobranza.ledger.change"]._mark() if nightly else None
         # every customer counts in the averages of its segment (the priors), even when only
         # some are written
         population = Partner._cobranza_receivable_customers(company, date)
-        nightly = partners is None
         if nightly:
             partners = population
         else:
@@ -173,7 +173,7 @@ class CobranzaSegment(models.Model):
                 lambda p: not p.company_id or p.company_id == company)
             population |= partners
         stored = read_company_values(population, company, BEHAVIOUR_COLUMNS)
-        changed = Partner._cobranza_history_changed(company, date) if nightly else None
+        changed = Partner._cobranza_history_changed(company, date, mark) if nightly else None
         known = {} if changed is None else {
             partner_id: row[HISTORY_SLICE] for partner_id, row in stored.items() if partner_id not in changed}
         engine_segments = self._engine_segments(company)
@@ -193,18 +193,19 @@ class CobranzaSegment(models.Model):
                     new, reason = scoring.choose_segment(behaviour, engine_segments, company.cobranza_min_history)
                     new = new or old
                 results[partner.id] = (behaviour, old, new or False)
-        priors = scoring.priors({pid: (behaviour, new) for pid, (behaviour, _old, new) in results.items()})
+        # (summed in the customers' order, whichever were read in full: a full computation's sums)
+        priors = scoring.priors({pid: (results[pid][0], results[pid][2]) for pid in population.ids})
         # what a customer without any history is expected to do: the company's average
         company.sudo().cobranza_average_delay = priors[None][0] or 0.0
         changes = {}
         for batch in split_every(BATCH_SIZE, partners.ids, Partner.browse):
             changes.update(self._store_behaviours(batch, company, date, results, priors, stored))
+        window = Partner._cobranza_behaviour_window(company, date)
         if nightly:
-            company.sudo().cobranza_behaviour_mark = dict(
-                mark, date=fields.Date.to_string(date), months=company.cobranza_behaviour_months,
-                tolerance=company.cobranza_on_time_days)
-        elif company.cobranza_behaviour_mark and company.cobranza_behaviour_mark["date"] != fields.Date.to_string(date):
-            # the histories written are of another day than the nightly run's
+            company.sudo().cobranza_behaviour_mark = dict(mark, **window)
+        elif company.cobranza_behaviour_mark and any(
+                company.cobranza_behaviour_mark.get(key) != value for key, value in window.items()):
+            # the histories written are of another day, window or tolerance than the night's
             company.sudo().cobranza_behaviour_mark = False
         return changes
 

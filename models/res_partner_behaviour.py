@@ -10,6 +10,7 @@ RATINGS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 # what a customer's settled invoices say (scoring.Behaviour's fields): it changes only with its
 # ledger or as the window moves, while what it has open changes with the date
 HISTORY = ("settled_count", "on_time_ratio", "avg_delay", "p90_delay", "max_delay", "late_count")
+BEHAVIOUR_VERSION = 1  # raise it when HISTORY's figures are computed otherwise: the next night reads everyone
 
 
 class ResPartner(models.Model):
@@ -104,7 +105,7 @@ class ResPartner(models.Model):
             """
             WITH inv AS (
                 %(invoices)s AND l.partner_id = ANY(%(unknown)s)
-                   AND (l.date >= %(start)s::date - 366 OR NOT l.reconciled)
+                   AND (l.date >= %(start)s::date - 366 OR l.reconciled IS NOT TRUE)
                  UNION ALL
                 %(invoices)s AND l.partner_id = ANY(%(known)s) AND l.reconciled IS NOT TRUE
                  UNION ALL
@@ -183,15 +184,26 @@ class ResPartner(models.Model):
         return behaviours
 
     @api.model
-    def _cobranza_history_changed(self, company, date):
+    @api.model
+    def _cobranza_behaviour_window(self, company, date):
+        """What a night's settled histories depend on besides the ledger, as its mark keeps
+        it: the way they are computed (``BEHAVIOUR_VERSION``), the date, the window and the
+        on-time tolerance."""
+        return {"version": BEHAVIOUR_VERSION, "date": fields.Date.to_string(date),
+                "months": company.cobranza_behaviour_months, "tolerance": company.cobranza_on_time_days}
+
+    def _cobranza_history_changed(self, company, date, now):
         """The commercial customers of `company` whose settled history (``HISTORY``) on `date`
         may differ from the one of the last nightly computation (``cobranza_behaviour_mark``):
         their receivable items changed since (``cobranza.ledger.change``), or the window moved
         over one of their invoices or payments. None when every customer's may: no such
-        computation, another window or tolerance since, an earlier date, a change of accounts."""
+        computation, one computed another way or with another window or tolerance, an earlier
+        date, a change of accounts, or a database whose transactions count again from below
+        the mark's (`now`: this transaction's ``_mark``; a restored copy)."""
         mark = company.cobranza_behaviour_mark
-        if not mark or date < fields.Date.to_date(mark["date"]) or (mark["months"], mark["tolerance"]) != (
-                company.cobranza_behaviour_months, company.cobranza_on_time_days):
+        window = self._cobranza_behaviour_window(company, date)
+        if not mark or now["xid"] < mark["xid"] or date < fields.Date.to_date(mark["date"]) or any(
+                mark.get(key) != window[key] for key in ("version", "months", "tolerance")):
             return None
         changed = self.env["cobranza.ledger.change"]._unseen_customers(company, mark)
         if changed is None:

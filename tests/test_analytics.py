@@ -140,9 +140,10 @@ class TestAnalytics(CobranzaCase):
         open on the new date: and every figure equals a full computation's."""
         Partner = self.env["res.partner"]
         self.company.cobranza_behaviour_months = 12
-        backdated, window, steady, overdue = (self._customer(name) for name in (
-            "Pago Atrasado", "Ventana Móvil", "Cliente Estable", "Cliente Vencido"))
+        backdated, window, steady, overdue, absorbed = (self._customer(name) for name in (
+            "Pago Atrasado", "Ventana Móvil", "Cliente Estable", "Cliente Vencido", "Sucursal Absorbida"))
         late_invoice = self._history(backdated, [10, 5, None])[-1]
+        absorbed_invoice = self._history(absorbed, [5, None])[-1]
         # its only payment, 369 days before today: in the 12 months before the first night, out
         # of those before today
         window_invoice = self._invoice(partner=window, amount=300.0, due=self.today - timedelta(days=380),
@@ -165,14 +166,20 @@ class TestAnalytics(CobranzaCase):
             read = set().union(*(partners - known for partners, known in reads))
             return read, read_company_values(Partner.browse([c.id for c in customers]), self.company, columns)
 
-        customers = backdated | window | steady | overdue
+        customers = backdated | window | steady | overdue | absorbed
         first, figures = night(self.today - timedelta(days=8))
         self.assertTrue(set(customers.ids) <= first, "the first night reads everyone in full")
         self.assertEqual(figures[window.id][0], 1)
         # paid 12 days ago, recorded now: only the ledger's change log can tell
         self._pay(late_invoice, day=self.today - timedelta(days=12))
+        # a customer that became another's contact keeps its items (and is read by them)
+        absorbed.write({"is_company": False, "parent_id": self._customer("Grupo Comprador").id})
+        self._pay(absorbed_invoice, day=self.today - timedelta(days=12))
         read, incremental = night(self.today)
+        average = self.company.cobranza_average_delay
         self.assertIn(backdated.id, read)
+        self.assertIn(absorbed.id, read)
+        self.assertEqual(incremental[absorbed.id][0], 2)
         self.assertIn(window.id, read, "its payment left the window")
         self.assertNotIn(steady.id, read)
         self.assertNotIn(overdue.id, read, "what it has open is read, its history is the stored one")
@@ -190,12 +197,18 @@ class TestAnalytics(CobranzaCase):
         read, full = night(self.today)
         self.assertTrue(set(customers.ids) <= read)
         self.assertEqual(full, incremental)
+        self.assertEqual(self.company.cobranza_average_delay, average, "the same priors, to the bit")
         self.assertEqual((customers.invoice_ids | late_invoice).mapped(lambda m: (m.id, m.cobranza_predicted_date)),
                          predicted)
         # another window: everyone in full again
         self.company.cobranza_behaviour_months = 6
         read, _figures = night(self.today)
         self.assertTrue(set(customers.ids) <= read)
+        # a merge moves items out of the change log's sight: the next night reads everyone
+        self.assertTrue(self.company.cobranza_behaviour_mark)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self._customer("Duplicado") | self._customer("Original")).ids, extra_checks=False)
+        self.assertFalse(self.company.cobranza_behaviour_mark)
 
     def test_thresholds_that_contradict_each_other_are_refused(self):
         segment = self.Segment.create({"name": "Prueba"})

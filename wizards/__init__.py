@@ -11,3 +11,4 @@ from . import cobranza_contact_export
 from . import cobranza_whatsapp_wizard
 from . import cobranza_backtest_wizard
 from . import cobranza_check_wizard
+from . import base_partner_merge_automatic_wizard

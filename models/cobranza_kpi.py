@@ -161,22 +161,21 @@ class CobranzaKpi(models.Model):
 
     @api.model
     def _ledger_figures(self, company, date_from, date_to, partners=None, opening_ar=None, months=None,
-                        period_sales=None, delays=None, balances=None, daily=None):
+                        period_sales=None, delays=None, balances=None, daily=None, to_date=None):
         """The figures of ``compute`` rebuilt from the receivable ledger (``LEDGER_KEYS``), with
         what a snapshot keeps to be reused: ``months`` (``[[month start, credit sales], ...]``,
         the 24 calendar months walked back from `date_to`, the first one counted up to it) and
         ``to_date`` (the credit sales of its day, week, month and quarter to date) and ``delays``
         (``_payment_delays`` of the period). `opening_ar`
         (the receivables of the day before the period), `months`, `period_sales`, `delays`,
-        `balances` (``_open_items_on`` of the days read) and `daily` (``_daily_sales`` since the
-        24th month back at least), when given, are not read again."""
+        `balances` (``_open_items_on`` of the days read), `daily` (``_daily_sales`` since the
+        24th month back at least) and `to_date` (with `months`), when given, are not read again."""
         opening_day = date_from - timedelta(days=1)
         if balances is None:
             balances = self._open_items_on(company, [date_to] + ([opening_day] if opening_ar is None else []), partners)
         closing = balances[date_to]
         if opening_ar is None:
             opening_ar = balances[opening_day]["ar_total"]
-        to_date = None
         if months is None or period_sales is None:
             spans = kpi.countback_months(date_to, COUNTBACK_MONTHS)
             if daily is None:
@@ -506,9 +505,12 @@ class CobranzaKpi(models.Model):
     @api.model
     def _snapshot_values(self, company, day):
         """The snapshot of `company` on `day`: ``compute`` of the 30 days ending on it, and its
-        ledger figures whole (``ledger``) for the dashboard to reuse while they hold."""
+        ledger figures whole (``ledger``) for the dashboard to reuse while they hold; the day
+        before's snapshot, while it holds, gives what it already knows (``_ledger_figures_held``)."""
         date_from = day - timedelta(days=SNAPSHOT_DAYS - 1)
-        ledger = self._ledger_figures(company, date_from, day)
+        # what the snapshots of the day before and of the day before the period still know
+        held = self._held_snapshots(company, [day - timedelta(days=1), date_from - timedelta(days=1)])
+        ledger = self._ledger_figures_held(company, date_from, day, None, held, None)
         values = self._figures(company, date_from, day, None, ledger)
         ledger.update(day_delays=self._payment_delays(company, day, day), version=LEDGER_VERSION)
         day_sales = ledger["to_date"]["day"]
@@ -578,13 +580,14 @@ class CobranzaKpi(models.Model):
         company, date_from, date_to = self._check_period(company, date_from, date_to)
         if (date_to - date_from).days > 3 * 366:
             raise UserError(_("Rebuild the KPI history three years at a time at most."))
-        rows, day = [], date_from
-        while day <= date_to:
-            rows.append(self._snapshot_values(company, day))
-            day += timedelta(days=1)
         self.sudo().search([("company_id", "=", company.id), ("date", ">=", date_from),
                             ("date", "<=", date_to)]).unlink()
-        return self.sudo().create(rows)
+        # day after day: each is taken from the day before's (``_snapshot_values``)
+        snapshots, day = self.sudo(), date_from
+        while day <= date_to:
+            snapshots |= self.sudo().create(self._snapshot_values(company, day))
+            day += timedelta(days=1)
+        return snapshots
 
     @api.model
     def _cron_snapshot(self):

@@ -124,7 +124,8 @@ class CobranzaKpi(models.Model):
         """``_ledger_figures`` of the period, reading from `held` (``_held_snapshots``) what the
         snapshots that still hold already know: a past period of 30 days whole (a snapshot's
         own); the receivables the day before the period; for the last 30 days, the months'
-        sales and the payments' delays up to yesterday, today's then read from the ledger; the
+        sales (and those of the week, month and quarter to date) and the payments' delays up to
+        yesterday, today's then read from the ledger; the
         other balances from `balances` (``_open_items_on`` of ``_unheld_days``), the sales from
         `daily` when given. Identical to the ledger's (tested)."""
         closing, opening = held.get(date_to), held.get(date_from - timedelta(days=1))
@@ -132,7 +133,7 @@ class CobranzaKpi(models.Model):
         if closing and snapshot_span:
             return closing
         yesterday = held.get(date_to - timedelta(days=1))
-        months = period_sales = delays = None
+        months = period_sales = delays = to_date = None
         if yesterday and opening and snapshot_span:
             currency = company.currency_id
             today_delays = self._payment_delays(company, date_to, date_to, partners)
@@ -145,9 +146,14 @@ class CobranzaKpi(models.Model):
             else:
                 months = [[prior[0][0], currency.round(prior[0][1] + today)]] + prior[1:]
             period_sales = currency.round(yesterday["sales"] - opening["to_date"]["day"] + today)
+            # the sales of the day, week, month and quarter to date: a new one begins today
+            to_date = {"day": today} | {
+                kind: today if kpi.period_start(kind, date_to) == date_to
+                else currency.round(yesterday["to_date"][kind] + today) for kind in ("week", "month", "quarter")}
         return self._ledger_figures(company, date_from, date_to, partners,
                                     opening_ar=opening and opening["ar_total"], months=months,
-                                    period_sales=period_sales, delays=delays, balances=balances, daily=daily)
+                                    period_sales=period_sales, delays=delays, balances=balances, daily=daily,
+                                    to_date=to_date)
 
     @api.model
     def _trend(self, company, period, date_to, partners=None, current=None, held=None, daily=None):

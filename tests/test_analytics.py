@@ -1,3 +1,4 @@
+import json
 import random
 from datetime import timedelta
 from unittest.mock import patch
@@ -340,8 +341,25 @@ class TestAnalytics(CobranzaCase):
         partner = self._customer("Tablero SpA", cobranza_collector_id=self.collector.id)
         self._history(partner, [5, 10, None, None], first_days_ago=100)
         self.Segment.recompute_segments()
-        snapshots = self.Kpi.backfill(self.company, self.today - timedelta(days=40), self.today)
+        read = []
+        daily_sales = type(self.Kpi)._daily_sales
+
+        def spy(kpi_model, company, date_from, date_to, partners=None):
+            read.append((date_from, date_to))
+            return daily_sales(kpi_model, company, date_from, date_to, partners)
+
+        with patch.object(type(self.Kpi), "_daily_sales", spy):
+            snapshots = self.Kpi.backfill(self.company, self.today - timedelta(days=40), self.today)
         self.assertEqual(len(snapshots), 41)
+        # from the 31st on, the day before's snapshot and the one before its 30 days are there:
+        # each such day reads only its own sales
+        self.assertEqual(sum(1 for date_from, date_to in read if date_from == date_to), 41 - 30)
+        # each day taken from the day before's snapshot plus its own day: what the ledger gives
+        # whole, every figure (the week, month and quarter to date across their first days)
+        for snapshot in snapshots:
+            whole = self.Kpi._ledger_figures(self.company, snapshot.date - timedelta(days=29), snapshot.date)
+            kept = {key: value for key, value in snapshot.ledger.items() if key in whole}
+            self.assertEqual(kept, json.loads(json.dumps(whole)), snapshot.date)
         last = snapshots.filtered(lambda s: s.date == self.today)
         values = self.Kpi.compute(self.company, self.today - timedelta(days=29), self.today)
         self.assertAlmostEqual(last.ar_total, values["ar_total"])

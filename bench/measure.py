@@ -1,12 +1,14 @@
 # odoo shell script of `make bench` (tools/devenv.py bench): one phase of the benchmark in this
 # process, each step timed with its SQL queries and the process's peak memory (RSS).
 # Environment: BENCH_PHASE (below), BENCH_OUT (JSON written at the end), BENCH_CUSTOMERS,
-# BENCH_INVOICES, BENCH_HISTORY (load), BENCH_RUNS (work: the run ids), BENCH_SAMPLE (render).
+# BENCH_INVOICES, BENCH_HISTORY (load), BENCH_RUNS (work: the run ids), BENCH_SAMPLE (render),
+# BENCH_CHARGES (backlog: the installments charged automatically).
 #   load     the second company, the ledger at the SQL level, its check
 #   peer     OCA's account_credit_control run for today (on a copy of the loaded database)
 #   backlog  the first run ever for today (every company, one worker), Odoo's own rendering rate
-#            of the same template, the same date again, the analytics steps, and the
-#            slowest reading of an adversarial reply of 100 KB
+#            of the same template, the same date again, the nights, the analytics steps, 10,000
+#            replies read, installments charged (and Odoo's own loop on the same cards), and
+#            the slowest reading of an adversarial reply of 100 KB
 #   steady   the run of yesterday (the calendar already ran), then today's: the steady day
 #   plan     today's runs planned into batches (for the workers), their ids written
 #   work     one worker taking batches of BENCH_RUNS until none is left
@@ -42,14 +44,17 @@ def median_step(name, function, runs=3):
     print(f"BENCH {name} (median of {runs}): {result['steps'][name]}", flush=True)
 
 
-def step(name, function):
+def step(name, function, commit=True):
+    """`function` timed with its queries and the process's peak memory, then committed
+    (rolled back by the caller when `commit` is False)."""
     env.flush_all()  # noqa: F821
     env.invalidate_all()  # noqa: F821
     queries, started = env.cr.sql_log_count, time.perf_counter()  # noqa: F821
     value = function()
     env.flush_all()  # noqa: F821
     seconds = time.perf_counter() - started
-    env.cr.commit()  # noqa: F821
+    if commit:
+        env.cr.commit()  # noqa: F821
     result["steps"][name] = {
         "seconds": round(seconds, 2),
         "queries": env.cr.sql_log_count - queries,  # noqa: F821
@@ -189,6 +194,57 @@ def read_replies(count):
     return done
 
 
+def prepare_charges(company, count):
+    """`count` customers of `company` with an open invoice, each with a payment plan of one
+    installment due today (its oldest open invoice), a card saved with Odoo's demo provider and
+    its consent to pay the plan automatically: the installments the hourly cron charges."""
+    provider = env.ref("payment.payment_provider_demo").sudo()  # noqa: F821
+    if provider.company_id != company:
+        provider = provider.copy({"company_id": company.id, "name": f"Demo {company.name}"})
+    provider.write({"state": "test", "allow_tokenization": True, "is_published": True})
+    env.cr.execute(  # noqa: F821
+        """SELECT DISTINCT ON (commercial_partner_id) commercial_partner_id, id FROM account_move
+            WHERE company_id = %s AND move_type = 'out_invoice' AND state = 'posted' AND payment_state = 'not_paid'
+            ORDER BY commercial_partner_id, invoice_date_due, id LIMIT %s""", [company.id, count])
+    rows = env.cr.fetchall()  # noqa: F821
+    Plan = env["cobranza.payment.plan"].with_company(company)  # noqa: F821
+    plans = Plan.create([{"partner_id": partner_id, "move_ids": [Command.set([move_id])], "installment_count": 1,
+                          "first_date": today} for partner_id, move_id in rows])
+    plans.action_confirm()
+    method = env.ref("payment_demo.payment_method_demo")  # noqa: F821
+    tokens = env["payment.token"].sudo().create([{  # noqa: F821
+        "provider_id": provider.id, "payment_method_id": method.id, "partner_id": plan.partner_id.id,
+        "payment_details": "4242", "provider_ref": f"bench-{plan.id}", "demo_simulated_state": "done",
+    } for plan in plans])
+    env["cobranza.autopay"].sudo().create([{  # noqa: F821
+        "plan_id": plan.id, "partner_id": plan.partner_id.id, "company_id": company.id, "token_id": token.id,
+        "retry_days": "1, 3", "accepted_date": fields.Datetime.now(), "accepted_user_id": env.uid,  # noqa: F821
+        "accepted_ip": "bench"} for plan, token in zip(plans, tokens)])
+    plans.invalidate_recordset()
+    plans.line_ids._autopay_schedule(today)
+    env.cr.commit()  # noqa: F821
+    return plans
+
+
+def odoo_charges(plans):
+    """Odoo's own way to charge a saved payment method, for the same installments: a
+    transaction per installment on its token, ``_send_payment_request``, then
+    ``_post_process`` (the payment posted and reconciled). Returns those done."""
+    Transaction = env["payment.transaction"].sudo()  # noqa: F821
+    done = 0
+    for plan in plans:
+        token, line = plan.autopay_id.token_id, plan.line_ids[:1]
+        tx = Transaction.create({
+            "provider_id": token.provider_id.id, "payment_method_id": token.payment_method_id.id,
+            "reference": Transaction._compute_reference(token.provider_id.code, prefix=f"odoo-{plan.name}"),
+            "amount": line.amount, "currency_id": plan.currency_id.id, "partner_id": token.partner_id.id,
+            "token_id": token.id, "operation": "offline", "invoice_ids": [Command.set(plan.move_ids.ids)]})
+        tx._send_payment_request()
+        tx._post_process()
+        done += tx.state == "done"
+    return done
+
+
 if phase == "load":
     usd = env.ref("base.USD")  # noqa: F821
     usd.active = True
@@ -289,6 +345,16 @@ elif phase == "backlog":
     # 10,000 customers' replies read into proposals by the replies' cron (its batches)
     result["replies"] = receive_replies(main, REPLIES)
     step("replies read", lambda: read_replies(REPLIES))
+    # installments charged with saved payment methods (the demo provider): Odoo's own loop on
+    # the same tokens (rolled back), then the hourly cron's charges
+    plans = prepare_charges(main, int(os.environ["BENCH_CHARGES"]))
+    result["charges"] = {"installments": len(plans)}
+    odoo_charged = step("Odoo's _send_payment_request loop", lambda: odoo_charges(plans), commit=False)
+    env.cr.rollback()  # noqa: F821 - the same installments, charged by us next
+    result["charges"]["odoo_done"] = odoo_charged
+    charges = step("installments charged", lambda: env["cobranza.charge"]._charge_due(today, commit=True))  # noqa: F821
+    result["charges"]["done"] = len(charges.filtered(lambda c: c.state == "done"))
+    result["charges"]["charges"] = len(charges)
     # the slowest of the adversarial replies at the 100 KB cap (engine.replies, linear)
     name, seconds = replies_speed.worst(100 * 1024)
     one_kb = min(replies_speed.time_reading(replies_speed.ordinary(1024)) for _run in range(5))

@@ -28,6 +28,9 @@ STEPS = (
     ("worklist first page (collector)", "a collector's first worklist page"),
     ("portal statement (500 open invoices)", "portal statement, 500 open invoices"),
     ("replies read", "10,000 customers' replies read into proposals (the replies' cron)"),
+    ("Odoo's _send_payment_request loop",
+     "Odoo's own loop: a transaction per installment on its saved card, `_send_payment_request`, `_post_process`"),
+    ("installments charged", "**installments charged** by the hourly cron (`_charge_due`), the same cards"),
 )
 
 

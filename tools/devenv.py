@@ -474,11 +474,13 @@ def cmd_bench(argv):
                         help="leave out OCA's run, the steady day or the two workers")
     parser.add_argument("--sample", type=int, default=2000,
                         help="customers rendered by Odoo's _generate_template for its rate")
+    parser.add_argument("--charges", type=int, help="installments charged automatically (default: one open "
+                        "invoice in 20, 5,000 at 100,000: about half a second each, ours and Odoo's, on this machine)")
     parser.add_argument("--keep", action="store_true", help="keep the loaded database afterwards")
     args = parser.parse_args(argv)
     e = Env()
     db = f"cobranza_bench_{os.getpid()}"
-    modules = [MODULE]
+    modules = [MODULE] + EXTRA_MODULES  # the demo payment provider: the automatic charges
     peer = None if "peer" in args.skip else bench_peer(e)
     if peer:
         e.addons = ",".join([e.addons, str(peer)])
@@ -493,7 +495,7 @@ def cmd_bench(argv):
         out = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".json")[1])
         env = dict(e.env(), BENCH_PHASE=name, BENCH_OUT=str(out), BENCH_CUSTOMERS=str(args.customers),
                    BENCH_INVOICES=str(args.invoices), BENCH_HISTORY=str(args.history),
-                   BENCH_SAMPLE=str(args.sample), **extra)
+                   BENCH_SAMPLE=str(args.sample), BENCH_CHARGES=str(args.charges or args.invoices // 20), **extra)
         cmd = [str(e.py), "-m", "odoo", "shell", *e.odoo_cmd()[3:], "-d", database, "--no-http",
                "--log-level", "warn"]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, text=True, env=env)
@@ -590,6 +592,14 @@ def bench_goals(result):
         replies = steps["replies read"]
         goals["replies read per second"] = round(result["replies"]["count"] / replies["seconds"], 1)
         goals["queries per reply read"] = round(replies["queries"] / result["replies"]["count"], 1)
+    if "installments charged" in steps:
+        ours, odoo = steps["installments charged"], steps["Odoo's _send_payment_request loop"]
+        count = result["charges"]["installments"]
+        goals["installments charged per second"] = round(result["charges"]["charges"] / ours["seconds"], 1)
+        goals["our charges per second / Odoo's _send_payment_request loop's (same tokens)"] = round(
+            (result["charges"]["charges"] / ours["seconds"]) / (count / odoo["seconds"]), 2)
+        goals["queries per charge, ours / Odoo's loop"] = (
+            f"{ours['queries'] / max(result['charges']['charges'], 1):.1f} / {odoo['queries'] / count:.1f}")
     if "two_workers" in result:
         goals["two workers: elapsed one / two"] = round(backlog["seconds"] / result["two_workers"]["seconds"], 2)
     return goals

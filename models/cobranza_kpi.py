@@ -256,8 +256,7 @@ class CobranzaKpi(models.Model):
         sorted), ``later`` (the reconciliations dated after the first day, by item: ``id``,
         ``max_date``, the ``amount`` they took off) and ``line`` (the receivable items open now,
         or settled by those: ``id``, ``date``, ``due``, ``residual``)."""
-        self.env["account.move.line"].flush_model()
-        self.env["account.partial.reconcile"].flush_model()
+        self._flush_ledger()
         return SQL(
             """
             WITH day AS (
@@ -342,9 +341,17 @@ class CobranzaKpi(models.Model):
         return {month: currency.round(amount) for month, amount in monthly.items()}, currency.round(period)
 
     @api.model
+    def _flush_ledger(self):
+        """What the ledger's reads see: the pending changes of journal entries, items and
+        reconciliations written first."""
+        for model in ("account.move", "account.move.line", "account.partial.reconcile"):
+            self.env[model].flush_model()
+
+    @api.model
     def _daily_sales(self, company, date_from, date_to, partners=None):
         """``{day: credit sales}`` between the two dates: customer invoices less credit notes,
         by the date of their receivable line (one query)."""
+        self._flush_ledger()
         self.env.cr.execute(SQL(
             """
             SELECT l.date, SUM(l.balance)
@@ -413,6 +420,7 @@ class CobranzaKpi(models.Model):
     def _payment_delays(self, company, date_from, date_to, partners=None):
         """``[Σ amount × days late, Σ amount]`` of the payments and credit notes applied to
         customer invoices in the period, rounded to the currency (one query)."""
+        self._flush_ledger()
         self.env.cr.execute(SQL(
             """
             SELECT COALESCE(SUM(p.amount * (p.max_date - COALESCE(l.date_maturity, l.date))), 0),
@@ -604,7 +612,8 @@ class CobranzaKpi(models.Model):
                 self.backfill(company, start, yesterday)
                 self.env.cr.commit()
             stale = self._stale_days(company, yesterday - timedelta(days=STALE_HORIZON_DAYS), yesterday)
-            for day in stale[:STALE_DAYS_PER_NIGHT]:
+            # the newest ones, each from the one before (the oldest first: it holds once retaken)
+            for day in sorted(stale[:STALE_DAYS_PER_NIGHT]):
                 self.backfill(company, day, day)
                 self.env.cr.commit()
         self.env["cobranza.ledger.change"]._prune()

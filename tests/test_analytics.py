@@ -1,6 +1,6 @@
 import json
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
@@ -400,6 +400,39 @@ class TestAnalytics(CobranzaCase):
         invoices = self.env["account.move"].search(action["domain"])
         self.assertEqual(len(invoices), 2)
         self.assertTrue(all(1 <= (self.today - m.invoice_date_due).days <= 30 for m in invoices))
+
+    def test_each_snapshot_from_the_day_before_is_the_ledgers_whole(self):
+        """Snapshots taken one after the other across the first days of weeks, a month and a
+        quarter, with sales and payments every day (and a due date moved in place): each taken
+        from the day before's gives every figure the ledger gives whole."""
+        partner = self._customer("Ventas Diarias")
+        first = date(2026, 3, 20)
+        for offset in range(22):  # to April 10th
+            day = first + timedelta(days=offset)
+            invoice = self._invoice(partner=partner, amount=100.0 + offset, due=day + timedelta(days=3),
+                                    invoice_date=day)
+            if offset % 2:
+                self._pay(invoice, amount=40.0 + offset, day=day)
+        self.env.flush_all()
+        # the last one's due date moved in place (a change dated on its own day)
+        invoice.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").date_maturity = \
+            date(2026, 3, 1)
+        read = []
+        daily_sales = type(self.Kpi)._daily_sales
+
+        def spy(kpi_model, company, date_from, date_to, partners=None):
+            read.append((date_from, date_to))
+            return daily_sales(kpi_model, company, date_from, date_to, partners)
+
+        with patch.object(type(self.Kpi), "_daily_sales", spy):
+            snapshots = self.Kpi.backfill(self.company, date(2026, 2, 10), date(2026, 4, 10))
+        self.assertEqual(sum(1 for date_from, date_to in read if date_from == date_to), 60 - 30,
+                         "from the 31st day on, each reads only its own day")
+        for snapshot in snapshots:
+            whole = self.Kpi._ledger_figures(self.company, snapshot.date - timedelta(days=29), snapshot.date)
+            kept = {key: value for key, value in snapshot.ledger.items() if key in whole}
+            self.assertEqual(kept, json.loads(json.dumps(whole)), snapshot.date)
+        self.assertTrue(snapshots.filtered(lambda s: s.date == date(2026, 4, 10)).ledger["delays"][0])
 
     def _assert_dashboard_is_compute(self, data):
         """The default view's figures are those ``compute`` rebuilds from the ledger, for the

@@ -341,25 +341,11 @@ class TestAnalytics(CobranzaCase):
         partner = self._customer("Tablero SpA", cobranza_collector_id=self.collector.id)
         self._history(partner, [5, 10, None, None], first_days_ago=100)
         self.Segment.recompute_segments()
-        read = []
-        daily_sales = type(self.Kpi)._daily_sales
-
-        def spy(kpi_model, company, date_from, date_to, partners=None):
-            read.append((date_from, date_to))
-            return daily_sales(kpi_model, company, date_from, date_to, partners)
-
-        with patch.object(type(self.Kpi), "_daily_sales", spy):
-            snapshots = self.Kpi.backfill(self.company, self.today - timedelta(days=40), self.today)
+        snapshots, own_day_only = self._backfill_as_the_ledger(self.today - timedelta(days=40), self.today)
         self.assertEqual(len(snapshots), 41)
         # from the 31st on, the day before's snapshot and the one before its 30 days are there:
         # each such day reads only its own sales
-        self.assertEqual(sum(1 for date_from, date_to in read if date_from == date_to), 41 - 30)
-        # each day taken from the day before's snapshot plus its own day: what the ledger gives
-        # whole, every figure (the week, month and quarter to date across their first days)
-        for snapshot in snapshots:
-            whole = self.Kpi._ledger_figures(self.company, snapshot.date - timedelta(days=29), snapshot.date)
-            kept = {key: value for key, value in snapshot.ledger.items() if key in whole}
-            self.assertEqual(kept, json.loads(json.dumps(whole)), snapshot.date)
+        self.assertEqual(own_day_only, 41 - 30)
         last = snapshots.filtered(lambda s: s.date == self.today)
         values = self.Kpi.compute(self.company, self.today - timedelta(days=29), self.today)
         self.assertAlmostEqual(last.ar_total, values["ar_total"])
@@ -417,22 +403,28 @@ class TestAnalytics(CobranzaCase):
         # the last one's due date moved in place (a change dated on its own day)
         invoice.line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable").date_maturity = \
             date(2026, 3, 1)
+        snapshots, own_day_only = self._backfill_as_the_ledger(date(2026, 2, 10), date(2026, 4, 10))
+        self.assertEqual(own_day_only, 60 - 30, "from the 31st day on, each reads only its own day")
+        self.assertTrue(snapshots.filtered(lambda s: s.date == date(2026, 4, 10)).ledger["delays"][0])
+
+    def _backfill_as_the_ledger(self, date_from, date_to):
+        """``backfill`` of the period, each snapshot asserted to keep every figure the ledger
+        gives whole for its 30 days (the week, month and quarter to date included). Returns the
+        snapshots and how many days read only their own sales (taken from the day before's)."""
         read = []
         daily_sales = type(self.Kpi)._daily_sales
 
-        def spy(kpi_model, company, date_from, date_to, partners=None):
-            read.append((date_from, date_to))
-            return daily_sales(kpi_model, company, date_from, date_to, partners)
+        def spy(kpi_model, company, start, end, partners=None):
+            read.append((start, end))
+            return daily_sales(kpi_model, company, start, end, partners)
 
         with patch.object(type(self.Kpi), "_daily_sales", spy):
-            snapshots = self.Kpi.backfill(self.company, date(2026, 2, 10), date(2026, 4, 10))
-        self.assertEqual(sum(1 for date_from, date_to in read if date_from == date_to), 60 - 30,
-                         "from the 31st day on, each reads only its own day")
+            snapshots = self.Kpi.backfill(self.company, date_from, date_to)
         for snapshot in snapshots:
             whole = self.Kpi._ledger_figures(self.company, snapshot.date - timedelta(days=29), snapshot.date)
             kept = {key: value for key, value in snapshot.ledger.items() if key in whole}
             self.assertEqual(kept, json.loads(json.dumps(whole)), snapshot.date)
-        self.assertTrue(snapshots.filtered(lambda s: s.date == date(2026, 4, 10)).ledger["delays"][0])
+        return snapshots, sum(1 for start, end in read if start == end)
 
     def _assert_dashboard_is_compute(self, data):
         """The default view's figures are those ``compute`` rebuilds from the ledger, for the

@@ -2,7 +2,7 @@
     "name": "Collections (Cobranza)",
     "summary": "Accounts-receivable collections: segments, dunning ladders, daily run, "
     "payment plans, promises, disputes, customer portal and KPIs",
-    "version": "18.0.1.8.0",
+    "version": "18.0.1.9.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-cobranza/account_cobranza",
     "author": "account_cobranza contributors",

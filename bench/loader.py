@@ -201,7 +201,7 @@ def _load_invoices(env, company, tpl, rows, today):
         "cobranza_stage": f"CASE WHEN d.paid THEN 'paid' WHEN d.due < '{today}'::date THEN 'overdue' "
                           f"WHEN d.due = '{today}'::date THEN 'due' ELSE 'not_due' END",
         "cobranza_exclusion": "CASE WHEN d.paid THEN 'paid' END",
-        "cobranza_predicted_date": "NULL", "inalterable_hash": "NULL", "secure_sequence_number": "NULL",
+        "cobranza_expected_date": "NULL", "inalterable_hash": "NULL", "secure_sequence_number": "NULL",
     })
     cr.execute(SQL(
         "UPDATE account_move m SET invoice_partner_display_name = p.name "

@@ -14,6 +14,7 @@ into a :class:`Behaviour`; these functions decide what follows from it:
 * channel effectiveness: share of contacts followed by a payment within 7 days, per segment
   and channel, and the best channel a customer may receive.
 """
+import operator as op
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -168,10 +169,39 @@ def rating(risk, limits):
     return RATINGS[-1]
 
 
+def expected_date(due, expected_delay):
+    """The due date plus the expected delay (rounded): when the customer is expected to pay,
+    in the past once the customer is late against it. It moves only when the customer's
+    expected delay does, not with the calendar."""
+    return due + timedelta(days=round(expected_delay or 0.0))
+
+
+def predicted_from_expected(expected, today):
+    """The predicted payment date of an open invoice expected to be paid on `expected`: never
+    before `today` (an overdue open invoice is predicted for today at the earliest)."""
+    return max(expected, today)
+
+
+COMPARISONS = {"=": op.eq, "<": op.lt, "<=": op.le, ">": op.gt, ">=": op.ge}
+
+
+def expected_condition(comparison, value, today):
+    """The condition on the expected date of an open invoice equivalent to its predicted date
+    (``predicted_from_expected``) compared by `comparison` (a key of COMPARISONS) with the
+    date `value` on `today`: ``(comparison, date)``, True (any expected date) or False (none)."""
+    compare = COMPARISONS[comparison]
+    if comparison in (">", ">="):
+        return True if compare(today, value) else (comparison, value)
+    if not compare(today, value) and not (comparison == "=" and value > today):
+        return False  # today is already later than `value`
+    if comparison == "=" and value == today:
+        return "<=", today
+    return comparison, value
+
+
 def predicted_date(due, expected_delay, today):
-    """The due date plus the expected delay (rounded), never before `today`: an overdue open
-    invoice is predicted for today at the earliest."""
-    return max(due + timedelta(days=round(expected_delay or 0.0)), today)
+    """The due date plus the expected delay (rounded), never before `today`."""
+    return predicted_from_expected(expected_date(due, expected_delay), today)
 
 
 def _settled(invoices):

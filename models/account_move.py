@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL, format_date
 
 from ..engine import aging, autopay, ladder, scoring
@@ -81,11 +82,19 @@ class AccountMove(models.Model):
         index=True,
         help="Highest level of the collection ladder this invoice reached.",
     )
-    cobranza_predicted_date = fields.Date(
-        string="Predicted Payment",
+    cobranza_expected_date = fields.Date(
+        string="Expected Payment",
         readonly=True,
         copy=False,
         index=True,
+        help="Its due date plus the customer's expected delay: in the past once the customer is "
+             "late against it. It moves only when the customer's expected delay does.",
+    )
+    cobranza_predicted_date = fields.Date(
+        string="Predicted Payment",
+        compute="_compute_cobranza_predicted_date",
+        inverse="_inverse_cobranza_predicted_date",
+        search="_search_cobranza_predicted_date",
         help="When the customer is expected to pay this invoice: its due date plus the "
              "customer's expected delay (never before today while it is open).",
     )
@@ -168,6 +177,37 @@ class AccountMove(models.Model):
         domain = [("state", "=", "posted"), ("payment_state", "in", PAYABLE_PAYMENT_STATES)]
         return domain if (operator == "=") == value else ["!", "&", *domain]
 
+    @api.depends("cobranza_expected_date", "move_type", "state", "payment_state")
+    def _compute_cobranza_predicted_date(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            expected = move.cobranza_expected_date
+            is_open = move.move_type == "out_invoice" and move.state == "posted" \
+                and move.payment_state in ACTIONABLE_PAYMENT_STATES
+            move.cobranza_predicted_date = scoring.predicted_from_expected(expected, today) \
+                if expected and is_open else expected
+
+    def _inverse_cobranza_predicted_date(self):
+        for move in self:
+            move.cobranza_expected_date = move.cobranza_predicted_date
+
+    def _search_cobranza_predicted_date(self, operator, value):
+        """On the open invoices, the predicted date compared is the expected date or today
+        (``scoring.expected_condition``); on the others, the expected date."""
+        if operator in ("=", "!=") and not value:
+            return [("cobranza_expected_date", operator, False)]
+        if operator not in scoring.COMPARISONS:
+            raise NotImplementedError(operator)
+        value = fields.Date.to_date(value)
+        condition = scoring.expected_condition(operator, value, fields.Date.context_today(self))
+        on_open = [("cobranza_expected_date", "!=", False)] if condition is True \
+            else expression.FALSE_DOMAIN if condition is False else [("cobranza_expected_date", *condition)]
+        is_open = self._cobranza_invoice_domain()
+        return expression.OR([
+            expression.AND([is_open, on_open]),
+            ["!", *expression.AND([is_open]), ("cobranza_expected_date", operator, value)],
+        ])
+
     def _compute_cobranza_contact_count(self):
         for move in self:
             move.cobranza_contact_count = len(move.cobranza_contact_ids)
@@ -195,10 +235,9 @@ class AccountMove(models.Model):
         return result
 
     def _post(self, soft=True):
-        """Extends posting: a new customer invoice is given its predicted payment date at once
+        """Extends posting: a new customer invoice is given its expected payment date at once
         (the nightly segmentation refreshes it)."""
         posted = super()._post(soft)
-        today = fields.Date.context_today(self)
         invoices = posted.filtered(lambda m: m.move_type == "out_invoice" and m.invoice_date_due)
         for company, moves in invoices.grouped("company_id").items():
             for move in moves.with_company(company):  # the customers' expected delays there
@@ -206,7 +245,7 @@ class AccountMove(models.Model):
                 # a customer without history yet: the company's average
                 delay = partner.cobranza_expected_delay if partner.cobranza_behaviour_date \
                     else company.cobranza_average_delay
-                move.cobranza_predicted_date = scoring.predicted_date(move.invoice_date_due, delay, today)
+                move.cobranza_expected_date = scoring.expected_date(move.invoice_date_due, delay)
         return posted
 
     # ------------------------------------------------------------------ actions
@@ -287,8 +326,9 @@ class AccountMove(models.Model):
         `partners` in `company`), resolved as ``_cobranza_resolve_policy`` does."""
         Policy = self.env["cobranza.policy"]
         default = self._cobranza_default_policy()
-        customers = {partner.id: self._cobranza_customer_policy(partner, company, default)
-                     for partner in partners.with_company(company)}
+        partners = partners.with_company(company)
+        partners.fetch(["cobranza_policy_id", "cobranza_segment_id"])  # only these, not every column
+        customers = {partner.id: self._cobranza_customer_policy(partner, company, default) for partner in partners}
         overrides = {policy_id: self._cobranza_usable_policy(Policy.browse(policy_id), company)
                      for policy_id in {invoice.policy_id for invoice in invoices.values()} if policy_id}
         return {invoice.id: overrides.get(invoice.policy_id) or customers[invoice.partner_id]
@@ -454,30 +494,31 @@ class AccountMove(models.Model):
             contacts._dispatch()
 
     @api.model
-    def _cobranza_predict(self, partners, company, expected, date):
-        """Predict the payment date of the open invoices of `partners` in `company`:
-        `expected` ``{partner id: expected delay}``; one query to read, one to write the
-        invoices whose predicted date changes."""
+    def _cobranza_predict(self, partners, company, expected):
+        """Expect the payment of the open invoices of `partners` in `company`: `expected`
+        ``{partner id: expected delay}``; one query to read, one to write the invoices whose
+        expected date changes (it does not move with the calendar: a steady night writes
+        only those of the customers whose expected delay moved by a day)."""
         if not partners:
             return
         self.flush_model()
         self.env.cr.execute(SQL(
             """
-            SELECT id, commercial_partner_id, invoice_date_due, cobranza_predicted_date FROM account_move
+            SELECT id, commercial_partner_id, invoice_date_due, cobranza_expected_date FROM account_move
              WHERE commercial_partner_id = ANY(%s) AND company_id = %s AND %s AND invoice_date_due IS NOT NULL
             """,
             partners.ids, company.id, ledger_sql.open_customer_invoices(None),
         ))
-        rows = [(move_id, predicted) for move_id, predicted, stored in (
-            (move_id, scoring.predicted_date(due, expected.get(partner_id), date), stored)
-            for move_id, partner_id, due, stored in self.env.cr.fetchall()) if predicted != stored]
+        rows = [(move_id, day) for move_id, day, stored in (
+            (move_id, scoring.expected_date(due, expected.get(partner_id)), stored)
+            for move_id, partner_id, due, stored in self.env.cr.fetchall()) if day != stored]
         if rows:
             self.env.cr.execute(SQL(
-                """UPDATE account_move m SET cobranza_predicted_date = v.day
+                """UPDATE account_move m SET cobranza_expected_date = v.day
                       FROM unnest(%s::int[], %s::date[]) AS v(id, day) WHERE m.id = v.id""",
                 [row[0] for row in rows], [row[1] for row in rows],
             ))
-            self.invalidate_model(["cobranza_predicted_date"])
+            self.invalidate_model(["cobranza_expected_date", "cobranza_predicted_date"])
 
     # ------------------------------------------------------------------ automatic payment
     @api.model

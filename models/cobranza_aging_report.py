@@ -37,7 +37,7 @@ class CobranzaAgingReport(models.Model):
             SELECT m.id, m.id AS move_id, m.commercial_partner_id AS partner_id, m.company_id,
                    c.currency_id, (p.cobranza_segment_id ->> m.company_id::text)::int AS segment_id,
                    p.cobranza_collector_id AS collector_id, p.cobranza_rating ->> m.company_id::text AS rating,
-                   m.cobranza_stage AS stage, m.invoice_date_due, m.cobranza_predicted_date AS predicted_date,
+                   m.cobranza_stage AS stage, m.invoice_date_due, %(predicted)s AS predicted_date,
                    GREATEST(CURRENT_DATE - m.invoice_date_due, 0) AS days_overdue,
                    %(bucket)s AS bucket,
                    m.amount_residual_signed AS amount_residual
@@ -47,6 +47,9 @@ class CobranzaAgingReport(models.Model):
              WHERE %(open)s
             """,
             bucket=ledger_sql.aging_bucket(SQL("CURRENT_DATE - m.invoice_date_due")),
+            # the expected date, or today once it has passed (scoring.predicted_from_expected)
+            predicted=SQL("CASE WHEN m.cobranza_expected_date IS NOT NULL "
+                          "THEN GREATEST(m.cobranza_expected_date, CURRENT_DATE) END"),
             open=ledger_sql.open_customer_invoices("m"),
         )
 

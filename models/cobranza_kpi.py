@@ -264,12 +264,12 @@ class CobranzaKpi(models.Model):
             ), later AS (
                 -- the reconciliations dated after the first day, by item
                 SELECT p.debit_move_id AS id, p.max_date, p.amount
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s
+                  FROM account_partial_reconcile p %(debit_partners)s
+                 WHERE p.max_date > %(first)s %(among_debit)s
                  UNION ALL
                 SELECT p.credit_move_id, p.max_date, -p.amount
-                  FROM account_partial_reconcile p
-                 WHERE p.max_date > %(first)s
+                  FROM account_partial_reconcile p %(credit_partners)s
+                 WHERE p.max_date > %(first)s %(among_credit)s
             ), line AS (
                 -- open now (account_move_line__unreconciled_index) ...
                 SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
@@ -286,6 +286,13 @@ class CobranzaKpi(models.Model):
             )""",
             company=company.id, days=days, first=days[0], last=days[-1], receivable=ledger_sql.on_receivable("l"),
             partners=ledger_sql.among_partners("l.partner_id", partners),
+            # filtered: only the reconciliations of those customers' items
+            debit_partners=SQL() if partners is None else SQL(
+                "JOIN account_move_line d ON d.id = p.debit_move_id"),
+            credit_partners=SQL() if partners is None else SQL(
+                "JOIN account_move_line d ON d.id = p.credit_move_id"),
+            among_debit=ledger_sql.among_partners("d.partner_id", partners),
+            among_credit=ledger_sql.among_partners("d.partner_id", partners),
         )
 
     @api.model

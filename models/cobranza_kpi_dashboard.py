@@ -228,7 +228,7 @@ class CobranzaKpi(models.Model):
             """
             WITH inv AS MATERIALIZED (
                 SELECT m.commercial_partner_id AS partner, m.amount_residual_signed AS amount,
-                       m.invoice_date_due AS due, m.cobranza_predicted_date AS predicted,
+                       m.invoice_date_due AS due, m.cobranza_expected_date AS predicted,
                        m.payment_state IN %(payable)s AS payable
                   FROM account_move m
                  WHERE m.company_id = %(company)s AND %(open)s %(partners)s
@@ -354,6 +354,6 @@ class CobranzaKpi(models.Model):
                 domain += Move._cobranza_aging_domain(key.split(":", 1)[1], today)
             action["domain"] = domain
             if key == "forecast":
-                context["group_by"] = ["cobranza_predicted_date:week"]
+                context["group_by"] = ["cobranza_expected_date:week"]
         action["context"] = context
         return action

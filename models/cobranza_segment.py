@@ -235,7 +235,7 @@ class CobranzaSegment(models.Model):
                 changes[partner.id] = (old, new)
         write_company_values(partners, company, BEHAVIOUR_COLUMNS, rows)
         self._post_changes(partners.filtered(lambda p: p.id in changes), company, results, changes)
-        self.env["account.move"]._cobranza_predict(partners, company, expected, date)
+        self.env["account.move"]._cobranza_predict(partners, company, expected)
         return changes
 
     @api.model

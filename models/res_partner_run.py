@@ -12,6 +12,12 @@ from .account_move_run import engine_invoice
 
 _logger = logging.getLogger(__name__)
 MATCH_TASK = "account_cobranza.mail_activity_type_cobranza_match"
+# the customers' collection state the run stores in each company, in one statement
+STATE_COLUMNS = [
+    ("cobranza_total_due", "float"), ("cobranza_total_overdue", "float"), ("cobranza_oldest_overdue_days", "int"),
+    ("cobranza_level_id", "int"), ("cobranza_next_date", "text"), ("cobranza_status", "text"),
+    ("cobranza_priority", "int"), ("cobranza_exclusion", "text"),
+]
 
 
 class ResPartner(models.Model):
@@ -52,6 +58,7 @@ class ResPartner(models.Model):
         last_contacts, open_tasks = self._cobranza_contact_facts(company, date)
         waiting = self._cobranza_replies_waiting(company)
         credits = self.env["account.move.line"]._cobranza_open_credits(self, company, date)
+        self.fetch(["cobranza_no_chase", "cobranza_snooze_until", "cobranza_segment_id", "cobranza_risk_score"])
         customers = [
             ladder.Customer(
                 id=partner.id,
@@ -114,25 +121,23 @@ class ResPartner(models.Model):
             if not best or level.offset_days > best.offset_days:
                 levels[invoice.partner_id] = level
         rows = []
-        for partner in self.with_company(company):
+        partners = self.with_company(company)
+        partners.fetch([fname for fname, _sqltype in STATE_COLUMNS])  # only these, not every column
+        for partner in partners:
             state = decision.customers.get(partner.id)
             if state is None:
                 continue
             row = (partner.id, round(state.total_due, 6), round(state.total_overdue, 6),
                    state.oldest_overdue_days, levels[partner.id].id if partner.id in levels else None,
-                   state.next_date and fields.Date.to_string(state.next_date), state.status, state.priority,
-                   state.exclusion)
+                   fields.Date.to_string(state.next_date) or None, state.status, state.priority,
+                   state.exclusion or None)
             stored = (partner.id, round(partner.cobranza_total_due, 6), round(partner.cobranza_total_overdue, 6),
                       partner.cobranza_oldest_overdue_days, partner.cobranza_level_id.id or None,
-                      partner.cobranza_next_date and fields.Date.to_string(partner.cobranza_next_date),
+                      fields.Date.to_string(partner.cobranza_next_date) or None,
                       partner.cobranza_status or None, partner.cobranza_priority, partner.cobranza_exclusion or None)
             if row != stored:  # only what changed: a day with nothing new writes nothing
                 rows.append(row)
-        write_company_values(self, company, [
-            ("cobranza_total_due", "float"), ("cobranza_total_overdue", "float"),
-            ("cobranza_oldest_overdue_days", "int"), ("cobranza_level_id", "int"), ("cobranza_next_date", "text"),
-            ("cobranza_status", "text"), ("cobranza_priority", "int"), ("cobranza_exclusion", "text"),
-        ], rows)
+        write_company_values(self, company, STATE_COLUMNS, rows)
 
     # ------------------------------------------------------------------ open credits
     def _cobranza_apply_credits(self, company, date):

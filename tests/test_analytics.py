@@ -3,6 +3,8 @@ import random
 from datetime import date, timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
@@ -133,6 +135,44 @@ class TestAnalytics(CobranzaCase):
                                 invoice_date=self.today - timedelta(days=90))
         self.Segment.recompute_segments(partners=veteran)
         self.assertEqual(overdue.cobranza_predicted_date, self.today, "never predicted in the past")
+
+    def test_an_overdue_invoice_is_predicted_today_and_keeps_its_expected_date(self):
+        """What is stored is the expected date (due date plus expected delay), which does not
+        move with the calendar; the predicted date is it or today, read and searched alike."""
+        partner = self._customer("Atrasado SpA")
+        self._history(partner, [5, 5, 5, 5])
+        overdue = self._invoice(partner=partner, amount=100.0, due=self.today - timedelta(days=60),
+                                invoice_date=self.today - timedelta(days=90))
+        soon = self._invoice(partner=partner, amount=100.0, due=self.today + timedelta(days=20),
+                             invoice_date=self.today - timedelta(days=10))
+        self.Segment.recompute_segments(partners=partner)
+        delay = round(partner.with_company(self.company).cobranza_expected_delay)
+        self.assertEqual(overdue.cobranza_expected_date, self.today - timedelta(days=60 - delay))
+        self.assertLess(overdue.cobranza_expected_date, self.today)
+        self.assertEqual(overdue.cobranza_predicted_date, self.today, "never predicted in the past")
+        self.assertEqual(soon.cobranza_predicted_date, soon.cobranza_expected_date)
+        self.assertEqual(soon.cobranza_expected_date, self.today + timedelta(days=20 + delay))
+
+        def found(*condition):
+            return self.env["account.move"].search([("id", "in", (overdue | soon).ids),
+                                                    ("cobranza_predicted_date", *condition)])
+        self.assertEqual(found("=", self.today), overdue)
+        self.assertEqual(found("<", self.today), self.env["account.move"])
+        self.assertEqual(found("<=", self.today + timedelta(days=7)), overdue)
+        self.assertEqual(found(">", self.today - timedelta(days=1)), overdue | soon)
+        self.assertEqual(found(">=", soon.cobranza_expected_date), soon)
+        self.assertEqual(found("=", soon.cobranza_expected_date), soon)
+        self.assertEqual(found("!=", False), overdue | soon)
+        # the day after: predicted for that day, nothing written for it
+        expected = overdue.cobranza_expected_date
+        with freeze_time(self.today + timedelta(days=1)):
+            overdue.invalidate_recordset(["cobranza_predicted_date"])
+            self.assertEqual(overdue.cobranza_predicted_date, self.today + timedelta(days=1))
+            self.assertEqual(found("=", self.today), self.env["account.move"])
+        self._pay(overdue)
+        self.assertEqual(overdue.cobranza_expected_date, expected)
+        self.assertEqual(overdue.cobranza_predicted_date, expected, "paid: the date it was expected")
+        self.assertEqual(found("<", self.today), overdue)
 
     def test_a_night_reads_in_full_only_the_customers_whose_history_changed(self):
         """The nightly computation reads from the ledger only the customers whose settled

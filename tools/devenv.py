@@ -27,6 +27,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import tempfile
 import sys
@@ -477,7 +478,43 @@ def cmd_bench(argv):
     parser.add_argument("--charges", type=int, help="installments charged automatically (default: one open "
                         "invoice in 20, 5,000 at 100,000: about half a second each, ours and Odoo's, on this machine)")
     parser.add_argument("--keep", action="store_true", help="keep the loaded database afterwards")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="full runs, each on a freshly loaded database: with more than one, each run's "
+                             "figures go to its own file (results-1.json, ...) and the JSON file gets the "
+                             "median of every figure and goal")
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        die("--runs must be at least 1")
+    if args.runs == 1:
+        return bench_run(args)
+    target, runs = Path(args.json), []
+    for number in range(1, args.runs + 1):
+        say(f"full run {number} of {args.runs} ...")
+        args.json = str(target.with_name(f"{target.stem}-{number}{target.suffix}"))
+        runs.append(bench_run(args))
+    median = bench_median(runs)
+    target.write_text(json.dumps(median, indent=2) + "\n")
+    say(f"the median of {args.runs} runs written to {target}")
+    for goal, value in median["goals"].items():
+        say(f"  {goal}: {value}")
+
+
+def bench_median(runs):
+    """One result of several full runs: each number the median of the runs' (the median run
+    for an odd number of runs), anything else as the first run has it; ``runs`` the count."""
+    def merge(values):
+        first = values[0]
+        if isinstance(first, dict):
+            return {key: merge([value[key] for value in values if key in value]) for key in first}
+        if isinstance(first, (int, float)) and not isinstance(first, bool) and all(
+                isinstance(value, (int, float)) for value in values):
+            return statistics.median(values)
+        return first
+    return {**merge(runs), "runs": len(runs), "dates": [run["date"] for run in runs]}
+
+
+def bench_run(args):
+    """One full run of `make bench` (see cmd_bench); returns its figures."""
     e = Env()
     db = f"cobranza_bench_{os.getpid()}"
     modules = [MODULE] + EXTRA_MODULES  # the demo payment provider: the automatic charges
@@ -546,6 +583,7 @@ def cmd_bench(argv):
         say(f"figures written to {args.json}")
         for goal, value in result["goals"].items():
             say(f"  {goal}: {value}")
+        return result
     finally:
         for copy in copies.values():
             drop_db(e.py, e.pg, copy)

@@ -150,3 +150,16 @@ def test_pytest_collection_is_counted_by_node_ids():
     out = "tests/engine/test_a.py::test_x\ntests/engine/test_a.py::test_y[1]\n\n2 tests collected in 0.01s\n"
     assert devenv.collected_count(out) == 2
     assert devenv.collected_count("ERROR tests/engine/test_a.py\n1 error in 0.1s\n") is None
+
+
+def test_the_median_of_full_bench_runs():
+    """`make bench ARGS="--runs 3"`: every figure and goal the median of the runs'."""
+    runs = [{"date": day, "goals": {"OCA run / our decision phase (>= 10)": ratio, "queries per charge": text},
+             "steps": {"backlog day": {"seconds": seconds, "queries": 100}}}
+            for day, ratio, text, seconds in (("d1", 9.2, "266 / 177", 300.0), ("d2", 10.4, "260 / 177", 280.0),
+                                              ("d3", 9.99, "270 / 177", 330.0))]
+    median = devenv.bench_median(runs)
+    assert median["goals"]["OCA run / our decision phase (>= 10)"] == 9.99
+    assert median["steps"]["backlog day"] == {"seconds": 300.0, "queries": 100}
+    assert median["goals"]["queries per charge"] == "266 / 177"  # not a number: the first run's
+    assert (median["runs"], median["dates"]) == (3, ["d1", "d2", "d3"])

@@ -142,6 +142,15 @@ def test_predicted_date_never_before_today(due, delay, today):
     assert scoring.predicted_date(due, delay, today) >= today
 
 
+@given(st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.floats(-200, 400), st.dates(date(2020, 1, 1), date(2030, 1, 1)))
+def test_the_expected_date_does_not_move_with_the_calendar(due, delay, today):
+    """What is stored (the expected date) depends on the due date and the delay only; the
+    prediction is it, or today once it has passed."""
+    expected = scoring.expected_date(due, delay)
+    assert (expected - due).days == round(delay)
+    assert scoring.predicted_date(due, delay, today) == (expected if expected >= today else today)
+
+
 # -- backtest ---------------------------------------------------------------------------------
 
 def row(partner, invoice_date, settled_date, delay):
@@ -329,3 +338,12 @@ def test_a_customer_who_does_not_pay_is_not_new():
     unpaid = scoring.Behaviour(settled_count=1, avg_delay=80.0, open_overdue_count=5, open_overdue_days=600)
     assert scoring.choose_segment(unpaid, [new, everyone], min_history=3) == (9, "thresholds")
     assert scoring.choose_segment(scoring.Behaviour(settled_count=1), [new, everyone], 3) == (1, "new")
+
+
+@given(st.dates(date(2026, 1, 1), date(2026, 3, 1)), st.sampled_from(sorted(scoring.COMPARISONS)),
+       st.dates(date(2026, 1, 1), date(2026, 3, 1)), st.dates(date(2026, 1, 1), date(2026, 3, 1)))
+def test_a_condition_on_the_predicted_date_is_one_on_the_expected_date(expected, comparison, value, today):
+    """Searching open invoices by predicted date is searching them by expected date."""
+    condition = scoring.expected_condition(comparison, value, today)
+    holds = condition if isinstance(condition, bool) else scoring.COMPARISONS[condition[0]](expected, condition[1])
+    assert holds == scoring.COMPARISONS[comparison](scoring.predicted_from_expected(expected, today), value)

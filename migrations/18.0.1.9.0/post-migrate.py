@@ -1,0 +1,19 @@
+"""18.0.1.9.0: the expected payment date stored, the predicted one read from it.
+
+- ``account.move.cobranza_predicted_date`` was stored, moved to today every night for each
+  overdue invoice; the stored date is now ``cobranza_expected_date`` (the due date plus the
+  customer's expected delay, which does not move with the calendar) and the predicted date is
+  computed from it. The old column's dates are kept as the expected ones until the next
+  night writes each invoice's own, then the column is dropped.
+"""
+from odoo.tools.sql import column_exists
+
+
+def migrate(cr, version):
+    if not version or not column_exists(cr, "account_move", "cobranza_predicted_date"):
+        return
+    cr.execute("""
+        UPDATE account_move SET cobranza_expected_date = cobranza_predicted_date
+         WHERE cobranza_expected_date IS NULL AND cobranza_predicted_date IS NOT NULL
+    """)
+    cr.execute("ALTER TABLE account_move DROP COLUMN cobranza_predicted_date")

@@ -1,11 +1,13 @@
 """The benchmark's tables in Markdown, from the JSON files `make bench` wrote.
 
     python3 bench/report.py bench/results-10k.json bench/results.json bench/results-300k.json
+    python3 bench/report.py --runs bench/results-1.json bench/results-2.json bench/results-3.json
 
 The first table details the file with 100,000 open invoices (else the first file), the
 others set the sizes side by side. No Odoo import: it only reads the figures.
 """
 import json
+import statistics
 import sys
 
 STEPS = (
@@ -78,6 +80,24 @@ def goals_table(result):
     return table(("goal", "measured"), rows)
 
 
+def ratio(value):
+    """A figure of the goals: two decimals, three below 0.1 (a ratio such as 0.068)."""
+    return number(value) if isinstance(value, int) else number(value, 3 if abs(value) < 0.1 else 2)
+
+
+def runs_goals_table(runs):
+    """The goals of several full runs of the same size side by side, with their median (what
+    `make bench ARGS="--runs 3"` writes to its JSON file)."""
+    rows = []
+    for goal in runs[0]["goals"]:
+        values = [run["goals"].get(goal) for run in runs]
+        numbers = [value for value in values if isinstance(value, (int, float))]
+        median = ratio(statistics.median(numbers)) if len(numbers) == len(values) else "—"
+        rows.append((goal, *(ratio(value) if isinstance(value, float) else str(value) for value in values),
+                     f"**{median}**"))
+    return table(("goal", *(f"run {index} ({run['date']})" for index, run in enumerate(runs, 1)), "median"), rows)
+
+
 def sizes_table(results):
     rows = (
         ("open invoices", lambda r: number(r["open_invoices"])),
@@ -111,6 +131,12 @@ def step(result, name, key):
 
 
 def main(paths):
+    if paths and paths[0] == "--runs":
+        runs = [json.load(open(path)) for path in paths[1:]]
+        print(f"{len(runs)} full runs of {number(runs[0]['open_invoices'])} open invoices "
+              f"on {runs[0]['machine']}.\n")
+        print(runs_goals_table(runs))
+        return
     results = sorted((json.load(open(path)) for path in paths), key=lambda r: r["open_invoices"])
     detailed = next((r for r in results if r["open_invoices"] == 100000), results[0])
     print(f"Measured {detailed['date']} on {detailed['machine']}: {number(detailed['customers'])} customers "

@@ -94,6 +94,7 @@ class AccountMove(models.Model):
         string="Predicted Payment",
         compute="_compute_cobranza_predicted_date",
         inverse="_inverse_cobranza_predicted_date",
+        readonly=True,
         search="_search_cobranza_predicted_date",
         help="When the customer is expected to pay this invoice: its due date plus the "
              "customer's expected delay (never before today while it is open).",
@@ -196,6 +197,12 @@ class AccountMove(models.Model):
         (``scoring.expected_condition``); on the others, the expected date."""
         if operator in ("=", "!=") and not value:
             return [("cobranza_expected_date", operator, False)]
+        if operator in ("!=", "not in"):  # Odoo's negative operators also match no date
+            return ["!", *expression.normalize_domain(
+                self._search_cobranza_predicted_date("=" if operator == "!=" else "in", value))]
+        if operator == "in":
+            return expression.OR([self._search_cobranza_predicted_date("=", day) for day in value]) \
+                if value else expression.FALSE_DOMAIN
         if operator not in scoring.COMPARISONS:
             raise NotImplementedError(operator)
         value = fields.Date.to_date(value)
@@ -205,7 +212,7 @@ class AccountMove(models.Model):
         is_open = self._cobranza_invoice_domain()
         return expression.OR([
             expression.AND([is_open, on_open]),
-            ["!", *expression.AND([is_open]), ("cobranza_expected_date", operator, value)],
+            ["!", *expression.normalize_domain(is_open), ("cobranza_expected_date", operator, value)],
         ])
 
     def _compute_cobranza_contact_count(self):

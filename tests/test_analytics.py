@@ -163,6 +163,9 @@ class TestAnalytics(CobranzaCase):
         self.assertEqual(found(">=", soon.cobranza_expected_date), soon)
         self.assertEqual(found("=", soon.cobranza_expected_date), soon)
         self.assertEqual(found("!=", False), overdue | soon)
+        self.assertEqual(found("!=", self.today), soon)
+        self.assertEqual(found("in", [self.today, soon.cobranza_expected_date]), overdue | soon)
+        self.assertEqual(found("not in", [self.today]), soon)
         # the day after: predicted for that day, nothing written for it
         expected = overdue.cobranza_expected_date
         with freeze_time(self.today + timedelta(days=1)):

@@ -4,7 +4,10 @@
   overdue invoice; the stored date is now ``cobranza_expected_date`` (the due date plus the
   customer's expected delay, which does not move with the calendar) and the predicted date is
   computed from it. The old column's dates are kept as the expected ones until the next
-  night writes each invoice's own, then the column is dropped.
+  night writes each invoice's own (an invoice already paid keeps the last date predicted for
+  it), then the column is dropped.
+- Saved filters grouping invoices by the predicted date (no longer stored, so no longer a
+  group) group them by the expected date.
 """
 from odoo.tools.sql import column_exists
 
@@ -17,3 +20,7 @@ def migrate(cr, version):
          WHERE cobranza_expected_date IS NULL AND cobranza_predicted_date IS NOT NULL
     """)
     cr.execute("ALTER TABLE account_move DROP COLUMN cobranza_predicted_date")
+    cr.execute("""
+        UPDATE ir_filters SET context = replace(context, 'cobranza_predicted_date', 'cobranza_expected_date')
+         WHERE model_id = 'account.move' AND context LIKE '%cobranza_predicted_date%'
+    """)

@@ -527,27 +527,22 @@ class CobranzaKpi(models.Model):
         held = self._held_snapshots(company, [day - timedelta(days=1), date_from - timedelta(days=1)])
         ledger = self._ledger_figures_held(company, date_from, day, None, held, None)
         values = self._figures(company, date_from, day, None, ledger)
-        ledger.update(day_delays=self._payment_delays(company, day, day), version=LEDGER_VERSION)
+        if "day_delays" not in ledger:  # not read yet for the period's figures
+            ledger["day_delays"] = self._payment_delays(company, day, day)
+        ledger["version"] = LEDGER_VERSION
         day_sales = ledger["to_date"]["day"]
         contacts = sum(values["contacts_by_channel"].values())
         paid = sum(values["contacts_by_channel"][c] * (values["paid_within_7d_by_channel"][c] or 0.0) / 100.0
                    for c in values["contacts_by_channel"])
         row = {"company_id": company.id, "date": day, "sales": day_sales, "period_sales": values["sales"],
                "contact_count": contacts, "paid_within_7d_pct": kpi.percent(paid, contacts),
-               "ledger": ledger, "seen_change_id": self._last_change_id()}
+               "ledger": ledger, "seen_change_id": self.env["cobranza.ledger.change"]._mark()["change_id"]}
         for key in ("ar_total", "current_ar", "overdue_total", "overdue_pct", "dso_standard", "dso_countback",
                     "bpdso", "add", "cei", "avg_payment_delay", "promise_kept_rate", "plan_compliance",
                     "autopay_paid_count", "autopay_recovered_pct", "disputed_amount"):
             row[key] = values[key]
         row.update({f"aging_{key}": values["aging"][key] for key in aging.BUCKETS})
         return row
-
-    @api.model
-    def _last_change_id(self):
-        """The newest ledger change this transaction sees (its own included)."""
-        self.env["cobranza.ledger.change"].flush_model()
-        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM cobranza_ledger_change")
-        return self.env.cr.fetchone()[0]
 
     @api.model
     def _held_snapshots(self, company, days):

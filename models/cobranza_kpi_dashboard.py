@@ -150,10 +150,13 @@ class CobranzaKpi(models.Model):
             to_date = {"day": today} | {
                 kind: today if kpi.period_start(kind, date_to) == date_to
                 else currency.round(yesterday["to_date"][kind] + today) for kind in ("week", "month", "quarter")}
-        return self._ledger_figures(company, date_from, date_to, partners,
-                                    opening_ar=opening and opening["ar_total"], months=months,
-                                    period_sales=period_sales, delays=delays, balances=balances, daily=daily,
-                                    to_date=to_date)
+        figures = self._ledger_figures(company, date_from, date_to, partners,
+                                       opening_ar=opening and opening["ar_total"], months=months,
+                                       period_sales=period_sales, delays=delays, balances=balances, daily=daily,
+                                       to_date=to_date)
+        if delays is not None:
+            figures["day_delays"] = today_delays  # what a snapshot of the day keeps, read once
+        return figures
 
     @api.model
     def _trend(self, company, period, date_to, partners=None, current=None, held=None, daily=None):

@@ -71,7 +71,7 @@ def runs_table(result):
 
 
 def goals_table(result):
-    rows = [(goal, number(value, 2) if isinstance(value, float) else str(value))
+    rows = [(goal, ratio(value) if isinstance(value, float) else str(value))
             for goal, value in result["goals"].items()]
     render = result.get("odoo_render")
     if render:

@@ -181,12 +181,11 @@ class AccountMove(models.Model):
     @api.depends("cobranza_expected_date", "move_type", "state", "payment_state")
     def _compute_cobranza_predicted_date(self):
         today = fields.Date.context_today(self)
+        still_open = self.filtered_domain(self._cobranza_invoice_domain())  # the rule said once
         for move in self:
             expected = move.cobranza_expected_date
-            is_open = move.move_type == "out_invoice" and move.state == "posted" \
-                and move.payment_state in ACTIONABLE_PAYMENT_STATES
             move.cobranza_predicted_date = scoring.predicted_from_expected(expected, today) \
-                if expected and is_open else expected
+                if expected and move in still_open else expected
 
     def _inverse_cobranza_predicted_date(self):
         for move in self:

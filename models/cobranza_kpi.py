@@ -265,11 +265,11 @@ class CobranzaKpi(models.Model):
                 -- the reconciliations dated after the first day, by item
                 SELECT p.debit_move_id AS id, p.max_date, p.amount
                   FROM account_partial_reconcile p %(debit_partners)s
-                 WHERE p.max_date > %(first)s %(among_debit)s
+                 WHERE p.max_date > %(first)s %(among)s
                  UNION ALL
                 SELECT p.credit_move_id, p.max_date, -p.amount
                   FROM account_partial_reconcile p %(credit_partners)s
-                 WHERE p.max_date > %(first)s %(among_credit)s
+                 WHERE p.max_date > %(first)s %(among)s
             ), line AS (
                 -- open now (account_move_line__unreconciled_index) ...
                 SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS due, l.amount_residual AS residual
@@ -291,8 +291,7 @@ class CobranzaKpi(models.Model):
                 "JOIN account_move_line d ON d.id = p.debit_move_id"),
             credit_partners=SQL() if partners is None else SQL(
                 "JOIN account_move_line d ON d.id = p.credit_move_id"),
-            among_debit=ledger_sql.among_partners("d.partner_id", partners),
-            among_credit=ledger_sql.among_partners("d.partner_id", partners),
+            among=ledger_sql.among_partners("d.partner_id", partners),
         )
 
     @api.model

@@ -17,6 +17,20 @@ CONTACT_COUNTERS = {"email_count": "email", "sms_count": "sms", "whatsapp_count"
                     "activity_count": "activity", "letter_count": "letter", "fee_count": "fee",
                     "legal_count": "legal"}
 
+# A second run of a company on the same date evaluates only the customers whose facts changed
+# since the first one was planned (``_changed_customers``). The records the ladder reads of a
+# customer, by table: any written since makes its customer evaluated again.
+CUSTOMER_TABLES = ("account_move", "cobranza_promise", "cobranza_payment_plan", "cobranza_payment_plan_line",
+                   "cobranza_dispute", "cobranza_reply", "cobranza_autopay", "cobranza_charge")
+# what the ladder reads of everyone: any written since makes the run evaluate every customer
+SETTINGS_TABLES = ("cobranza_policy", "cobranza_policy_level", "cobranza_contact_rule",
+                   "cobranza_contact_rule_window", "cobranza_segment", "cobranza_segment_threshold",
+                   "res_currency_rate")
+# what can be deleted (a deletion leaves no date behind: counted instead): {key: (table, the
+# column counted)}; a task done or cancelled unlinks its activity from its contact
+COUNTED = {**{table: (table, "id") for table in CUSTOMER_TABLES[1:] + SETTINGS_TABLES + ("cobranza_contact",)},
+           "cobranza_contact.activity_id": ("cobranza_contact", "activity_id")}
+
 
 class CobranzaRun(models.Model):
     """One execution of the collection calendar for a company and a reference date.
@@ -77,6 +91,20 @@ class CobranzaRun(models.Model):
         string="Decision Time (s)", digits=(16, 2), readonly=True,
         help="The part of the work time spent deciding and writing the collection state and the "
              "planned contacts, before any message is rendered or any task created.")
+    unchanged_count = fields.Integer(
+        string="Customers Unchanged", readonly=True,
+        help="Customers not evaluated again: nothing the ladder reads of them changed since the "
+             "company's previous run of the same date.")
+    facts_as_of = fields.Datetime(
+        string="Changes Seen Before", readonly=True, copy=False,
+        help="Every change made before this moment is in the run's decisions (the start of the "
+             "oldest transaction still running when it was planned). Empty when some customers "
+             "were left undecided (an error, or another worker holding them).")
+    finished_at = fields.Datetime(readonly=True, copy=False)
+    row_counts = fields.Json(
+        readonly=True, copy=False,
+        help="{table: [rows, highest id]} of the tables whose rows can be deleted, when the run was "
+             "planned: a later run of the same date knows whether any was deleted since.")
     log = fields.Text(readonly=True)
     cron = fields.Boolean(readonly=True, help="The day's run started by the daily cron.")
     batch_ids = fields.One2many("cobranza.run.batch", "run_id", string="Batches")
@@ -202,9 +230,17 @@ class CobranzaRun(models.Model):
         return True
 
     def _plan_batches(self, batch_size=BATCH_SIZE):
-        """Split the customers to evaluate into batches (one insert)."""
+        """Split the customers to evaluate into batches (one insert): those whose facts changed
+        since the company's previous run when it is of the same date (``_changed_customers``),
+        else all."""
         self.ensure_one()
+        self._mark_facts()  # first: the moment the run's decisions see everything before
         partner_ids = self.with_company(self.company_id)._partners_to_evaluate()
+        changed = self._changed_customers()
+        if changed is not None:
+            kept = [partner_id for partner_id in partner_ids if partner_id in changed]
+            self.unchanged_count = len(partner_ids) - len(kept)
+            partner_ids = kept
         self.partner_count = len(partner_ids)
         self.env["cobranza.run.batch"].sudo().create([
             {"run_id": self.id, "partner_ids": partner_ids[start:start + batch_size]}
@@ -257,6 +293,9 @@ class CobranzaRun(models.Model):
             log += [batch.log] if batch.log else []
         self.write({
             "state": "done",
+            "finished_at": fields.Datetime.now(),
+            # customers left undecided: the next run of the date evaluates everyone again
+            "facts_as_of": False if stats["errors"] or skips["busy"] else self.facts_as_of,
             "invoice_count": stats["invoices"],
             "postponed_count": skips["contacted_recently"],
             "skipped_count": sum(skips.values()) - skips["contacted_recently"],
@@ -271,6 +310,9 @@ class CobranzaRun(models.Model):
     def _summary(self, stats, skips):
         """The first lines of the run's log: what was skipped, broken and deferred."""
         lines = []
+        if self.unchanged_count:
+            lines.append(_("Customers unchanged since the previous run of this date, not evaluated again: %s",
+                           self.unchanged_count))
         if skips:
             lines.append(_("Skipped customers: %s", ", ".join(
                 f"{self._skip_label(reason)} {count}" for reason, count in sorted(skips.items()))))
@@ -313,3 +355,70 @@ class CobranzaRun(models.Model):
              ORDER BY 1
             """, company=self.company_id.id, key=str(self.company_id.id), invoices=ledger_sql.run_invoices(None)))
         return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------ incremental re-runs
+    def _mark_facts(self):
+        """Record what this run will see: ``facts_as_of``, the start of the oldest transaction
+        running now (this one included: Odoo dates what a transaction writes by its start, and
+        one still running may commit after the run decided), and ``row_counts``. Three queries."""
+        self.env.cr.execute(
+            """SELECT MIN(xact_start) AT TIME ZONE 'UTC' FROM pg_stat_activity
+                WHERE datname = current_database() AND pid != pg_backend_pid()""")
+        oldest = self.env.cr.fetchone()[0]
+        facts_as_of = min(self.env.cr.now(), oldest or self.env.cr.now())
+        self.env.flush_all()
+        self.env.cr.execute(SQL(" UNION ALL ").join(
+            SQL("SELECT %s, COUNT(%s), COALESCE(MAX(id), 0) FROM %s", key, SQL.identifier(column),
+                SQL.identifier(table))
+            for key, (table, column) in COUNTED.items()))
+        self.write({"facts_as_of": facts_as_of,
+                    "row_counts": {key: [count, top] for key, count, top in self.env.cr.fetchall()}})
+
+    def _changed_customers(self):
+        """The customers whose facts changed since the company's previous run, when that run
+        is of the same date and decided for all its customers: their invoices, items, promises,
+        plans, disputes, replies, consents and charges, their own record, the contacts and
+        tasks people changed (what a run of the date did to its own contacts until it finished
+        is what it decided). None (everyone) otherwise, or when the policies, contact rules, segments, the
+        company or its rates changed, or a record the ladder reads was deleted. Four queries."""
+        self.ensure_one()
+        base = self.search([("company_id", "=", self.company_id.id), ("id", "<", self.id)], order="id desc", limit=1)
+        if base.state != "done" or base.date != self.date or not base.facts_as_of or not base.row_counts:
+            return None
+        self.env.flush_all()
+        since, company = base.facts_as_of, self.company_id.id
+        cr = self.env.cr
+        # a deletion, a setting, the company, or a change of the ledger that is no customer's
+        cr.execute(SQL("SELECT %s", SQL(" OR ").join(SQL("EXISTS (%s)", query) for query in [
+            SQL("SELECT 1 FROM %s WHERE id <= %s HAVING COUNT(%s) < %s",
+                SQL.identifier(COUNTED[key][0]), top, SQL.identifier(COUNTED[key][1]), count)
+            for key, (count, top) in base.row_counts.items() if key in COUNTED
+        ] + [
+            SQL("SELECT 1 FROM %s WHERE write_date >= %s", SQL.identifier(table), since) for table in SETTINGS_TABLES
+        ] + [
+            SQL("SELECT 1 FROM res_company WHERE id = %s AND write_date >= %s", company, since),
+            SQL("SELECT 1 FROM cobranza_ledger_change WHERE company_id = %s AND partner_id IS NULL"
+                " AND create_date >= %s", company, since),
+        ])))
+        if cr.fetchone()[0]:
+            return None
+        cr.execute(SQL(
+            """
+            SELECT DISTINCT p.commercial_partner_id FROM res_partner p WHERE p.id IN (
+                SELECT partner_id FROM cobranza_ledger_change WHERE company_id = %(company)s AND create_date >= %(since)s
+                UNION SELECT id FROM res_partner WHERE write_date >= %(since)s
+                UNION %(tables)s
+                UNION SELECT c.partner_id FROM cobranza_contact c
+                       WHERE c.company_id = %(company)s AND c.write_date >= %(since)s
+                         AND NOT EXISTS (SELECT 1 FROM cobranza_run r
+                                          WHERE r.id = c.run_id AND r.company_id = c.company_id AND r.date = %(date)s
+                                            AND c.write_date <= r.finished_at)
+                UNION SELECT c.partner_id FROM mail_activity a JOIN cobranza_contact c ON c.activity_id = a.id
+                       WHERE c.company_id = %(company)s AND a.write_date >= %(since)s)
+            """,
+            company=company, since=since, date=self.date, tables=SQL(" UNION ").join(
+                SQL("SELECT %s FROM %s WHERE company_id = %s AND write_date >= %s",
+                    SQL.identifier("commercial_partner_id" if table == "account_move" else "partner_id"),
+                    SQL.identifier(table), company, since)
+                for table in CUSTOMER_TABLES)))
+        return {row[0] for row in cr.fetchall()}

@@ -150,6 +150,54 @@ class TestDailyRun(CobranzaCase):
                 "run_date": START, "channel": contact.channel, "run_id": first.id,
             })
 
+    def _run_later(self, day, hours):
+        """The run of `day` in a transaction begun `hours` after the test's: Odoo dates what a
+        transaction writes by its start (the cursor's clock, moved here), the wall clock follows."""
+        self._move_clock(hours)
+        return self._run(day, moment=self.env.cr._now + timedelta(minutes=1))
+
+    def _move_clock(self, hours):
+        self.env.flush_all()  # what was written before is dated before
+        self.env.cr._now = self.began + timedelta(hours=hours)
+
+    def test_same_date_again_evaluates_only_what_changed(self):
+        """A second run of the same date evaluates only the customers whose facts changed since
+        the first one; everyone when a setting changed, a record was deleted or another date ran."""
+        self.began = self.env.cr.now()
+        paid = self._invoice(amount=100.0, due=START - timedelta(days=1))
+        others = self.env["res.partner"].create([{"name": f"Cliente {n}", "email": f"c{n}@example.com"}
+                                                 for n in range(3)])
+        disputed = [self._invoice(partner=partner, amount=100.0, due=START - timedelta(days=1)) for partner in others][0]
+        first = self._run_later(START, 1)
+        self.assertEqual((first.partner_count, first.unchanged_count, first.action_count), (4, 0, 4))
+        self.assertTrue(first.facts_as_of)
+        again = self._run_later(START, 2)
+        self.assertEqual((again.partner_count, again.unchanged_count, again.action_count), (0, 4, 0))
+        self.assertIn("not evaluated again: 4", again.log)
+        # a payment and a dispute: those two customers only, and what they changed is stored
+        self._move_clock(3)
+        self._pay(paid, day=START)
+        dispute = self.env["cobranza.dispute"].create(
+            {"move_id": disputed.id, "reason": "not_received", "description": "No llegó"})
+        third = self._run_later(START, 4)
+        self.assertEqual((third.partner_count, third.unchanged_count, third.action_count), (2, 2, 0))
+        partner = self.customer.with_company(self.company)
+        self.assertEqual((partner.cobranza_total_due, disputed.cobranza_exclusion), (0.0, "dispute"))
+        # a setting changed: everyone again
+        self._move_clock(5)
+        self.default_policy.reply_wait_days += 1
+        self.assertEqual(self._run_later(START, 6).partner_count, 3)  # the paid customer has nothing open
+        self.assertEqual(self._run_later(START, 7).partner_count, 0)
+        # a deletion leaves no date behind: everyone again, the undisputed invoice chased
+        self._move_clock(8)
+        dispute.unlink()
+        deleted = self._run_later(START, 9)
+        self.assertEqual((deleted.partner_count, deleted.unchanged_count), (3, 0))
+        self.assertEqual(disputed.cobranza_exclusion, False)
+        # another date ran in between: everyone
+        self._run_later(START - timedelta(days=1), 10)
+        self.assertEqual(self._run_later(START, 11).partner_count, 3)
+
     def test_partial_payment_keeps_the_ladder_full_payment_stops_it_and_thanks(self):
         invoice = self._invoice(amount=1000.0, due=START - timedelta(days=1))
         self._run(START)

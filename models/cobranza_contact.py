@@ -194,7 +194,7 @@ class CobranzaContact(models.Model):
     )
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null", index="btree_not_null")
     sms_ids = fields.Many2many("sms.sms", string="SMS")
-    activity_id = fields.Many2one("mail.activity", string="Task", ondelete="set null")
+    activity_id = fields.Many2one("mail.activity", string="Task", ondelete="set null", index="btree_not_null")
     fee_move_id = fields.Many2one("account.move", string="Fee Invoice", ondelete="set null", check_company=True)
     delivery_status = fields.Selection(
         DELIVERY_STATUSES, readonly=True, copy=False,

@@ -385,7 +385,7 @@ class CobranzaKpi(models.Model):
             daily = self._daily_sales(company, min(first, min(starts)), max(ends), partners)
         trend = []
         for start, end in zip(starts, ends):
-            (ar_total, current), (opening, _current) = balances[end], balances[start - timedelta(days=1)]
+            (ar_total, current), opening = balances[end], balances[start - timedelta(days=1)][0]
             spans = kpi.countback_months(end, COUNTBACK_MONTHS)
             monthly, sales = self._sum_sales(company, daily, start, end)
             months = [((e - s).days + 1, monthly.get(s, 0.0)) for s, e in spans]

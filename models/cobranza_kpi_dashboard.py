@@ -46,8 +46,12 @@ class CobranzaKpi(models.Model):
         effectiveness."""
         if period not in kpi.PERIOD_KINDS:
             raise UserError(_("The dashboard shows the last 30 days, or the week, month or quarter to date."))
-        company = self.env["res.company"].browse(int(company_id)) if company_id else self.env.company
-        collector_id, segment_id = collector_id or None, segment_id or None
+        try:
+            company_id, collector_id, segment_id = (int(value) if value else None
+                                                    for value in (company_id, collector_id, segment_id))
+        except (TypeError, ValueError):
+            raise UserError(_("The dashboard's company, collector and segment are given by their ids.")) from None
+        company = self.env["res.company"].browse(company_id) if company_id else self.env.company
         date_to = fields.Date.context_today(self.with_company(company))
         date_from = kpi.period_start(period, date_to)
         self._check_period(company, date_from, date_to)

@@ -26,10 +26,9 @@ CUSTOMER_TABLES = ("account_move", "cobranza_promise", "cobranza_payment_plan", 
 SETTINGS_TABLES = ("cobranza_policy", "cobranza_policy_level", "cobranza_contact_rule",
                    "cobranza_contact_rule_window", "cobranza_segment", "cobranza_segment_threshold",
                    "res_currency_rate")
-# what can be deleted (a deletion leaves no date behind: counted instead): {key: (table, the
-# column counted)}; a task done or cancelled unlinks its activity from its contact
-COUNTED = {**{table: (table, "id") for table in CUSTOMER_TABLES[1:] + SETTINGS_TABLES + ("cobranza_contact",)},
-           "cobranza_contact.activity_id": ("cobranza_contact", "activity_id")}
+# what can be deleted (a deletion leaves no date behind: counted instead; a task deleted
+# writes on its contact, ``mail.activity.unlink``): {key: (table, the column counted)}
+COUNTED = {table: (table, "id") for table in CUSTOMER_TABLES[1:] + SETTINGS_TABLES + ("cobranza_contact",)}
 
 
 class CobranzaRun(models.Model):
@@ -378,8 +377,8 @@ class CobranzaRun(models.Model):
         """The customers whose facts changed since the company's previous run, when that run
         is of the same date and decided for all its customers: their invoices, items, promises,
         plans, disputes, replies, consents and charges, their own record, the contacts and
-        tasks people changed (what a run of the date did to its own contacts until it finished
-        is what it decided). None (everyone) otherwise, or when the policies, contact rules, segments, the
+        tasks people changed (what a run of the date did to its own contacts and their tasks
+        until it finished is what it decided). None (everyone) otherwise, or when the policies, contact rules, segments, the
         company or its rates changed, or a record the ladder reads was deleted. Four queries."""
         self.ensure_one()
         base = self.search([("company_id", "=", self.company_id.id), ("id", "<", self.id)], order="id desc", limit=1)
@@ -408,13 +407,12 @@ class CobranzaRun(models.Model):
                 SELECT partner_id FROM cobranza_ledger_change WHERE company_id = %(company)s AND create_date >= %(since)s
                 UNION SELECT id FROM res_partner WHERE write_date >= %(since)s
                 UNION %(tables)s
-                UNION SELECT c.partner_id FROM cobranza_contact c
-                       WHERE c.company_id = %(company)s AND c.write_date >= %(since)s
+                UNION SELECT c.partner_id FROM cobranza_contact c LEFT JOIN mail_activity a ON a.id = c.activity_id
+                       WHERE c.company_id = %(company)s AND (c.write_date >= %(since)s OR a.write_date >= %(since)s)
                          AND NOT EXISTS (SELECT 1 FROM cobranza_run r
                                           WHERE r.id = c.run_id AND r.company_id = c.company_id AND r.date = %(date)s
-                                            AND c.write_date <= r.finished_at)
-                UNION SELECT c.partner_id FROM mail_activity a JOIN cobranza_contact c ON c.activity_id = a.id
-                       WHERE c.company_id = %(company)s AND a.write_date >= %(since)s)
+                                            AND c.write_date <= r.finished_at
+                                            AND (a.id IS NULL OR a.write_date <= r.finished_at)))
             """,
             company=company, since=since, date=self.date, tables=SQL(" UNION ").join(
                 SQL("SELECT %s FROM %s WHERE company_id = %s AND write_date >= %s",

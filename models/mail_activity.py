@@ -22,6 +22,13 @@ class MailActivity(models.Model):
         contacts._mark_done_by(self.env.user, note=feedback or False)
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
 
+    def unlink(self):
+        """EXTENDS mail: the contacts of tasks deleted (done or cancelled) lose them through the
+        ORM rather than the database's ``ON DELETE SET NULL``: their write date tells the day's
+        next run that the customer has no open task any more (``cobranza.run._changed_customers``)."""
+        self.env["cobranza.contact"].sudo().search([("activity_id", "in", self.ids)]).activity_id = False
+        return super().unlink()
+
     # ------------------------------------------------------------------ business methods
     @api.model
     def _cobranza_create(self, tasks, notify=False):

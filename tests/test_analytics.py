@@ -342,6 +342,9 @@ class TestAnalytics(CobranzaCase):
         stranger = self.env["res.company"].create({"name": "Empresa Ajena"})
         with self.assertRaises(AccessError):
             self.Kpi.with_user(self.collector).compute(stranger, self.today, self.today)
+        for bad in ({"company_id": "abc"}, {"collector_id": [1]}, {"segment_id": "1; DROP"}):
+            with self.subTest(bad=bad), self.assertRaises(UserError):
+                self.Kpi.get_dashboard_data(**bad)
         self.assertEqual(self.Kpi.search_count([]), 0, "nothing written")
 
     def test_promises_plans_disputes_and_contacts(self):

@@ -164,6 +164,7 @@ class TestDailyRun(CobranzaCase):
         """A second run of the same date evaluates only the customers whose facts changed since
         the first one; everyone when a setting changed, a record was deleted or another date ran."""
         self.began = self.env.cr.now()
+        self.levels[1].automatic = False  # the collector's task: the run's own activities are no change
         paid = self._invoice(amount=100.0, due=START - timedelta(days=1))
         others = self.env["res.partner"].create([{"name": f"Cliente {n}", "email": f"c{n}@example.com"}
                                                  for n in range(3)])
@@ -174,13 +175,19 @@ class TestDailyRun(CobranzaCase):
         again = self._run_later(START, 2)
         self.assertEqual((again.partner_count, again.unchanged_count, again.action_count), (0, 4, 0))
         self.assertIn("not evaluated again: 4", again.log)
-        # a payment and a dispute: those two customers only, and what they changed is stored
+        # a payment, a dispute and a task done: those three customers only, and what they
+        # changed is stored
         self._move_clock(3)
         self._pay(paid, day=START)
         dispute = self.env["cobranza.dispute"].create(
             {"move_id": disputed.id, "reason": "not_received", "description": "No llegó"})
+        self._contacts(others[1]).activity_id.action_feedback(feedback="Llamado")
         third = self._run_later(START, 4)
-        self.assertEqual((third.partner_count, third.unchanged_count, third.action_count), (2, 2, 0))
+        self.assertEqual((third.partner_count, third.unchanged_count, third.action_count), (3, 1, 0))
+        # a task cancelled (deleted from the chatter): its customer only
+        self._move_clock(4.5)
+        self._contacts(others[2]).activity_id.unlink()
+        self.assertEqual(self._run_later(START, 4.75).partner_count, 1)
         partner = self.customer.with_company(self.company)
         self.assertEqual((partner.cobranza_total_due, disputed.cobranza_exclusion), (0.0, "dispute"))
         # a setting changed: everyone again

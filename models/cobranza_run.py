@@ -1,12 +1,14 @@
 import logging
 import time as timer
 from collections import Counter
+from datetime import timedelta
 
 from odoo import _, api, fields, models, modules
 from odoo.tools import SQL, format_date
 
 from ..utils import ledger_sql
 from ..utils.db import claim_rows
+from .cobranza_ledger_change import KEEP_HOURS
 
 _logger = logging.getLogger(__name__)
 
@@ -292,7 +294,10 @@ class CobranzaRun(models.Model):
             log += [batch.log] if batch.log else []
         self.write({
             "state": "done",
-            "finished_at": fields.Datetime.now(),
+            # what its transactions wrote is dated by their start, or by the clock (rows inserted
+            # at once): the later of the two, even under a clock stopped in the past (a backfill
+            # script, a test)
+            "finished_at": max(self.env.cr.now(), fields.Datetime.now()),
             # customers left undecided: the next run of the date evaluates everyone again
             "facts_as_of": False if stats["errors"] or skips["busy"] else self.facts_as_of,
             "invoice_count": stats["invoices"],
@@ -375,14 +380,16 @@ class CobranzaRun(models.Model):
 
     def _changed_customers(self):
         """The customers whose facts changed since the company's previous run, when that run
-        is of the same date and decided for all its customers: their invoices, items, promises,
-        plans, disputes, replies, consents and charges, their own record, the contacts and
-        tasks people changed (what a run of the date did to its own contacts and their tasks
-        until it finished is what it decided). None (everyone) otherwise, or when the policies, contact rules, segments, the
+        is of the same date, decided for all its customers and less than a day old (the ledger
+        change log keeps a day): their invoices, items, promises, plans, disputes, replies,
+        consents and charges, their own record, the contacts and tasks people changed (what a
+        run of the date did to its own contacts and their tasks until it finished is what it
+        decided). None (everyone) otherwise, or when the policies, contact rules, segments, the
         company or its rates changed, or a record the ladder reads was deleted. Four queries."""
         self.ensure_one()
         base = self.search([("company_id", "=", self.company_id.id), ("id", "<", self.id)], order="id desc", limit=1)
-        if base.state != "done" or base.date != self.date or not base.facts_as_of or not base.row_counts:
+        if base.state != "done" or base.date != self.date or not base.facts_as_of or not base.row_counts \
+                or base.facts_as_of < self.env.cr.now() - timedelta(hours=KEEP_HOURS):
             return None
         self.env.flush_all()
         since, company = base.facts_as_of, self.company_id.id

@@ -101,11 +101,14 @@ class CobranzaRun(models.Model):
         help="Every change made before this moment is in the run's decisions (the start of the "
              "oldest transaction still running when it was planned). Empty when some customers "
              "were left undecided (an error, or another worker holding them).")
-    finished_at = fields.Datetime(readonly=True, copy=False)
+    finished_at = fields.Datetime(
+        readonly=True, copy=False,
+        help="When the run's last batch was done: what it wrote on its own contacts and tasks "
+             "until then is what it decided.")
     row_counts = fields.Json(
         readonly=True, copy=False,
         help="{table: [rows, highest id]} of the tables whose rows can be deleted, when the run was "
-             "planned: a later run of the same date knows whether any was deleted since.")
+             "planned and when it finished: a later run of the same date knows whether any was deleted since.")
     log = fields.Text(readonly=True)
     cron = fields.Boolean(readonly=True, help="The day's run started by the daily cron.")
     batch_ids = fields.One2many("cobranza.run.batch", "run_id", string="Batches")
@@ -300,6 +303,9 @@ class CobranzaRun(models.Model):
             "finished_at": max(self.env.cr.now(), fields.Datetime.now()),
             # customers left undecided: the next run of the date evaluates everyone again
             "facts_as_of": False if stats["errors"] or skips["busy"] else self.facts_as_of,
+            # and again as it ends: a row created while it ran (a dispute holding an invoice) and
+            # deleted later is seen
+            "row_counts": (self.row_counts or []) + [self._row_counts()],
             "invoice_count": stats["invoices"],
             "postponed_count": skips["contacted_recently"],
             "skipped_count": sum(skips.values()) - skips["contacted_recently"],
@@ -364,19 +370,29 @@ class CobranzaRun(models.Model):
     def _mark_facts(self):
         """Record what this run will see: ``facts_as_of``, the start of the oldest transaction
         running now (this one included: Odoo dates what a transaction writes by its start, and
-        one still running may commit after the run decided), and ``row_counts``. Three queries."""
+        one still running may commit after the run decided), and ``row_counts``. Four queries."""
         self.env.cr.execute(
             """SELECT MIN(xact_start) AT TIME ZONE 'UTC' FROM pg_stat_activity
                 WHERE datname = current_database() AND pid != pg_backend_pid()""")
         oldest = self.env.cr.fetchone()[0]
         facts_as_of = min(self.env.cr.now(), oldest or self.env.cr.now())
+        # a transaction running when this one's snapshot was taken, committed since: what it
+        # wrote is dated before and unseen by a run deciding in this transaction (one not
+        # committing after its planning): no later run of the date relies on this one
+        self.env.cr.execute(
+            "SELECT bool_or(txid_status(x) = 'committed') FROM txid_snapshot_xip(txid_current_snapshot()) x")
+        if self.env.cr.fetchone()[0]:
+            facts_as_of = False
+        self.write({"facts_as_of": facts_as_of, "row_counts": [self._row_counts()]})
+
+    def _row_counts(self):
+        """``{key: [rows, highest id]}`` of ``COUNTED`` now (one query)."""
         self.env.flush_all()
         self.env.cr.execute(SQL(" UNION ALL ").join(
             SQL("SELECT %s, COUNT(%s), COALESCE(MAX(id), 0) FROM %s", key, SQL.identifier(column),
                 SQL.identifier(table))
             for key, (table, column) in COUNTED.items()))
-        self.write({"facts_as_of": facts_as_of,
-                    "row_counts": {key: [count, top] for key, count, top in self.env.cr.fetchall()}})
+        return {key: [count, top] for key, count, top in self.env.cr.fetchall()}
 
     def _changed_customers(self):
         """The customers whose facts changed since the company's previous run, when that run
@@ -398,7 +414,7 @@ class CobranzaRun(models.Model):
         cr.execute(SQL("SELECT %s", SQL(" OR ").join(SQL("EXISTS (%s)", query) for query in [
             SQL("SELECT 1 FROM %s WHERE id <= %s HAVING COUNT(%s) < %s",
                 SQL.identifier(COUNTED[key][0]), top, SQL.identifier(COUNTED[key][1]), count)
-            for key, (count, top) in base.row_counts.items() if key in COUNTED
+            for counts in base.row_counts for key, (count, top) in counts.items() if key in COUNTED
         ] + [
             SQL("SELECT 1 FROM %s WHERE write_date >= %s", SQL.identifier(table), since) for table in SETTINGS_TABLES
         ] + [

@@ -150,7 +150,9 @@ class CobranzaRunBatch(models.Model):
         stats["plans_broken"] += len(plans._evaluate(date))
         plans.filtered(lambda p: p.state == "active")._plan_reminders(run)
         if company.cobranza_apply_credits:
-            partners._cobranza_apply_credits(company, date)
+            # a customer whose credits could not be applied is left to the next run, as one
+            # another worker holds (the same date again then evaluates everyone)
+            skips["busy"] += len(partners._cobranza_apply_credits(company, date))
         invoices = Move._cobranza_run_invoices(partners, company)
         stats["invoices"] += len(invoices)
         decision = partners._cobranza_evaluate_ladder(invoices, date, company)

@@ -145,14 +145,14 @@ class ResPartner(models.Model):
         matched) to their oldest chased invoices of the same currency, with Odoo's own
         reconciliation (the invoice's *Outstanding credits*), and log it on each customer. A
         customer whose journal items another user is matching right now is left for the
-        next run. Returns the customers done."""
+        next run. Returns the customers left."""
         credits = self.env["account.move.line"]._cobranza_open_credits(self, company)
         partners = self.browse(list(credits))
         if not partners:
             return partners
         Move, Line = self.env["account.move"].sudo(), self.env["account.move.line"].sudo()
         decision = partners._cobranza_evaluate_ladder(Move._cobranza_run_invoices(partners, company), date, company)
-        done = self.browse()
+        left = self.browse()
         for partner in partners.filtered(lambda p: p.id in decision.credits):
             try:
                 with self.env.cr.savepoint():
@@ -166,10 +166,10 @@ class ResPartner(models.Model):
                                          amount=format_amount(self.env, before - move.amount_residual, move.currency_id)))
                     partner.message_post(body=_("Payments and credit notes applied by the daily run: %s.",
                                                 "; ".join(applied)), subtype_xmlid="mail.mt_note")
-                done |= partner
             except Exception:  # noqa: BLE001 - one customer never stops the run
                 _logger.warning("Collections: open credits of customer %s not applied", partner.id, exc_info=True)
-        return done
+                left |= partner
+        return left
 
     def _cobranza_accountant_tasks(self, company, composers, deadline=None):
         """The accountant's task on each of these customers to match a payment or a credit
